@@ -1,0 +1,60 @@
+# immetaio — set-up, build, demo, tests and benchmarks.
+# `make demo` installs what is missing, builds in release and runs the tool on examples/.
+# `make test` installs what is missing and runs every test.
+
+SWIFT ?= swift
+PYTHON ?= python3
+VENV := .venv
+# C libraries the package links (see Package.swift's .systemLibrary targets).
+APT_PACKAGES := pkg-config libspng-dev libjpeg62-turbo-dev libdeflate-dev
+BREW_PACKAGES := pkg-config libspng jpeg-turbo libdeflate
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+UNAME := $(shell uname -s)
+
+.PHONY: deps build release demo test venv bench clean
+
+deps:
+ifeq ($(UNAME),Darwin)
+	@missing=""; for p in $(BREW_PACKAGES); do brew list --versions $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "Installing:$$missing"; brew install $$missing; else echo "System libraries: all present"; fi
+else
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	else echo "System libraries: all present"; fi
+endif
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product immetaio
+
+demo: release
+	@mkdir -p out/demo
+	@echo "== immetaio info examples/*"
+	@.build/release/immetaio info examples/*
+	@echo "== immetaio copy: every example to PNG/JPEG/NPY in out/demo"
+	@.build/release/immetaio copy examples/gradient.jpg out/demo/gradient-from-jpeg.png
+	@.build/release/immetaio copy examples/gradient.png out/demo/gradient.npy
+	@.build/release/immetaio copy examples/depth16.png out/demo/depth16.npy
+	@.build/release/immetaio copy examples/gradient.png out/demo/gradient-q95.jpg --option quality=95
+	@.build/release/immetaio info --json out/demo/gradient-from-jpeg.png
+
+test: deps
+	$(SWIFT) test
+
+# A Python virtualenv with the peers we compare against (benchmarks, interop checks).
+venv: $(VENV)/.ready
+$(VENV)/.ready: Benchmarks/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r Benchmarks/requirements.txt
+	touch $@
+
+bench: deps venv
+	$(SWIFT) build -c release --package-path Benchmarks
+	$(VENV)/bin/python Benchmarks/run.py --swift-bench Benchmarks/.build/release/immetaio-bench --output BENCHMARKS.md
+
+clean:
+	rm -rf .build out Benchmarks/.build

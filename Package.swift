@@ -1,0 +1,61 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// C libraries come from the system (Debian/Ubuntu packages, or Homebrew on macOS);
+/// `make deps` installs them. Each one is a `.systemLibrary` target so that a missing
+/// library makes `swift build` name the package to install.
+let package = Package(
+    name: "immetaio",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "ImMetaIO", targets: ["ImMetaIO"]),
+        .library(name: "NDArrayModule", targets: ["NDArrayModule"]),
+        .executable(name: "immetaio", targets: ["immetaio"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        // MARK: System libraries
+        .systemLibrary(
+            name: "CSPNG", path: "Sources/CSPNG", pkgConfig: "spng",
+            providers: [.apt(["libspng-dev"]), .brew(["libspng"])]),
+        .systemLibrary(
+            name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg62-turbo-dev"]), .brew(["jpeg-turbo"])]),
+        .systemLibrary(
+            name: "CDeflate", path: "Sources/CDeflate", pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"]), .brew(["libdeflate"])]),
+
+        // MARK: C shims (what Swift cannot do: setjmp/longjmp error managers)
+        .target(name: "CShims", dependencies: ["CJPEG"], path: "Sources/CShims"),
+
+        // MARK: Swift modules
+        .target(name: "NDArrayModule", path: "Sources/NDArrayModule"),
+        .target(
+            name: "ImMetaIOCore",
+            dependencies: ["NDArrayModule", .product(name: "OrderedCollections", package: "swift-collections")],
+            path: "Sources/ImMetaIOCore"),
+        .target(
+            name: "PNGFormat", dependencies: ["ImMetaIOCore", "CSPNG", "CDeflate"],
+            path: "Sources/Formats/PNG"),
+        .target(
+            name: "JPEGFormat", dependencies: ["ImMetaIOCore", "CShims"],
+            path: "Sources/Formats/JPEG"),
+        .target(name: "NPYFormat", dependencies: ["ImMetaIOCore"], path: "Sources/Formats/NPY"),
+        .target(
+            name: "ImMetaIO",
+            dependencies: ["NDArrayModule", "ImMetaIOCore", "PNGFormat", "JPEGFormat", "NPYFormat"],
+            path: "Sources/ImMetaIO"),
+        .executableTarget(
+            name: "immetaio",
+            dependencies: ["ImMetaIO", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/immetaio"),
+
+        // MARK: Tests
+        .testTarget(name: "NDArrayModuleTests", dependencies: ["NDArrayModule"]),
+        .testTarget(name: "ImMetaIOTests", dependencies: ["ImMetaIO", "PNGFormat", "JPEGFormat", "NPYFormat"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

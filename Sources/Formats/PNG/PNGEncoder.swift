@@ -1,0 +1,257 @@
+import CDeflate
+import ImMetaIOCore
+import NDArrayModule
+
+/// Encodes uint8/uint16 gray, gray+alpha, RGB and RGBA images as PNG: rows filtered in Swift,
+/// the zlib stream compressed by libdeflate, chunks written straight to the sink.
+struct PNGEncoder {
+    /// The row filter (PNG filter method 0).
+    enum Filter: String, CaseIterable {
+        case none, sub, up, average, paeth
+        /// Per row, the filter whose output has the smallest sum of absolute values (libpng's heuristic).
+        case adaptive
+
+        var code: UInt8 {
+            switch self {
+            case .none: 0
+            case .sub: 1
+            case .up: 2
+            case .average: 3
+            case .paeth, .adaptive: 4
+            }
+        }
+    }
+
+    /// libdeflate level 0…12 (0 stores, 12 is smallest).
+    var compressionLevel: Int
+    var filter: Filter
+
+    /// The default trades a little size for much speed: level 2 with the `up` filter measured
+    /// (BENCHMARKS.md) several times faster than Pillow's default at a similar size.
+    static let defaultLevel = 2
+    static let defaultFilter = Filter.up
+
+    struct Layout {
+        var height: Int
+        var width: Int
+        var channels: Int
+        var bytesPerSample: Int
+        var colorType: UInt8
+        var rowBytes: Int { width * channels * bytesPerSample }
+        var bytesPerPixel: Int { channels * bytesPerSample }
+    }
+
+    static func layout(of image: NDArray, file: String) throws(ImMetaIOError) -> Layout {
+        let shape = image.shape
+        guard image.dtype == .uint8 || image.dtype == .uint16 else {
+            throw ImMetaIOError(.invalidArgument, "PNG stores uint8 or uint16 images, not \(image.dtype)", file: file)
+        }
+        let channels: Int
+        switch shape.count {
+        case 2: channels = 1
+        case 3 where (1...4).contains(shape[2]): channels = shape[2]
+        default:
+            throw ImMetaIOError(
+                .invalidArgument, "PNG stores H×W or H×W×C images with C = 1…4, not shape \(shape)", file: file)
+        }
+        guard shape[0] > 0, shape[1] > 0, shape[0] <= Int(Int32.max), shape[1] <= Int(Int32.max) else {
+            throw ImMetaIOError(.invalidArgument, "PNG images need 1…2^31-1 rows and columns, not \(shape)", file: file)
+        }
+        let colorType: UInt8 = [0, 0, 4, 2, 6][channels]
+        return Layout(
+            height: shape[0], width: shape[1], channels: channels, bytesPerSample: image.dtype.itemSize,
+            colorType: colorType)
+    }
+
+    /// Writes the whole PNG file for `image` to `sink`.
+    func encode(_ image: NDArray, metadata: JSONObject, to sink: OutputSink) throws {
+        let layout = try Self.layout(of: image, file: sink.displayName)
+        try sink.write(PNGChunks.signature)
+        var header: [UInt8] = []
+        PNGChunks.appendUInt32(UInt32(layout.width), to: &header)
+        PNGChunks.appendUInt32(UInt32(layout.height), to: &header)
+        header += [UInt8(layout.bytesPerSample * 8), layout.colorType, 0, 0, 0]
+        try sink.write(PNGChunks.chunk("IHDR", header))
+        for chunk in try ancillaryChunks(metadata, file: sink.displayName) { try sink.write(chunk) }
+
+        let filtered = filterRows(image, layout)
+        try compressAndWrite(filtered, to: sink)
+        try sink.write(PNGChunks.chunk("IEND", []))
+    }
+
+    /// pHYs from `dpi` ([x, y] dots per inch) or `spacing` ([y, x] metres per pixel), tEXt from `text`.
+    private func ancillaryChunks(_ metadata: JSONObject, file: String) throws(ImMetaIOError) -> [[UInt8]] {
+        var chunks: [[UInt8]] = []
+        var perMetre: (x: Double, y: Double)?
+        if let dpi = metadata["dpi"]?.arrayValue?.compactMap(\.doubleValue), dpi.count == 2 {
+            perMetre = (dpi[0] / 0.0254, dpi[1] / 0.0254)
+        } else if let spacing = metadata["spacing"]?.arrayValue?.compactMap(\.doubleValue), spacing.count == 2,
+            spacing.allSatisfy({ $0 > 0 })
+        {
+            perMetre = (1 / spacing[1], 1 / spacing[0])
+        }
+        if let perMetre, perMetre.x.isFinite, perMetre.y.isFinite, perMetre.x >= 1, perMetre.y >= 1,
+            perMetre.x < 0x1p31, perMetre.y < 0x1p31
+        {
+            var data: [UInt8] = []
+            PNGChunks.appendUInt32(UInt32(perMetre.x.rounded()), to: &data)
+            PNGChunks.appendUInt32(UInt32(perMetre.y.rounded()), to: &data)
+            data.append(1)
+            chunks.append(PNGChunks.chunk("pHYs", data))
+        }
+        if let text = metadata["text"]?.objectValue {
+            for (keyword, value) in text {
+                guard (1...79).contains(keyword.utf8.count), keyword.unicodeScalars.allSatisfy({ $0.value >= 32 && $0.value <= 255 })
+                else {
+                    throw ImMetaIOError(.invalidArgument, "PNG text keyword '\(keyword)' must be 1…79 Latin-1 characters", file: file)
+                }
+                let content = value.stringValue ?? value.description
+                // tEXt is Latin-1; anything else goes in an uncompressed iTXt (UTF-8).
+                if content.unicodeScalars.allSatisfy({ $0.value <= 255 }) {
+                    let data = keyword.unicodeScalars.map { UInt8($0.value) } + [0] + content.unicodeScalars.map { UInt8($0.value) }
+                    chunks.append(PNGChunks.chunk("tEXt", data))
+                } else {
+                    let data = keyword.unicodeScalars.map { UInt8($0.value) } + [0, 0, 0, 0, 0] + Array(content.utf8)
+                    chunks.append(PNGChunks.chunk("iTXt", data))
+                }
+            }
+        }
+        return chunks
+    }
+
+    /// The filtered scanlines: each row is a filter-type byte followed by the filtered bytes.
+    private func filterRows(_ image: NDArray, _ layout: Layout) -> [UInt8] {
+        let rowBytes = layout.rowBytes
+        let stride = rowBytes + 1
+        let bpp = layout.bytesPerPixel
+        var output = [UInt8](unsafeUninitializedCapacity: stride * layout.height) { buffer, count in
+            count = stride * layout.height
+        }
+        let swapped: [UInt8]? = layout.bytesPerSample == 2 ? Self.bigEndianBytes(image) : nil
+        func run(_ pixels: UnsafeRawBufferPointer) {
+            let rows = pixels.bindMemory(to: UInt8.self)
+            output.withUnsafeMutableBufferPointer { out in
+                var scratch = filter == .adaptive ? [UInt8](repeating: 0, count: rowBytes * 5) : []
+                for y in 0..<layout.height {
+                    let row = UnsafeBufferPointer(rebasing: rows[(y * rowBytes)..<((y + 1) * rowBytes)])
+                    let previous = y > 0 ? UnsafeBufferPointer(rebasing: rows[((y - 1) * rowBytes)..<(y * rowBytes)]) : nil
+                    let target = UnsafeMutableBufferPointer(rebasing: out[(y * stride + 1)..<((y + 1) * stride)])
+                    if filter == .adaptive {
+                        out[y * stride] = scratch.withUnsafeMutableBufferPointer { space in
+                            Self.adaptive(row, previous, bpp, into: target, scratch: space)
+                        }
+                    } else {
+                        out[y * stride] = filter.code
+                        Self.apply(filter.code, row, previous, bpp, into: target)
+                    }
+                }
+            }
+        }
+        if let swapped { swapped.withUnsafeBytes(run) } else { image.withUnsafeBytes(run) }
+        return output
+    }
+
+    static func bigEndianBytes(_ image: NDArray) -> [UInt8] {
+        image.withUnsafeBufferPointer(of: UInt16.self) { samples in
+            [UInt8](unsafeUninitializedCapacity: samples.count * 2) { buffer, count in
+                for i in samples.indices {
+                    buffer[2 * i] = UInt8(samples[i] >> 8)
+                    buffer[2 * i + 1] = UInt8(truncatingIfNeeded: samples[i])
+                }
+                count = samples.count * 2
+            }
+        }
+    }
+
+    /// Applies one filter to a row.
+    @inline(__always)
+    static func apply(
+        _ code: UInt8, _ row: UnsafeBufferPointer<UInt8>, _ previous: UnsafeBufferPointer<UInt8>?, _ bpp: Int,
+        into out: UnsafeMutableBufferPointer<UInt8>
+    ) {
+        let n = row.count
+        switch code {
+        case 1:
+            for i in 0..<min(bpp, n) { out[i] = row[i] }
+            if n > bpp { for i in bpp..<n { out[i] = row[i] &- row[i - bpp] } }
+        case 2:
+            if let previous {
+                for i in 0..<n { out[i] = row[i] &- previous[i] }
+            } else {
+                for i in 0..<n { out[i] = row[i] }
+            }
+        case 3:
+            for i in 0..<n {
+                let left = i >= bpp ? Int(row[i - bpp]) : 0
+                let up = previous.map { Int($0[i]) } ?? 0
+                out[i] = row[i] &- UInt8((left + up) >> 1)
+            }
+        case 4:
+            for i in 0..<n {
+                let a = i >= bpp ? Int(row[i - bpp]) : 0
+                let b = previous.map { Int($0[i]) } ?? 0
+                let c = i >= bpp ? previous.map { Int($0[i - bpp]) } ?? 0 : 0
+                let p = a + b - c
+                let pa = abs(p - a)
+                let pb = abs(p - b)
+                let pc = abs(p - c)
+                let predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c
+                out[i] = row[i] &- UInt8(predictor)
+            }
+        default:
+            for i in 0..<n { out[i] = row[i] }
+        }
+    }
+
+    /// Tries every filter on a row, keeps the one with the smallest sum of absolute (signed) bytes.
+    static func adaptive(
+        _ row: UnsafeBufferPointer<UInt8>, _ previous: UnsafeBufferPointer<UInt8>?, _ bpp: Int,
+        into out: UnsafeMutableBufferPointer<UInt8>, scratch: UnsafeMutableBufferPointer<UInt8>
+    ) -> UInt8 {
+        let n = row.count
+        var best: (code: UInt8, cost: Int) = (0, .max)
+        for code in UInt8(0)...4 {
+            let candidate = UnsafeMutableBufferPointer(rebasing: scratch[(Int(code) * n)..<(Int(code) * n + n)])
+            apply(code, row, previous, bpp, into: candidate)
+            var cost = 0
+            for value in candidate { cost += abs(Int(Int8(bitPattern: value))) }
+            if cost < best.cost { best = (code, cost) }
+        }
+        let chosen = Int(best.code) * n
+        for i in 0..<n { out[i] = scratch[chosen + i] }
+        return best.code
+    }
+
+    /// Compresses the scanlines as one zlib stream and writes it as IDAT chunks of at most 1 MiB.
+    private func compressAndWrite(_ scanlines: [UInt8], to sink: OutputSink) throws {
+        guard let compressor = libdeflate_alloc_compressor(Int32(compressionLevel)) else {
+            throw ImMetaIOError(.io, "cannot allocate a deflate compressor", file: sink.displayName)
+        }
+        defer { libdeflate_free_compressor(compressor) }
+        let bound = libdeflate_zlib_compress_bound(compressor, scanlines.count)
+        var compressed = [UInt8](repeating: 0, count: bound)
+        let size = scanlines.withUnsafeBytes { input in
+            compressed.withUnsafeMutableBytes { output in
+                libdeflate_zlib_compress(compressor, input.baseAddress, input.count, output.baseAddress, output.count)
+            }
+        }
+        guard size > 0 else { throw ImMetaIOError(.io, "deflate compression failed", file: sink.displayName) }
+        let chunkSize = 1 << 20
+        try compressed.withUnsafeBytes { all in
+            var offset = 0
+            while offset < size {
+                let end = min(offset + chunkSize, size)
+                let piece = UnsafeRawBufferPointer(rebasing: all[offset..<end])
+                var prefix: [UInt8] = []
+                PNGChunks.appendUInt32(UInt32(piece.count), to: &prefix)
+                prefix += Array("IDAT".utf8)
+                try sink.write(prefix)
+                try sink.write(piece)
+                var crc: [UInt8] = []
+                PNGChunks.appendUInt32(PNGChunks.crc(type: "IDAT", data: piece), to: &crc)
+                try sink.write(crc)
+                offset = end
+            }
+        }
+    }
+}

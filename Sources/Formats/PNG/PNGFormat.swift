@@ -1,0 +1,161 @@
+import ImMetaIOCore
+import NDArrayModule
+
+/// PNG and animated PNG through libspng (decoding) and libdeflate (encoding).
+///
+/// **Read**: every colour type and bit depth, interlaced or not (see ``PNGDecoder`` for the
+/// output layout). Animated PNGs give H×W×4 uint8 frames composited per their dispose and blend
+/// operations; without an index, all frames are read, stacked N×H×W×4. Metadata: `width`,
+/// `height`, `bit_depth`, `color_type`, `interlaced`, `gamma`, `physical_pixel_size`, `dpi`,
+/// `text` (keyword → text), and for animations `frame_count`, `loop` and `durations` (ms).
+/// Spacing comes from pHYs when its unit is the metre (metres per pixel, y then x).
+///
+/// **Write** options: `compression` (0…12, libdeflate level; default 2), `filter`
+/// (`none`, `sub`, `up`, `average`, `paeth`, `adaptive`; default `up`). Metadata written:
+/// `text` (object of strings → tEXt/iTXt), `dpi` ([x, y]) or `spacing` ([y, x] metres) → pHYs.
+public struct PNGFormat: ImageFormat {
+    /// Creates the plugin.
+    public init() {}
+
+    public var name: String { "png" }
+    public var extensions: [String] { [".png", ".apng"] }
+    public var canWrite: Bool { true }
+
+    public func sniff(_ header: [UInt8]) -> Bool { header.starts(with: PNGChunks.signature) }
+
+    public func makeReader(_ request: ReadRequest) throws -> any ImageReader {
+        try OptionParser(request.options, plugin: name, file: request.displayName).finish()
+        do {
+            return try PNGReader(request)
+        } catch PNGError.notPNG {
+            throw request.error(.unsupportedFormat, "not a PNG file (signature missing)")
+        } catch PNGError.corrupt(let message) {
+            throw request.error(.corruptData, message)
+        }
+    }
+
+    public func makeWriter(_ request: WriteRequest) throws -> any ImageWriter {
+        var options = OptionParser(request.options, plugin: name, file: request.sink.displayName)
+        let level = try options.int("compression", default: PNGEncoder.defaultLevel, in: 0...12)
+        let filter = try options.string(
+            "filter", default: PNGEncoder.defaultFilter.rawValue, allowed: PNGEncoder.Filter.allCases.map(\.rawValue))
+        try options.finish()
+        return PNGWriter(
+            encoder: PNGEncoder(compressionLevel: level, filter: PNGEncoder.Filter(rawValue: filter) ?? .up),
+            sink: request.sink)
+    }
+}
+
+final class PNGReader: ImageReader {
+    private let request: ReadRequest
+    private let animation: APNGAnimation?
+
+    init(_ request: ReadRequest) throws(PNGError) {
+        self.request = request
+        animation = try request.bytes.withUnsafeBytes { (bytes) throws(PNGError) in
+            try APNGAnimation(bytes: bytes, chunks: PNGChunks.list(bytes))
+        }
+    }
+
+    var defaultIndex: ImageIndex { animation == nil ? .at(0) : .all }
+
+    func imageCount() throws -> Int { animation?.frames.count ?? 1 }
+
+    private func wrap<T>(_ body: () throws(SPNGError) -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            throw request.error(.corruptData, "invalid PNG: \(error)")
+        }
+    }
+
+    func properties(at index: Int) throws -> ImageProperties {
+        let layout: PNGDecoder.Layout = animation == nil ? .natural : .rgba8
+        let plan = try wrap { () throws(SPNGError) in
+            try request.bytes.withUnsafeBytes { (raw) throws(SPNGError) in try PNGDecoder.properties(of: raw, layout: layout) }
+        }
+        let spacing = try wrap { () throws(SPNGError) in
+            try request.bytes.withUnsafeBytes { (raw) throws(SPNGError) in try PNGDecoder.metadata(of: raw).spacing }
+        }
+        var shape = plan.shape
+        if let animation { shape = [animation.height, animation.width, 4] }
+        return ImageProperties(shape: shape, dtype: plan.dtype, imageCount: try imageCount(), spacing: spacing)
+    }
+
+    func metadata(at index: Int) throws -> JSONObject {
+        var meta = try wrap { () throws(SPNGError) in
+            try request.bytes.withUnsafeBytes { (raw) throws(SPNGError) in try PNGDecoder.metadata(of: raw).0 }
+        }
+        if let animation {
+            meta["frame_count"] = .int(animation.frames.count)
+            meta["loop"] = .int(animation.loopCount)
+            meta["durations"] = .array(animation.frames.map { .double($0.delayMilliseconds) })
+            meta["duration"] = .double(animation.frames[index].delayMilliseconds)
+        }
+        return meta
+    }
+
+    func read(at index: Int) throws -> NDArray {
+        guard let animation else {
+            return try request.bytes.withUnsafeBytes { raw in
+                try PNGDecoder.decode(raw, layout: .natural, limits: request.limits, file: request.displayName)
+            }
+        }
+        let compositor = APNGAnimation.Compositor(
+            animation, bytes: request.bytes, limits: request.limits, file: request.displayName)
+        var frame: NDArray?
+        for _ in 0...index { frame = try compositor.next() }
+        guard let frame else { throw request.error(.invalidArgument, "no frame \(index)") }
+        return frame
+    }
+
+    func readAll() throws -> NDArray {
+        if let animation {
+            try request.limits.check(
+                pixels: animation.frames.count * animation.height * animation.width,
+                shape: [animation.frames.count, animation.height, animation.width, 4], dtype: .uint8,
+                file: request.displayName)
+        }
+        var frames: [NDArray] = []
+        var iterator = try makeFrameIterator()
+        while let frame = try iterator.next() { frames.append(frame) }
+        return try stackFrames(frames)
+    }
+
+    func makeFrameIterator() throws -> ImageFrameIterator {
+        guard let animation else {
+            var done = false
+            return ImageFrameIterator { [self] in
+                guard !done else { return nil }
+                done = true
+                return try read(at: 0)
+            }
+        }
+        let compositor = APNGAnimation.Compositor(
+            animation, bytes: request.bytes, limits: request.limits, file: request.displayName)
+        return ImageFrameIterator { try compositor.next() }
+    }
+}
+
+final class PNGWriter: ImageWriter {
+    private let encoder: PNGEncoder
+    private let sink: OutputSink
+    private var written = false
+
+    init(encoder: PNGEncoder, sink: OutputSink) {
+        self.encoder = encoder
+        self.sink = sink
+    }
+
+    func append(_ image: NDArray, metadata: JSONObject) throws {
+        guard !written else {
+            throw ImMetaIOError(.invalidArgument, "this PNG writer holds one image; animated PNG writing is not supported", file: sink.displayName)
+        }
+        written = true
+        try encoder.encode(image, metadata: metadata, to: sink)
+    }
+
+    func finish() throws {
+        guard written else { throw ImMetaIOError(.invalidArgument, "no image was written", file: sink.displayName) }
+    }
+}

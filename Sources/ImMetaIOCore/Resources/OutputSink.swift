@@ -1,0 +1,123 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where a writer's encoded bytes go: a file that appears atomically, or memory.
+///
+/// A file sink writes to a temporary file in the destination's folder and renames it over the
+/// final name only in ``commit()``, so a crash or an error never leaves a partial file under the
+/// final name. Writers call ``write(_:)`` as bytes become ready, which keeps memory bounded.
+public final class OutputSink {
+    private enum Target {
+        case file(path: String, temporaryPath: String, descriptor: Int32)
+        case memory
+    }
+
+    private var target: Target
+    private var buffer: [UInt8] = []
+    private var finished = false
+    /// The destination's name for messages: the path, or `<bytes>`.
+    public let displayName: String
+
+    /// A sink collecting bytes in memory; ``commit()`` returns them.
+    public init() {
+        target = .memory
+        displayName = "<bytes>"
+    }
+
+    /// A sink that creates `path` atomically on ``commit()``.
+    /// - Throws: ``ImMetaIOError/Code/io`` when the temporary file cannot be created (for
+    ///   example, the folder does not exist or is not writable).
+    public init(path: String) throws(ImMetaIOError) {
+        displayName = path
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        var template = Array("\(folder.isEmpty ? "/" : folder)/.\(name).immetaio-XXXXXX".utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else {
+            let code = errno
+            throw ImMetaIOError(
+                code == ENOENT ? .missingFile : .io,
+                "cannot create a file in \(folder): \(ResourceBytes.describe(code))", file: path)
+        }
+        // mkstemp creates 0600; give the file the permissions a plain create would (0666 & ~umask).
+        let mask = umask(0)
+        umask(mask)
+        fchmod(descriptor, 0o666 & ~mask)
+        let temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        target = .file(path: path, temporaryPath: temporaryPath, descriptor: descriptor)
+    }
+
+    /// Appends bytes.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(ImMetaIOError) {
+        precondition(!finished, "OutputSink used after commit or discard")
+        switch target {
+        case .memory:
+            buffer.append(contentsOf: bytes)
+        case .file(_, _, let descriptor):
+            var offset = 0
+            while offset < bytes.count {
+                let written = systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    let code = errno
+                    discard()
+                    throw ImMetaIOError(.io, "write failed: \(ResourceBytes.describe(code))", file: displayName)
+                }
+                offset += written
+            }
+        }
+    }
+
+    /// Appends bytes.
+    public func write(_ bytes: [UInt8]) throws(ImMetaIOError) {
+        let outcome = bytes.withUnsafeBytes { raw in Result { () throws(ImMetaIOError) in try write(raw) } }
+        try outcome.get()
+    }
+
+    /// Finishes: renames the temporary file to its final name, or returns the collected bytes
+    /// (empty for a file sink).
+    @discardableResult
+    public func commit() throws(ImMetaIOError) -> [UInt8] {
+        precondition(!finished, "OutputSink committed twice")
+        finished = true
+        switch target {
+        case .memory:
+            defer { buffer = [] }
+            return buffer
+        case .file(let path, let temporaryPath, let descriptor):
+            if close(descriptor) != 0 {
+                let code = errno
+                unlink(temporaryPath)
+                throw ImMetaIOError(.io, "close failed: \(ResourceBytes.describe(code))", file: path)
+            }
+            if rename(temporaryPath, path) != 0 {
+                let code = errno
+                unlink(temporaryPath)
+                throw ImMetaIOError(.io, "cannot rename into place: \(ResourceBytes.describe(code))", file: path)
+            }
+            return []
+        }
+    }
+
+    /// Abandons the output: the temporary file is removed, nothing appears under the final name.
+    public func discard() {
+        guard !finished else { return }
+        finished = true
+        if case .file(_, let temporaryPath, let descriptor) = target {
+            close(descriptor)
+            unlink(temporaryPath)
+        }
+        buffer = []
+    }
+
+    deinit { discard() }
+}
+
+/// `write(2)`, named apart from ``OutputSink/write(_:)-…`` which shadows it inside the class.
+private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    write(descriptor, bytes, count)
+}

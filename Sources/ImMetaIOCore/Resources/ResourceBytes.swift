@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The bytes of an opened source: a read-only memory map of a file, or an in-memory array.
+///
+/// Mapping lets decoders read straight from the page cache without a copy, and lets multi-image
+/// formats touch only the pages of the frames they decode. `@unchecked Sendable`: the bytes are
+/// never mutated after creation.
+public final class ResourceBytes: @unchecked Sendable {
+    private let base: UnsafeRawPointer?
+    /// Number of bytes.
+    public let count: Int
+    private let mapped: Bool
+    private let owner: [UInt8]?
+
+    /// Wraps an array (no copy).
+    public init(_ bytes: [UInt8]) {
+        owner = bytes
+        count = bytes.count
+        mapped = false
+        base = nil
+    }
+
+    /// Maps a file read-only.
+    /// - Throws: ``ImMetaIOError`` with `missingFile` or `io`.
+    public init(mapping path: String) throws(ImMetaIOError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Self.openError(path: path, errno: errno) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw ImMetaIOError(.io, "cannot stat: \(Self.describe(errno))", file: path) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw ImMetaIOError(.invalidArgument, "not a regular file", file: path)
+        }
+        let size = Int(info.st_size)
+        owner = nil
+        count = size
+        if size == 0 {
+            base = nil
+            mapped = false
+            return
+        }
+        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED else {
+            throw ImMetaIOError(.io, "cannot map file: \(Self.describe(errno))", file: path)
+        }
+        base = UnsafeRawPointer(address)
+        mapped = true
+    }
+
+    /// Calls `body` with the bytes.
+    public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        if let owner {
+            return try owner.withUnsafeBytes { raw in Result { () throws(E) in try body(raw) } }.get()
+        }
+        return try body(UnsafeRawBufferPointer(start: base, count: count))
+    }
+
+    /// Up to `length` bytes from the start (for sniffing), copied.
+    public func prefix(_ length: Int) -> [UInt8] {
+        withUnsafeBytes { Array($0.prefix(length)) }
+    }
+
+    deinit {
+        if mapped, let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
+    }
+
+    static func openError(path: String, errno code: Int32) -> ImMetaIOError {
+        if code == ENOENT || code == ENOTDIR {
+            return ImMetaIOError(.missingFile, "no such file", file: path)
+        }
+        return ImMetaIOError(.io, "cannot open: \(describe(code))", file: path)
+    }
+
+    static func describe(_ code: Int32) -> String { String(cString: strerror(code)) }
+}

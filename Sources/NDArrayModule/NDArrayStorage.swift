@@ -1,0 +1,31 @@
+/// The heap buffer behind an ``NDArray``: one aligned allocation, shared between copies until one
+/// of them writes (copy-on-write).
+///
+/// `@unchecked Sendable` is sound because the bytes are only ever mutated through an array that
+/// holds the sole reference (checked with `isKnownUniquelyReferenced` before every write).
+@usableFromInline
+final class NDArrayStorage: @unchecked Sendable {
+    /// Alignment of every buffer: enough for any element type and for SIMD loads.
+    static let alignment = 64
+
+    @usableFromInline let pointer: UnsafeMutableRawPointer
+    @usableFromInline let byteCount: Int
+
+    /// Allocates `byteCount` bytes; they are zeroed only when `zeroed` is true.
+    init(byteCount: Int, zeroed: Bool) {
+        self.byteCount = byteCount
+        // Allocate at least one byte so that empty arrays still own a valid pointer.
+        pointer = UnsafeMutableRawPointer.allocate(
+            byteCount: max(byteCount, 1), alignment: NDArrayStorage.alignment)
+        if zeroed { pointer.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 1)) }
+    }
+
+    @usableFromInline @inline(never)
+    func copy() -> NDArrayStorage {
+        let new = NDArrayStorage(byteCount: byteCount, zeroed: false)
+        new.pointer.copyMemory(from: pointer, byteCount: byteCount)
+        return new
+    }
+
+    deinit { pointer.deallocate() }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import ImMetaIO
+
+extension ImMetaIOCommand {
+    /// `immetaio copy SRC DST`: decode any supported file and write it in DST's format.
+    struct Copy: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Convert an image to the format DST's extension names (.npy keeps the decoded array exactly).")
+
+        @Argument(help: "The file to read.")
+        var source: String
+
+        @Argument(help: "The file to write; its extension chooses the format.")
+        var destination: String
+
+        @Option(help: "Read only the image at this index (0-based).")
+        var index: Int?
+
+        @Flag(help: "Read every image, stacked along a new first axis.")
+        var all = false
+
+        @Option(name: .customLong("option"), help: "A write option KEY=VALUE (repeatable), e.g. --option quality=95.")
+        var options: [String] = []
+
+        func validate() throws {
+            if all, index != nil { throw ValidationError("use either --index or --all, not both") }
+            if let index, index < 0 { throw ValidationError("--index must be 0 or more") }
+        }
+
+        func run() throws {
+            let writeOptions = try Self.parse(options)
+            try reportingErrors {
+                let file = try openImage(.path(source))
+                let image = try file.read(index: all ? .all : index.map(ImageIndex.at))
+                // Metadata the destination format understands (text, resolution) is carried over.
+                let metadata = try file.metadata(index: index.map(ImageIndex.at))
+                try writeImage(image, to: destination, options: writeOptions, metadata: metadata)
+                print("\(source) -> \(destination): \(image.shape.map(String.init).joined(separator: "×")) \(image.dtype)")
+            }
+        }
+
+        /// `key=value` pairs; values are read as JSON scalars when they parse as such, else as strings.
+        static func parse(_ pairs: [String]) throws -> JSONObject {
+            var object = JSONObject()
+            for pair in pairs {
+                guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                    throw ValidationError("--option expects KEY=VALUE, not '\(pair)'")
+                }
+                let key = String(pair[..<equals])
+                let text = String(pair[pair.index(after: equals)...])
+                object[key] =
+                    if let number = Int(text) { .int(number) }
+                    else if let number = Double(text) { .double(number) }
+                    else if text == "true" || text == "false" { .bool(text == "true") }
+                    else { .string(text) }
+            }
+            return object
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import ImMetaIO
+import Testing
+
+/// Every PNG, JPEG and NPY file of the shared corpus decodes to the manifest's shape, dtype and
+/// pixel hash, and every file the reference rejects gives a typed error.
+@Suite("Corpus conformance: PNG, JPEG, NPY", .enabled(if: Corpus.isAvailable, Corpus.missingNote))
+struct CorpusConformanceTests {
+    /// How our decode differs from the reference on purpose.
+    enum Difference {
+        /// We refuse the file with this code.
+        case refused(ImMetaIOError.Code)
+        /// We decode other pixels (same shape and dtype); the check names what we produce instead.
+        case pixels(check: @Sendable (NDArray) -> Bool)
+    }
+
+    /// Files where our decode differs from the reference on purpose, with the reason.
+    static let deliberateDifferences: [String: (difference: Difference, reason: String)] = [
+        "jpeg/libjpeg-turbo/monkey12.jpg": (
+            .refused(.unsupportedFeature),
+            "12-bit JPEG: Debian's libjpeg-turbo 2.1 is built for 8-bit samples (the reference used imagecodecs' 12-bit build)"
+        ),
+        "png/pillow-apng/dispose_op_previous.png": (
+            .pixels(check: { frames in
+                // Frame 3 is transparent over the restored frame-1 canvas: green, as browsers show it.
+                frames.shape == [4, 64, 128, 4]
+                    && frames.withUnsafeBufferPointer(of: UInt8.self) { Array($0[(3 * 64 * 128 * 4)..<(3 * 64 * 128 * 4 + 4)]) }
+                        == [0, 255, 0, 255]
+            }),
+            "Pillow 13 skips DISPOSE_OP_PREVIOUS after a frame blended with BLEND_OP_OVER (it copies the already blended canvas); we restore the canvas as the APNG specification says"
+        ),
+    ]
+
+    static let entries = Corpus.entries(formats: ["png", "jpeg", "npy"])
+
+    @Test("decodes like the reference", arguments: entries)
+    func conforms(_ entry: Corpus.Entry) throws {
+        let path = Corpus.path(entry)
+        if let (difference, reason) = Self.deliberateDifferences[entry.file] {
+            switch difference {
+            case .refused(let code):
+                let error = try #require(throws: ImMetaIOError.self) { try readImage(from: .path(path)) }
+                #expect(error.code == code, "\(reason)")
+            case .pixels(let check):
+                let image = try readImage(from: .path(path))
+                #expect(image.shape == entry.shape && image.dtype.rawValue == entry.dtype)
+                #expect(check(image), "\(reason)")
+            }
+            return
+        }
+        if entry.expectError {
+            let error = try #require(throws: ImMetaIOError.self) { try readImage(from: .path(path)) }
+            #expect(error.file == path)
+            return
+        }
+        let image = try readImage(from: .path(path))
+        #expect(image.shape == entry.shape)
+        #expect(image.dtype.rawValue == entry.dtype)
+        let hash = image.withUnsafeBytes { SHA256.hex($0) }
+        #expect(hash == entry.pixelSHA256)
+        // Properties agree with the decode without decoding.
+        let properties = try imageProperties(of: .path(path))
+        #expect(properties.shape == image.shape)
+        #expect(properties.dtype == image.dtype)
+    }
+
+    @Test func corpusHasTheExpectedFiles() {
+        #expect(Self.entries.count >= 170)
+    }
+}
