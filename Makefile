@@ -7,6 +7,8 @@ PYTHON ?= python3
 VENV := .venv
 # C libraries the package links (see Package.swift's .systemLibrary targets).
 APT_PACKAGES := pkg-config libspng-dev libjpeg62-turbo-dev libdeflate-dev
+# Only the benchmarks need TurboJPEG (the baseline they compare our JPEG path with).
+BENCH_APT_PACKAGES := libturbojpeg0-dev
 BREW_PACKAGES := pkg-config libspng jpeg-turbo libdeflate
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UNAME := $(shell uname -s)
@@ -53,6 +55,9 @@ $(VENV)/.ready: Benchmarks/requirements.txt
 	touch $@
 
 bench: deps venv
+ifneq ($(UNAME),Darwin)
+	@dpkg -s $(BENCH_APT_PACKAGES) >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(BENCH_APT_PACKAGES))
+endif
 	$(SWIFT) build -c release --package-path Benchmarks
 	$(VENV)/bin/python Benchmarks/run.py --swift-bench Benchmarks/.build/release/immetaio-bench --output BENCHMARKS.md
 

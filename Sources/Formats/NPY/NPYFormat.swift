@@ -5,7 +5,7 @@ import NDArrayModule
 ///
 /// Read: versions 1.0–3.0, both byte orders, Fortran order (returned in C order). The whole array
 /// is one image. Metadata: `version`, `fortran_order`, `descr` (the stored type string).
-/// Write: any ``NDArray``; no options.
+/// Write: any `NDArray`; no options.
 public struct NPYFormat: ImageFormat {
     /// Creates the plugin.
     public init() {}

@@ -3,8 +3,9 @@ import NDArrayModule
 
 /// PNG and animated PNG through libspng (decoding) and libdeflate (encoding).
 ///
-/// **Read**: every colour type and bit depth, interlaced or not (see ``PNGDecoder`` for the
-/// output layout). Animated PNGs give H×W×4 uint8 frames composited per their dispose and blend
+/// **Read**: every colour type and bit depth, interlaced or not (gray → H×W, gray+alpha → H×W×2,
+/// RGB → H×W×3, RGBA → H×W×4; palette → RGB, or RGBA with tRNS; gray/RGB with tRNS gain alpha;
+/// 1/2/4-bit gray scaled to 0…255; 16-bit kept as uint16; no gamma applied). Animated PNGs give H×W×4 uint8 frames composited per their dispose and blend
 /// operations; without an index, all frames are read, stacked N×H×W×4. Metadata: `width`,
 /// `height`, `bit_depth`, `color_type`, `interlaced`, `gamma`, `physical_pixel_size`, `dpi`,
 /// `text` (keyword → text), and for animations `frame_count`, `loop` and `durations` (ms).

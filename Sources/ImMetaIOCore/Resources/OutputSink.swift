@@ -8,7 +8,7 @@ import Darwin
 ///
 /// A file sink writes to a temporary file in the destination's folder and renames it over the
 /// final name only in ``commit()``, so a crash or an error never leaves a partial file under the
-/// final name. Writers call ``write(_:)`` as bytes become ready, which keeps memory bounded.
+/// final name. Writers call `write(_:)` as bytes become ready, which keeps memory bounded.
 public final class OutputSink {
     private enum Target {
         case file(path: String, temporaryPath: String, descriptor: Int32)
@@ -117,7 +117,7 @@ public final class OutputSink {
     deinit { discard() }
 }
 
-/// `write(2)`, named apart from ``OutputSink/write(_:)-…`` which shadows it inside the class.
+/// `write(2)`, named apart from `OutputSink.write(_:)`, which shadows it inside the class.
 private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
     write(descriptor, bytes, count)
 }
