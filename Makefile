@@ -13,7 +13,7 @@ BREW_PACKAGES := pkg-config libspng jpeg-turbo libdeflate
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UNAME := $(shell uname -s)
 
-.PHONY: deps build release demo test venv bench clean
+.PHONY: deps build release demo test interop interop-venv venv bench clean
 
 deps:
 ifeq ($(UNAME),Darwin)
@@ -44,13 +44,26 @@ demo: release
 	@.build/release/immetaio copy examples/gradient.png out/demo/gradient-q95.jpg --option quality=95
 	@.build/release/immetaio info --json out/demo/gradient-from-jpeg.png
 
-test: deps
+test: deps interop-venv
 	$(SWIFT) test
+	$(VENV)/bin/python Tests/Interop/interop.py .build/debug/immetaio
 
-# A Python virtualenv with the peers we compare against (benchmarks, interop checks).
-venv: $(VENV)/.ready
-$(VENV)/.ready: Benchmarks/requirements.txt
-	$(PYTHON) -m venv $(VENV)
+# Interop checks against Pillow and numpy (also part of `make test`).
+interop: build interop-venv
+	$(VENV)/bin/python Tests/Interop/interop.py .build/debug/immetaio
+
+# A Python virtualenv with the peers we compare against: Pillow and numpy for the interop checks,
+# OpenCV and imagecodecs in addition for the benchmarks.
+interop-venv: $(VENV)/.interop-ready
+$(VENV)/.interop-ready: Tests/Interop/requirements.txt
+	@# Debian's system Python needs python3-venv for `-m venv`; install it when the first try fails.
+	[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV) || \
+		($(SUDO) apt-get install -y -qq python3-venv && rm -rf $(VENV) && $(PYTHON) -m venv $(VENV))
+	$(VENV)/bin/pip install -q -r Tests/Interop/requirements.txt
+	touch $@
+
+venv: $(VENV)/.bench-ready
+$(VENV)/.bench-ready: Benchmarks/requirements.txt $(VENV)/.interop-ready
 	$(VENV)/bin/pip install -q -r Benchmarks/requirements.txt
 	touch $@
 

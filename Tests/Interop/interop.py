@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Interop checks between immetaio and Pillow/numpy, both directions, through the immetaio CLI.
+
+Usage: interop.py PATH/TO/immetaio
+
+- What we write, they read identically: arrays saved with numpy go through `immetaio copy x.npy
+  x.png` (every PNG layout, 8 and 16 bit, every filter) and Pillow must decode the exact array;
+  our JPEGs must open in Pillow with the right size and a high PSNR.
+- What they write, we read identically: PNGs and JPEGs from Pillow go through `immetaio copy
+  x.png x.npy` and numpy must load exactly Pillow's decode. NPY files from numpy (both byte
+  orders, Fortran order, every dtype) round-trip through `immetaio copy` bit for bit.
+Exits non-zero with a list of failures.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+from PIL import Image
+
+failures = []
+checks = 0
+
+
+def check(condition, message):
+    global checks
+    checks += 1
+    if not condition:
+        failures.append(message)
+
+
+def run(tool, *args):
+    result = subprocess.run([tool, *args], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"immetaio {' '.join(args)} failed: {result.stdout}{result.stderr}")
+
+
+def pillow_array(path):
+    with Image.open(path) as im:
+        if im.mode in ("I;16", "I;16B", "I"):
+            return np.asarray(im).astype(np.uint16)
+        return np.asarray(im)
+
+
+def main(tool):
+    rng = np.random.default_rng(3)
+    work = tempfile.mkdtemp(prefix="immetaio-interop-")
+
+    # PNG written by immetaio, read by Pillow.
+    for dtype in (np.uint8, np.uint16):
+        top = np.iinfo(dtype).max
+        for channels in (None, 2, 3, 4):
+            shape = (37, 53) if channels is None else (37, 53, channels)
+            yy, xx = np.mgrid[0:37, 0:53]
+            base = (xx * 97 + yy * 31) % (int(top) + 1)
+            array = (base[..., None] if channels else base) + rng.integers(0, 3, size=shape)
+            array = np.clip(array, 0, top).astype(dtype)
+            if dtype == np.uint16 and channels is not None:
+                continue  # Pillow has only 16-bit gray (no 16-bit LA, RGB or RGBA modes) to compare with
+            for filt in ("none", "sub", "up", "average", "paeth", "adaptive"):
+                source = os.path.join(work, f"in-{dtype.__name__}-{channels}-{filt}.npy")
+                target = source.replace(".npy", ".png")
+                np.save(source, array)
+                run(tool, "copy", source, target, "--option", f"filter={filt}")
+                decoded = pillow_array(target)
+                check(decoded.shape == array.shape and np.array_equal(decoded, array),
+                      f"Pillow reads our PNG {dtype.__name__} channels={channels} filter={filt} differently")
+
+    # JPEG written by immetaio, read by Pillow.
+    photo = np.clip(np.mgrid[0:64, 0:80][1][..., None] * 3 + np.arange(3) * 40, 0, 255).astype(np.uint8)
+    np.save(os.path.join(work, "photo.npy"), photo)
+    run(tool, "copy", os.path.join(work, "photo.npy"), os.path.join(work, "photo.jpg"), "--option", "quality=95")
+    decoded = pillow_array(os.path.join(work, "photo.jpg")).astype(float)
+    mse = np.mean((decoded - photo) ** 2)
+    check(decoded.shape == photo.shape and 10 * np.log10(255 ** 2 / max(mse, 1e-9)) > 35, "Pillow reads our JPEG badly")
+
+    # PNG and JPEG written by Pillow, read by immetaio.
+    samples = {
+        "L": rng.integers(0, 256, (20, 30), dtype=np.uint8),
+        "LA": rng.integers(0, 256, (20, 30, 2), dtype=np.uint8),
+        "RGB": rng.integers(0, 256, (20, 30, 3), dtype=np.uint8),
+        "RGBA": rng.integers(0, 256, (20, 30, 4), dtype=np.uint8),
+    }
+    for mode, array in samples.items():
+        for ext, kwargs in ((".png", {}), (".jpg", {"quality": 90})):
+            if ext == ".jpg" and mode in ("LA", "RGBA"):
+                continue
+            path = os.path.join(work, f"pillow-{mode}{ext}")
+            Image.fromarray(array, mode).save(path, **kwargs)
+            run(tool, "copy", path, path + ".npy")
+            ours = np.load(path + ".npy")
+            check(np.array_equal(ours, pillow_array(path)), f"we read Pillow's {mode}{ext} differently")
+    sixteen = (rng.integers(0, 65536, (20, 30))).astype(np.uint16)
+    path = os.path.join(work, "pillow-16.png")
+    Image.fromarray(sixteen).save(path)
+    run(tool, "copy", path, path + ".npy")
+    check(np.array_equal(np.load(path + ".npy"), sixteen), "we read Pillow's 16-bit PNG differently")
+
+    # NPY from numpy: every dtype, both byte orders, Fortran order; copied through immetaio.
+    for dtype in ("?", "u1", "u2", "u4", "u8", "i1", "i2", "i4", "i8", "f2", "f4", "f8"):
+        for order in ("<", ">"):
+            for fortran in (False, True):
+                array = (rng.normal(0, 100, (3, 4, 5))).astype(order + dtype if dtype not in ("?", "u1", "i1") else dtype)
+                if fortran:
+                    array = np.asfortranarray(array)
+                source = os.path.join(work, f"np-{dtype}-{order == '>'}-{fortran}.npy")
+                np.save(source, array)
+                run(tool, "copy", source, source + ".copy.npy")
+                ours = np.load(source + ".copy.npy")
+                check(ours.dtype == array.dtype.newbyteorder("<") or ours.dtype == array.dtype.newbyteorder("="),
+                      f"dtype of {source}: {ours.dtype}")
+                check(np.array_equal(ours, array, equal_nan=True), f"values of {source} changed in our copy")
+
+    print(f"interop: {checks - len(failures)}/{checks} checks passed (Pillow {Image.__version__}, numpy {np.__version__})")
+    for failure in failures:
+        print("FAIL:", failure)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
