@@ -53,9 +53,14 @@ let package = Package(
             dependencies: ["ImMetaIO", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/immetaio"),
 
+        // A child process for the kill-during-save test (not a product).
+        .executableTarget(name: "immetaio-test-saver", dependencies: ["ImMetaIO"], path: "Sources/ImMetaIOTestSaver"),
+
         // MARK: Tests
         .testTarget(name: "NDArrayModuleTests", dependencies: ["NDArrayModule"]),
-        .testTarget(name: "ImMetaIOTests", dependencies: ["ImMetaIO", "PNGFormat", "JPEGFormat", "NPYFormat"]),
+        .testTarget(
+            name: "ImMetaIOTests", dependencies: ["ImMetaIO", "PNGFormat", "JPEGFormat", "NPYFormat"],
+            exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

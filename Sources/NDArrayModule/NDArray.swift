@@ -263,3 +263,12 @@ extension NDArray: CustomStringConvertible {
     /// A summary such as `NDArray(shape: [480, 640, 3], dtype: uint8)`.
     public var description: String { "NDArray(shape: \(shape), dtype: \(dtype))" }
 }
+
+extension NDArray: Hashable {
+    /// Hashes dtype, shape and bytes, consistently with `==`.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(dtype)
+        hasher.combine(shape)
+        withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+}

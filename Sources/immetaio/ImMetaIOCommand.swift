@@ -8,7 +8,7 @@ struct ImMetaIOCommand: ParsableCommand {
         commandName: "immetaio",
         abstract: "Read, inspect and convert images with their metadata.",
         version: "0.1.0",
-        subcommands: [Info.self, Copy.self])
+        subcommands: [Info.self, Copy.self, Meta.self])
 }
 
 /// Reports an ``ImMetaIOError`` as a one-line message and a failing exit status.

@@ -24,6 +24,8 @@ public enum JSONText {
             writeContainer(items.map { (nil, $0) }, open: "[", close: "]", to: &output, indent: indent, level: level)
         case .object(let members):
             writeContainer(members.map { ($0.key, $0.value) }, open: "{", close: "}", to: &output, indent: indent, level: level)
+        case .ndarray(let array):
+            write(NDArrayJSON.object(for: array), to: &output, indent: indent, level: level)
         }
     }
 
@@ -57,7 +59,7 @@ public enum JSONText {
         return text
     }
 
-    private static func writeString(_ text: String, to output: inout String) {
+    static func writeString(_ text: String, to output: inout String) {
         output += "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -77,10 +79,10 @@ public enum JSONText {
 }
 
 extension JSONValue {
-    /// Whether the value is neither an array nor an object.
+    /// Whether the value is neither an array, an object nor an ndarray.
     var isScalar: Bool {
         switch self {
-        case .array, .object: false
+        case .array, .object, .ndarray: false
         default: true
         }
     }

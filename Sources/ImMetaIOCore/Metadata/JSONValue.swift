@@ -1,3 +1,4 @@
+import NDArrayModule
 import OrderedCollections
 
 /// A JSON-like value: what format metadata, write options and (later) sidecars hold.
@@ -15,6 +16,9 @@ public enum JSONValue: Sendable, Hashable {
     case string(String)
     case array([JSONValue])
     case object(JSONObject)
+    /// An array of numbers; written to JSON as `{"type": "ndarray", "values": [...], "dtype": "<f4"}`
+    /// (Python immetaio's encoding), and read back from that form.
+    case ndarray(NDArray)
 
     /// The value as a `String`, if it is one.
     public var stringValue: String? { if case .string(let value) = self { value } else { nil } }
@@ -38,6 +42,8 @@ public enum JSONValue: Sendable, Hashable {
     public var boolValue: Bool? { if case .bool(let value) = self { value } else { nil } }
     /// The elements, if the value is an array.
     public var arrayValue: [JSONValue]? { if case .array(let value) = self { value } else { nil } }
+    /// The array, if the value is an ``ndarray(_:)``.
+    public var ndarrayValue: NDArray? { if case .ndarray(let value) = self { value } else { nil } }
     /// The members, if the value is an object.
     public var objectValue: JSONObject? { if case .object(let value) = self { value } else { nil } }
 

@@ -1,0 +1,33 @@
+/// The file format `save` chooses when the path has no extension.
+///
+/// Python immetaio's rules, extended where a format fits better:
+///
+/// | array | format |
+/// |---|---|
+/// | uint8 or uint16, H×W, H×W×3 or H×W×4 | PNG |
+/// | float32, H×W or H×W×3 (immetaio's rule) | OpenEXR |
+/// | float32 H×W×4; float16 H×W, H×W×3, H×W×4 (our extension) | OpenEXR |
+/// | anything else (other dtypes, H×W×1, H×W×2, stacks, 1-D, 4-D …) | NPY |
+public enum AutomaticFormat {
+    /// The extension (with its dot) that `save` appends for an array when the path has none.
+    public static func fileExtension(for image: NDArray) -> String {
+        let shape = image.shape
+        let imageLike = shape.count == 2 || (shape.count == 3 && (shape[2] == 3 || shape[2] == 4))
+        switch image.dtype {
+        case .uint8, .uint16: return imageLike ? ".png" : ".npy"
+        case .float32, .float16: return imageLike ? ".exr" : ".npy"
+        default: return ".npy"
+        }
+    }
+
+    /// `path` if it has an extension, else `path` plus the automatic extension for `image`.
+    public static func path(_ path: String, for image: NDArray) -> String {
+        FileExtension.of(path) == nil ? path + fileExtension(for: image) : path
+    }
+
+    /// The sidecar path of an image path: its extension replaced by `.json` (or `.json` appended).
+    public static func sidecarPath(for imagePath: String) -> String {
+        guard let ext = FileExtension.of(imagePath) else { return imagePath + ".json" }
+        return String(imagePath.dropLast(ext.count)) + ".json"
+    }
+}
