@@ -59,7 +59,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "NDArrayModuleTests", dependencies: ["NDArrayModule"]),
         .testTarget(
-            name: "ImMetaIOTests", dependencies: ["ImMetaIO", "PNGFormat", "JPEGFormat", "NPYFormat"],
+            name: "ImMetaIOTests", dependencies: ["ImMetaIO", "PNGFormat", "JPEGFormat", "NPYFormat", "CDeflate"],
             exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]

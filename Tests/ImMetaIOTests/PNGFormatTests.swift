@@ -6,7 +6,7 @@ import Testing
     func roundTripsEveryLayout(channels: Int, dtype: DType) throws {
         let image = TestImages.gradient(height: 37, width: 53, channels: channels, dtype: dtype)
         let bytes = try encodeImage(image, as: ".png")
-        #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        try StrictPNG.validate(bytes)
         let decoded = try readImage(from: .bytes(bytes))
         // H×W×1 is stored as gray and read back as H×W, as imageio does.
         #expect(decoded == (channels == 1 ? try image.reshaped([37, 53]) : image))
@@ -16,6 +16,7 @@ import Testing
     func roundTripsEveryFilterAndLevel(filter: String, level: Int) throws {
         let image = TestImages.gradient(height: 20, width: 31, channels: 3)
         let bytes = try encodeImage(image, as: "png", options: ["filter": .string(filter), "compression": .int(level)])
+        try StrictPNG.validate(bytes)
         #expect(try readImage(from: .bytes(bytes)) == image)
     }
 

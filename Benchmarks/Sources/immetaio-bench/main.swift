@@ -23,6 +23,20 @@ func medianMilliseconds(_ repeats: Int, _ body: () throws -> Void) rethrows -> D
 }
 
 let arguments = CommandLine.arguments
+// `immetaio-bench png-encode FRAME.npy REPEATS [KEY=VALUE…]`: our PNG encoder alone on one frame,
+// with the given write options; prints {"ms": median, "bytes": n}.
+if arguments.count >= 4, arguments[1] == "png-encode" {
+    let frame = try readImage(from: .path(arguments[2]))
+    var options = JSONObject()
+    for pair in arguments.dropFirst(4) {
+        let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+        options[parts[0]] = Int(parts[1]).map(JSONValue.int) ?? .string(parts[1])
+    }
+    var encoded: [UInt8] = []
+    let ms = try medianMilliseconds(Int(arguments[3]) ?? 5) { encoded = try encodeImage(frame, as: ".png", options: options) }
+    print(JSONText.encode(["ms": .double(ms), "bytes": .int(encoded.count)], indent: nil))
+    exit(0)
+}
 guard arguments.count >= 5 else {
     FileHandle.standardError.write(Data("usage: immetaio-bench IMAGE.npy PEER.png PEER.jpg OUTDIR [REPEATS]\n".utf8))
     exit(2)

@@ -37,12 +37,19 @@ public struct PNGFormat: ImageFormat {
 
     public func makeWriter(_ request: WriteRequest) throws -> any ImageWriter {
         var options = OptionParser(request.options, plugin: name, file: request.sink.displayName)
+        let explicitLevel = request.options["compression"] != nil
+        let explicitFilter = request.options["filter"] != nil
         let level = try options.int("compression", default: PNGEncoder.defaultLevel, in: 0...12)
         let filter = try options.string(
             "filter", default: PNGEncoder.defaultFilter.rawValue, allowed: PNGEncoder.Filter.allCases.map(\.rawValue))
+        let threads = try options.int("threads", default: 0, in: 0...256)
         try options.finish()
+        // Without a level or filter, 8-bit images take the fast pixel encoder.
+        let fast = !explicitLevel && !explicitFilter
         return PNGWriter(
-            encoder: PNGEncoder(compressionLevel: level, filter: PNGEncoder.Filter(rawValue: filter) ?? .up),
+            encoder: PNGEncoder(
+                compressionLevel: fast ? nil : level, filter: PNGEncoder.Filter(rawValue: filter) ?? .up,
+                threads: threads == 0 ? nil : threads),
             sink: request.sink)
     }
 }

@@ -180,14 +180,10 @@ func parallelMap<T>(_ indices: Range<Int>, workers: Int?, _ body: (Int) throws -
         results.deinitialize()
         results.deallocate()
     }
-    withoutActuallyEscaping(body) { body in
-        // Each stripe writes only its own slots, so the buffer needs no lock.
-        nonisolated(unsafe) let slots = results
-        nonisolated(unsafe) let work = body
-        DispatchQueue.concurrentPerform(iterations: width) { stripe in
-            for offset in stride(from: stripe, to: count, by: width) {
-                slots[offset] = Result { try work(indices.lowerBound + offset) }
-            }
+    // Each stripe writes only its own slots, so the buffer needs no lock.
+    ParallelLoop.run(width) { stripe in
+        for offset in stride(from: stripe, to: count, by: width) {
+            results[offset] = Result { try body(indices.lowerBound + offset) }
         }
     }
     return try results.map { try $0!.get() }

@@ -56,6 +56,10 @@ public final class OutputSink {
         precondition(!finished, "OutputSink used after commit or discard")
         switch target {
         case .memory:
+            if buffer.count + bytes.count > buffer.capacity {
+                // Grow by at least half again, so large outputs written in pieces copy little.
+                buffer.reserveCapacity(max(buffer.count + bytes.count, buffer.capacity * 3 / 2))
+            }
             buffer.append(contentsOf: bytes)
         case .file(_, _, let descriptor):
             var offset = 0

@@ -1,0 +1,308 @@
+import CDeflate
+import ImMetaIOCore
+
+/// A deflate compressor specialised for filtered PNG scanlines of 1–4 byte pixels (the method
+/// fpng describes; our own code).
+///
+/// - Rows use the "up" filter (the first row of the image: none), computed on the fly.
+/// - The only matches are runs: a filtered pixel equal to the one before it repeats it, coded
+///   as a match at distance = bytes per pixel, lengths in whole pixels.
+/// - Two passes per band of rows: the first counts symbol frequencies, the second writes one
+///   dynamic-Huffman block with codes built from those counts.
+/// - Bands of rows are compressed independently and joined with a byte-aligning empty stored
+///   block, so large images use several cores and still form one valid zlib stream.
+struct PixelDeflate {
+    let width: Int
+    let height: Int
+    /// Bytes per pixel, 1…4.
+    let bytesPerPixel: Int
+    var rowBytes: Int { width * bytesPerPixel }
+
+    /// The shortest and longest run lengths in bytes that are whole pixels.
+    private var minimumRun: Int { bytesPerPixel >= 3 ? bytesPerPixel : bytesPerPixel == 2 ? 4 : 3 }
+    private var maximumRun: Int { 258 - 258 % bytesPerPixel }
+
+    /// Compresses `pixels` (height × rowBytes, C order) into a zlib stream, handed to `emit` in
+    /// consecutive pieces (one per band) straight from the compressor's buffers.
+    ///
+    /// - Parameter bands: how many row bands to compress in parallel (1 for one core).
+    func compress(
+        _ pixels: UnsafeRawBufferPointer, bands requested: Int, emit: (UnsafeRawBufferPointer) throws -> Void
+    ) rethrows {
+        let bands = max(1, min(requested, height / 64 + 1))
+        let rowsPerBand = (height + bands - 1) / bands
+        let source = pixels.bindMemory(to: UInt8.self)
+        var pieces = [BandResult?](repeating: nil, count: bands)
+        pieces.withUnsafeMutableBufferPointer { slots in
+            ParallelLoop.run(bands) { band in
+                let start = band * rowsPerBand
+                let rows = start..<min(height, start + rowsPerBand)
+                if !rows.isEmpty { slots[band] = compressBand(source, rows: rows, first: band == 0, final: rows.upperBound == height) }
+            }
+        }
+        var adler: UInt32 = 1
+        for piece in pieces.compactMap({ $0 }) { adler = Adler32.combine(adler, piece.adler, secondLength: piece.length) }
+        defer { for index in pieces.indices { pieces[index]?.writer.release() } }
+        guard let lastIndex = pieces.lastIndex(where: { $0 != nil }) else { return }
+        pieces[lastIndex]?.writer.writeBytes([
+            UInt8(adler >> 24), UInt8(truncatingIfNeeded: adler >> 16), UInt8(truncatingIfNeeded: adler >> 8),
+            UInt8(truncatingIfNeeded: adler),
+        ])
+        pieces[lastIndex]?.writer.alignToByte()
+        for piece in pieces.compactMap({ $0 }) { try piece.writer.withUnsafeBytes(emit) }
+    }
+
+    /// A compressed band and the checksum of its uncompressed bytes.
+    private struct BandResult {
+        var writer: BitWriter
+        var adler: UInt32
+        var length: Int
+    }
+
+    /// Writes the filter byte and the filtered row `y` into `out` (rowBytes + 1 bytes).
+    @inline(__always)
+    private func filterRow(_ source: UnsafeBufferPointer<UInt8>, _ y: Int, into out: UnsafeMutablePointer<UInt8>) {
+        let n = rowBytes
+        guard let base = source.baseAddress else { return }
+        let current = base + y * n
+        let target = out + 1
+        if y == 0 {
+            out[0] = 0
+            target.update(from: current, count: n)
+            return
+        }
+        out[0] = 2
+        let above = current - n
+        var i = 0
+        while i + 16 <= n {
+            let a = UnsafeRawPointer(current + i).loadUnaligned(as: SIMD16<UInt8>.self)
+            let b = UnsafeRawPointer(above + i).loadUnaligned(as: SIMD16<UInt8>.self)
+            UnsafeMutableRawPointer(target + i).storeBytes(of: a &- b, as: SIMD16<UInt8>.self)
+            i += 16
+        }
+        while i < n {
+            target[i] = current[i] &- above[i]
+            i += 1
+        }
+    }
+
+    /// A run of pixels equal to the pixel before them, found by pass 1.
+    private struct Run {
+        /// The row (within the band) the run lies in.
+        var row: Int
+        /// Offset of the run's first byte in the filtered row (the filter byte is at 0).
+        var offset: Int
+        /// Length in bytes (a whole number of pixels; may exceed 258 and is then split).
+        var length: Int
+    }
+
+    /// Compresses a band of rows into deflate blocks: one dynamic block, then either the final
+    /// bit or a byte-aligning empty stored block. The first band starts with the zlib header.
+    private func compressBand(
+        _ source: UnsafeBufferPointer<UInt8>, rows: Range<Int>, first: Bool, final: Bool
+    ) -> BandResult {
+        let stride = rowBytes + 1
+        // One filtered row at a time, recomputed in pass 2, so the image is never copied; the
+        // padding lets 4-byte pixel loads run past the last pixel.
+        let row = UnsafeMutablePointer<UInt8>.allocate(capacity: stride + 16)
+        defer { row.deallocate() }
+        row.initialize(repeating: 0, count: stride + 16)
+
+        // Pass 1: filter, checksum, runs and symbol frequencies, row by row.
+        var runs: [Run] = []
+        let counts = UnsafeMutablePointer<UInt32>.allocate(capacity: 4 * 256 + 286)
+        defer { counts.deallocate() }
+        counts.initialize(repeating: 0, count: 4 * 256 + 286)
+        var adler: UInt32 = 1
+        for (index, y) in rows.enumerated() {
+            filterRow(source, y, into: row)
+            adler = libdeflate_adler32(adler, row, stride)
+            let first = runs.count
+            switch bytesPerPixel {
+            case 1: findRuns(row, pixel: UInt8.self, counts, &runs)
+            case 2: findRuns(row, pixel: UInt16.self, counts, &runs)
+            case 3: findRuns(row, pixel: Pixel24.self, counts, &runs)
+            default: findRuns(row, pixel: UInt32.self, counts, &runs)
+            }
+            for k in first..<runs.count { runs[k].row = index }
+        }
+        var literalCounts = [UInt32](repeating: 0, count: 286)
+        for symbol in 0..<256 {
+            literalCounts[symbol] = counts[symbol] &+ counts[256 + symbol] &+ counts[512 + symbol] &+ counts[768 + symbol]
+        }
+        for symbol in 257..<286 { literalCounts[symbol] = counts[1024 + symbol] }
+        literalCounts[256] = 1
+        var distanceCounts = [UInt32](repeating: 0, count: 30)
+        distanceCounts[bytesPerPixel - 1] = 1  // distances 1…4 are codes 0…3
+        let literalCode = HuffmanCode(frequencies: literalCounts, maxLength: 15)
+        let distanceCode = HuffmanCode(frequencies: distanceCounts, maxLength: 15)
+
+        // Pass 2: the block, into a buffer sized from the exact bit count of the data.
+        var dataBits = 0
+        for symbol in 0..<286 where literalCounts[symbol] > 0 {
+            dataBits += Int(literalCounts[symbol]) * Int(literalCode.lengths[symbol])
+            if symbol > 256 {
+                let matchBits = Int(DeflateTables.lengthExtraBits[symbol - 257]) + Int(distanceCode.lengths[bytesPerPixel - 1])
+                dataBits += Int(literalCounts[symbol]) * matchBits
+            }
+        }
+        var writer = BitWriter(capacity: dataBits / 8 + 4096)
+        if first { writer.writeBytes([0x78, 0x01]) }  // zlib header: deflate, 32K window, fastest
+        writer.write(final ? 1 : 0, 1)
+        writer.write(2, 2)  // dynamic Huffman
+        writeTables(literalCode, distanceCode, &writer)
+        let literalTable = UnsafeMutablePointer<UInt32>.allocate(capacity: 256)
+        defer { literalTable.deallocate() }
+        for symbol in 0..<256 {
+            literalTable[symbol] = UInt32(literalCode.codes[symbol]) | UInt32(literalCode.lengths[symbol]) << 16
+        }
+        let longest = Int(literalCode.lengths[0..<256].max() ?? 15)
+        var runCodes = [(bits: UInt64, count: Int)](repeating: (0, 0), count: 259)
+        let distanceBits = UInt64(distanceCode.codes[bytesPerPixel - 1])
+        let distanceLength = Int(distanceCode.lengths[bytesPerPixel - 1])
+        for length in Swift.stride(from: minimumRun, through: maximumRun, by: 1) where literalCounts[Int(DeflateTables.lengthSymbol[length])] > 0 {
+            // Length code, extra bits and distance code as one bit string.
+            let symbol = Int(DeflateTables.lengthSymbol[length])
+            var bits = UInt64(literalCode.codes[symbol])
+            var count = Int(literalCode.lengths[symbol])
+            bits |= UInt64(length - Int(DeflateTables.lengthBase[symbol - 257])) << UInt64(count)
+            count += Int(DeflateTables.lengthExtraBits[symbol - 257])
+            bits |= distanceBits << UInt64(count)
+            runCodes[length] = (bits, count + distanceLength)
+        }
+        var next = 0
+        for (index, y) in rows.enumerated() {
+            filterRow(source, y, into: row)
+            var position = 0
+            while next < runs.count, runs[next].row == index {
+                let run = runs[next]
+                writer.writeLiterals(row + position, count: run.offset - position, table: literalTable, longestCode: longest)
+                var remaining = run.length
+                while remaining >= minimumRun {
+                    let length = min(remaining, maximumRun)
+                    writer.write(runCodes[length].bits, runCodes[length].count)
+                    remaining -= length
+                }
+                // A tail too short for a match (1- and 2-byte pixels only) goes out as literals.
+                position = run.offset + run.length - remaining
+                next += 1
+            }
+            writer.writeLiterals(row + position, count: stride - position, table: literalTable, longestCode: longest)
+        }
+        writer.write(UInt64(literalCode.codes[256]), Int(literalCode.lengths[256]))
+        if !final {
+            // An empty stored block: byte-aligns the stream so the next band can follow.
+            writer.write(0, 3)
+            writer.alignToByte()
+            writer.writeBytes([0x00, 0x00, 0xFF, 0xFF])
+            writer.alignToByte()
+        } else {
+            writer.alignToByte()
+        }
+        return BandResult(writer: writer, adler: adler, length: stride * rows.count)
+    }
+
+    /// Pass 1 over one filtered row (filter byte first): counts every byte (into four
+    /// interleaved 256-entry tables, which avoids store-to-load stalls on repeated bytes), then
+    /// finds runs of pixels equal to their predecessor, uncounts the bytes the matches cover and
+    /// counts the match lengths instead.
+    @inline(__always)
+    private func findRuns<P: PixelValue>(
+        _ start: UnsafeMutablePointer<UInt8>, pixel: P.Type, _ counts: UnsafeMutablePointer<UInt32>, _ runs: inout [Run]
+    ) {
+        let n = rowBytes + 1
+        var i = 0
+        while i + 4 <= n {
+            counts[Int(start[i])] &+= 1
+            counts[256 + Int(start[i + 1])] &+= 1
+            counts[512 + Int(start[i + 2])] &+= 1
+            counts[768 + Int(start[i + 3])] &+= 1
+            i += 4
+        }
+        while i < n {
+            counts[Int(start[i])] &+= 1
+            i += 1
+        }
+        let bpp = P.byteCount
+        let pixels = start + 1
+        var previous = P.load(pixels)
+        var x = 1
+        while x < width {
+            let current = P.load(pixels + x * bpp)
+            if current != previous {
+                previous = current
+                x += 1
+                continue
+            }
+            var end = x + 1
+            while end < width, P.load(pixels + end * bpp) == previous { end += 1 }
+            var remaining = (end - x) * bpp
+            while remaining >= minimumRun {
+                let length = min(remaining, maximumRun)
+                counts[1024 + Int(DeflateTables.lengthSymbol[length])] &+= 1
+                remaining -= length
+            }
+            // Bytes inside matches are not literals after all (a short tail stays literal).
+            let covered = pixels + x * bpp
+            for k in 0..<((end - x) * bpp - remaining) { counts[Int(covered[k])] &-= 1 }
+            runs.append(Run(row: 0, offset: 1 + x * bpp, length: (end - x) * bpp))
+            x = end
+        }
+    }
+
+    /// The dynamic block header: HLIT, HDIST, HCLEN and the run-length coded code lengths.
+    private func writeTables(_ literal: HuffmanCode, _ distance: HuffmanCode, _ writer: inout BitWriter) {
+        var literalCount = 286
+        while literalCount > 257, literal.lengths[literalCount - 1] == 0 { literalCount -= 1 }
+        var distanceCount = 30
+        while distanceCount > 1, distance.lengths[distanceCount - 1] == 0 { distanceCount -= 1 }
+        let lengths = Array(literal.lengths[0..<literalCount]) + Array(distance.lengths[0..<distanceCount])
+        // Run-length code the lengths with symbols 16 (repeat previous 3–6), 17 (zeros 3–10), 18 (zeros 11–138).
+        var symbols: [(symbol: Int, extra: Int, extraBits: Int)] = []
+        var i = 0
+        while i < lengths.count {
+            let value = lengths[i]
+            var runLength = 1
+            while i + runLength < lengths.count, lengths[i + runLength] == value { runLength += 1 }
+            if value == 0, runLength >= 3 {
+                var left = runLength
+                while left >= 11 {
+                    let take = min(left, 138)
+                    symbols.append((18, take - 11, 7))
+                    left -= take
+                }
+                if left >= 3 {
+                    symbols.append((17, left - 3, 3))
+                    left = 0
+                }
+                for _ in 0..<left { symbols.append((0, 0, 0)) }
+            } else if value != 0, runLength >= 4 {
+                symbols.append((Int(value), 0, 0))
+                var left = runLength - 1
+                while left >= 3 {
+                    let take = min(left, 6)
+                    symbols.append((16, take - 3, 2))
+                    left -= take
+                }
+                for _ in 0..<left { symbols.append((Int(value), 0, 0)) }
+            } else {
+                for _ in 0..<runLength { symbols.append((Int(value), 0, 0)) }
+            }
+            i += runLength
+        }
+        var counts = [UInt32](repeating: 0, count: 19)
+        for entry in symbols { counts[entry.symbol] += 1 }
+        let lengthCode = HuffmanCode(frequencies: counts, maxLength: 7)
+        let order = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
+        var codeLengthCount = 19
+        while codeLengthCount > 4, lengthCode.lengths[order[codeLengthCount - 1]] == 0 { codeLengthCount -= 1 }
+        writer.write(UInt64(literalCount - 257), 5)
+        writer.write(UInt64(distanceCount - 1), 5)
+        writer.write(UInt64(codeLengthCount - 4), 4)
+        for k in 0..<codeLengthCount { writer.write(UInt64(lengthCode.lengths[order[k]]), 3) }
+        for entry in symbols {
+            writer.write(UInt64(lengthCode.codes[entry.symbol]), Int(lengthCode.lengths[entry.symbol]))
+            if entry.extraBits > 0 { writer.write(UInt64(entry.extra), entry.extraBits) }
+        }
+    }
+}
