@@ -36,6 +36,24 @@ def run(tool, *args):
         raise RuntimeError(f"immetaio {' '.join(args)} failed: {result.stdout}{result.stderr}")
 
 
+def strict_zlib_ok(path):
+    """The IDAT chunks form one complete zlib stream (checked by Python's zlib, Adler-32 included)."""
+    import zlib
+    data = open(path, "rb").read()
+    i, idat = 8, b""
+    while i < len(data):
+        length = int.from_bytes(data[i:i + 4], "big")
+        if data[i + 4:i + 8] == b"IDAT":
+            idat += data[i + 8:i + 8 + length]
+        i += 12 + length
+    try:
+        decompressor = zlib.decompressobj()
+        decompressor.decompress(idat)
+        return decompressor.eof and not decompressor.unused_data
+    except zlib.error:
+        return False
+
+
 def pillow_array(path):
     with Image.open(path) as im:
         if im.mode in ("I;16", "I;16B", "I"):
@@ -66,6 +84,27 @@ def main(tool):
                 decoded = pillow_array(target)
                 check(decoded.shape == array.shape and np.array_equal(decoded, array),
                       f"Pillow reads our PNG {dtype.__name__} channels={channels} filter={filt} differently")
+                check(strict_zlib_ok(target), f"our PNG {target} is not one complete zlib stream")
+
+    # The fast 8-bit encoder (no filter option), on one core and in parallel row bands.
+    for channels in (None, 2, 3, 4):
+        for content in ("noise", "smooth"):
+            shape = (700, 131) if channels is None else (700, 131, channels)
+            if content == "noise":
+                array = rng.integers(0, 256, size=shape, dtype=np.uint8)
+            else:
+                yy, xx = np.mgrid[0:700, 0:131]
+                base = ((xx // 9) * 16 + (yy // 50) * 3) % 256
+                array = np.broadcast_to(base[..., None] if channels else base, shape).astype(np.uint8).copy()
+            for threads in (1, 3):
+                source = os.path.join(work, f"fast-{channels}-{content}-{threads}.npy")
+                target = source.replace(".npy", ".png")
+                np.save(source, array)
+                run(tool, "copy", source, target, "--option", f"threads={threads}")
+                decoded = pillow_array(target)
+                check(decoded.shape == array.shape and np.array_equal(decoded, array),
+                      f"Pillow reads our fast PNG channels={channels} {content} threads={threads} differently")
+                check(strict_zlib_ok(target), f"our fast PNG {target} is not one complete zlib stream")
 
     # JPEG written by immetaio, read by Pillow.
     photo = np.clip(np.mgrid[0:64, 0:80][1][..., None] * 3 + np.arange(3) * 40, 0, 255).astype(np.uint8)
