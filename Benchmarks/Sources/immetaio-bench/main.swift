@@ -23,6 +23,15 @@ func medianMilliseconds(_ repeats: Int, _ body: () throws -> Void) rethrows -> D
 }
 
 let arguments = CommandLine.arguments
+if arguments.count >= 2, let command = SaveBenchmarks.commands[arguments[1]] {
+    do {
+        try command(Array(arguments.dropFirst(2)))
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("\(error)\n".utf8))
+        exit(1)
+    }
+}
 // `immetaio-bench png-encode FRAME.npy REPEATS [KEY=VALUE…]`: our PNG encoder alone on one frame,
 // with the given write options; prints {"ms": median, "bytes": n}.
 if arguments.count >= 4, arguments[1] == "png-encode" {

@@ -202,29 +202,17 @@ struct PixelDeflate {
         return BandResult(writer: writer, adler: adler, length: stride * rows.count)
     }
 
-    /// Pass 1 over one filtered row (filter byte first): counts every byte (into four
-    /// interleaved 256-entry tables, which avoids store-to-load stalls on repeated bytes), then
-    /// finds runs of pixels equal to their predecessor, uncounts the bytes the matches cover and
-    /// counts the match lengths instead.
+    /// Pass 1 over one filtered row (filter byte first): finds runs of pixels equal to their
+    /// predecessor, counts their match lengths, and counts the literal bytes between them (into
+    /// four interleaved 256-entry tables, which avoids store-to-load stalls on repeated bytes).
     @inline(__always)
     private func findRuns<P: PixelValue>(
         _ start: UnsafeMutablePointer<UInt8>, pixel: P.Type, _ counts: UnsafeMutablePointer<UInt32>, _ runs: inout [Run]
     ) {
-        let n = rowBytes + 1
-        var i = 0
-        while i + 4 <= n {
-            counts[Int(start[i])] &+= 1
-            counts[256 + Int(start[i + 1])] &+= 1
-            counts[512 + Int(start[i + 2])] &+= 1
-            counts[768 + Int(start[i + 3])] &+= 1
-            i += 4
-        }
-        while i < n {
-            counts[Int(start[i])] &+= 1
-            i += 1
-        }
         let bpp = P.byteCount
+        let n = rowBytes + 1
         let pixels = start + 1
+        var literalStart = 0
         var previous = P.load(pixels)
         var x = 1
         while x < width {
@@ -234,19 +222,49 @@ struct PixelDeflate {
                 x += 1
                 continue
             }
-            var end = x + 1
-            while end < width, P.load(pixels + end * bpp) == previous { end += 1 }
-            var remaining = (end - x) * bpp
+            // A run continues while each byte equals the byte one pixel back; check 8 at a time.
+            let runStart = 1 + x * bpp
+            var end = runStart + bpp
+            while end + 8 <= n,
+                UnsafeRawPointer(start + end).loadUnaligned(as: UInt64.self)
+                    == UnsafeRawPointer(start + end - bpp).loadUnaligned(as: UInt64.self)
+            {
+                end += 8
+            }
+            while end < n, start[end] == start[end - bpp] { end += 1 }
+            let runBytes = (end - runStart) / bpp * bpp
+            if runBytes < minimumRun {  // too short to be a match (1- and 2-byte pixels)
+                x += runBytes / bpp
+                continue
+            }
+            countLiterals(start + literalStart, runStart - literalStart, counts)
+            var remaining = runBytes
             while remaining >= minimumRun {
                 let length = min(remaining, maximumRun)
                 counts[1024 + Int(DeflateTables.lengthSymbol[length])] &+= 1
                 remaining -= length
             }
-            // Bytes inside matches are not literals after all (a short tail stays literal).
-            let covered = pixels + x * bpp
-            for k in 0..<((end - x) * bpp - remaining) { counts[Int(covered[k])] &-= 1 }
-            runs.append(Run(row: 0, offset: 1 + x * bpp, length: (end - x) * bpp))
-            x = end
+            // A tail too short for a match (1- and 2-byte pixels) stays in the next literal span.
+            literalStart = runStart + runBytes - remaining
+            runs.append(Run(row: 0, offset: runStart, length: runBytes))
+            x += runBytes / bpp
+        }
+        countLiterals(start + literalStart, n - literalStart, counts)
+    }
+
+    @inline(__always)
+    private func countLiterals(_ bytes: UnsafeMutablePointer<UInt8>, _ count: Int, _ counts: UnsafeMutablePointer<UInt32>) {
+        var i = 0
+        while i + 4 <= count {
+            counts[Int(bytes[i])] &+= 1
+            counts[256 + Int(bytes[i + 1])] &+= 1
+            counts[512 + Int(bytes[i + 2])] &+= 1
+            counts[768 + Int(bytes[i + 3])] &+= 1
+            i += 4
+        }
+        while i < count {
+            counts[Int(bytes[i])] &+= 1
+            i += 1
         }
     }
 
