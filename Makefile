@@ -13,7 +13,7 @@ BREW_PACKAGES := pkg-config libspng jpeg-turbo libdeflate
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UNAME := $(shell uname -s)
 
-.PHONY: deps build release demo test interop interop-venv venv bench clean
+.PHONY: deps build release demo test interop interop-venv venv bench fuzz clean
 
 deps:
 ifeq ($(UNAME),Darwin)
@@ -73,6 +73,15 @@ ifneq ($(UNAME),Darwin)
 endif
 	$(SWIFT) build -c release --package-path Benchmarks
 	$(VENV)/bin/python Benchmarks/run.py --swift-bench Benchmarks/.build/release/immetaio-bench --output BENCHMARKS.md
+
+# libFuzzer targets (Fuzz/): FUZZ_SECONDS each; crashes are written to Fuzz/artifacts/.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	cd Fuzz && $(SWIFT) build -c debug --sanitize=fuzzer --sanitize=address --scratch-path .build-fuzz
+	@mkdir -p Fuzz/artifacts Fuzz/corpus-decoders Fuzz/corpus-encoder
+	@cp examples/*.png examples/*.jpg examples/*.npy Fuzz/corpus-decoders/ 2>/dev/null || true
+	Fuzz/.build-fuzz/debug/fuzz-png-encoder -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -len_control=0 -artifact_prefix=Fuzz/artifacts/ Fuzz/corpus-encoder
+	Fuzz/.build-fuzz/debug/fuzz-decoders -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -artifact_prefix=Fuzz/artifacts/ Fuzz/corpus-decoders
 
 clean:
 	rm -rf .build out Benchmarks/.build

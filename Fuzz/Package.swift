@@ -1,0 +1,23 @@
+// swift-tools-version: 6.0
+import Foundation
+import PackageDescription
+
+// libFuzzer targets. Build with `make fuzz` (swift build --sanitize=fuzzer --sanitize=address).
+// SwiftPM names the path dependency after its folder, which differs between checkouts.
+let parentIdentity = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .lastPathComponent.lowercased()
+
+let package = Package(
+    name: "ImMetaIOFuzz",
+    platforms: [.macOS(.v13)],
+    dependencies: [.package(path: "..")],
+    targets: [
+        .executableTarget(
+            name: "fuzz-png-encoder", dependencies: [.product(name: "ImMetaIO", package: parentIdentity)],
+            path: "Sources/fuzz-png-encoder"),
+        .executableTarget(
+            name: "fuzz-decoders", dependencies: [.product(name: "ImMetaIO", package: parentIdentity)],
+            path: "Sources/fuzz-decoders"),
+    ],
+    swiftLanguageModes: [.v6]
+)
