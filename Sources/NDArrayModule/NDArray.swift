@@ -43,6 +43,20 @@ public struct NDArray: Sendable {
         try initializer(UnsafeMutableRawBufferPointer(start: storage.pointer, count: storage.byteCount))
     }
 
+    /// Creates an array whose bytes the closure initialises, handing it `scratchBytes` more bytes
+    /// than the array needs: a decoder can inflate into the larger buffer and compact in place.
+    /// The closure must leave the array's bytes (the first `byteCount`) initialised.
+    public init(
+        unsafeUninitializedShape shape: [Int], dtype: DType, scratchBytes: Int,
+        initializingWith initializer: (UnsafeMutableRawBufferPointer) throws -> Void
+    ) rethrows {
+        let count = NDArray.elementCount(shape)
+        self.dtype = dtype
+        self.shape = shape
+        storage = NDArrayStorage(byteCount: count * dtype.itemSize, zeroed: false, extra: max(0, scratchBytes))
+        try initializer(UnsafeMutableRawBufferPointer(start: storage.pointer, count: storage.byteCount + max(0, scratchBytes)))
+    }
+
     /// Creates an array from elements in C order.
     ///
     /// - Throws: ``NDArrayError/shapeMismatch(expected:actual:)`` when the shape does not hold

@@ -11,17 +11,19 @@ final class NDArrayStorage: @unchecked Sendable {
     @usableFromInline let pointer: UnsafeMutableRawPointer
     @usableFromInline let byteCount: Int
 
-    /// Allocates `byteCount` bytes; they are zeroed only when `zeroed` is true.
-    init(byteCount: Int, zeroed: Bool) {
+    /// Allocates `byteCount` bytes (plus `extra` bytes of scratch space past the end that
+    /// decoders may use); they are zeroed only when `zeroed` is true.
+    init(byteCount: Int, zeroed: Bool, extra: Int = 0) {
         self.byteCount = byteCount
         // Allocate at least one byte so that empty arrays still own a valid pointer.
         pointer = UnsafeMutableRawPointer.allocate(
-            byteCount: max(byteCount, 1), alignment: NDArrayStorage.alignment)
+            byteCount: max(byteCount + extra, 1), alignment: NDArrayStorage.alignment)
         if zeroed { pointer.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 1)) }
     }
 
     @usableFromInline @inline(never)
     func copy() -> NDArrayStorage {
+        // Copies drop any decoder scratch space.
         let new = NDArrayStorage(byteCount: byteCount, zeroed: false)
         new.pointer.copyMemory(from: pointer, byteCount: byteCount)
         return new

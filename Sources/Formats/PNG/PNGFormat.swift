@@ -56,12 +56,15 @@ public struct PNGFormat: ImageFormat {
 
 final class PNGReader: ImageReader {
     private let request: ReadRequest
+    private let chunks: [PNGChunks.Chunk]
     private let animation: APNGAnimation?
 
     init(_ request: ReadRequest) throws(PNGError) {
         self.request = request
+        let chunks = try request.bytes.withUnsafeBytes { (bytes) throws(PNGError) in try PNGChunks.list(bytes) }
+        self.chunks = chunks
         animation = try request.bytes.withUnsafeBytes { (bytes) throws(PNGError) in
-            try APNGAnimation(bytes: bytes, chunks: PNGChunks.list(bytes))
+            try APNGAnimation(bytes: bytes, chunks: chunks)
         }
     }
 
@@ -106,7 +109,10 @@ final class PNGReader: ImageReader {
     func read(at index: Int) throws -> NDArray {
         guard let animation else {
             return try request.bytes.withUnsafeBytes { raw in
-                try PNGDecoder.decode(raw, layout: .natural, limits: request.limits, file: request.displayName)
+                if let image = try InflateDecoder.decode(raw, chunks: chunks, limits: request.limits, file: request.displayName) {
+                    return image
+                }
+                return try PNGDecoder.decode(raw, layout: .natural, limits: request.limits, file: request.displayName)
             }
         }
         let compositor = APNGAnimation.Compositor(
