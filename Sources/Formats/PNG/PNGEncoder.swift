@@ -84,7 +84,18 @@ struct PNGEncoder {
             let encoder = PixelDeflate(width: layout.width, height: layout.height, bytesPerPixel: layout.channels)
             let bands = threads ?? (layout.width * layout.height >= 8_000_000 ? ProcessInfo.processInfo.activeProcessorCount : 1)
             try image.withUnsafeBytes { pixels in
-                try encoder.compress(pixels, bands: bands) { piece in try writeIDAT(piece, to: sink) }
+                try encoder.compress(pixels, bands: bands) { piece, crc in
+                    // One IDAT chunk per band, its CRC already computed in parallel.
+                    guard piece.count <= Int(Int32.max) else { return try writeIDAT(piece, to: sink) }
+                    var header: [UInt8] = []
+                    PNGChunks.appendUInt32(UInt32(piece.count), to: &header)
+                    header += Array("IDAT".utf8)
+                    try sink.write(header)
+                    try sink.write(piece)
+                    var trailer: [UInt8] = []
+                    PNGChunks.appendUInt32(crc, to: &trailer)
+                    try sink.write(trailer)
+                }
             }
         } else {
             let filtered = filterRows(image, layout)

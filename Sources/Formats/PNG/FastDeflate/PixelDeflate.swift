@@ -23,13 +23,17 @@ struct PixelDeflate {
     private var maximumRun: Int { 258 - 258 % bytesPerPixel }
 
     /// Compresses `pixels` (height × rowBytes, C order) into a zlib stream, handed to `emit` in
-    /// consecutive pieces (one per band) straight from the compressor's buffers.
+    /// consecutive pieces (one per band) straight from the compressor's buffers, each with the
+    /// CRC-32 a PNG chunk of type `chunkType` holding it would have (computed in parallel too).
     ///
     /// - Parameter bands: how many row bands to compress in parallel (1 for one core).
     func compress(
-        _ pixels: UnsafeRawBufferPointer, bands requested: Int, emit: (UnsafeRawBufferPointer) throws -> Void
+        _ pixels: UnsafeRawBufferPointer, bands requested: Int, chunkType: String = "IDAT",
+        emit: (UnsafeRawBufferPointer, UInt32) throws -> Void
     ) rethrows {
-        let bands = max(1, min(requested, height / 64 + 1))
+        let typeCRC = Array(chunkType.utf8).withUnsafeBytes { libdeflate_crc32(0, $0.baseAddress, $0.count) }
+        // More bands than cores keeps every core busy when bands differ in cost.
+        let bands = requested <= 1 ? 1 : max(1, min(requested * 2, height / 64 + 1))
         let rowsPerBand = (height + bands - 1) / bands
         let source = pixels.bindMemory(to: UInt8.self)
         var pieces = [BandResult?](repeating: nil, count: bands)
@@ -37,19 +41,28 @@ struct PixelDeflate {
             ParallelLoop.run(bands) { band in
                 let start = band * rowsPerBand
                 let rows = start..<min(height, start + rowsPerBand)
-                if !rows.isEmpty { slots[band] = compressBand(source, rows: rows, first: band == 0, final: rows.upperBound == height) }
+                if !rows.isEmpty {
+                    var result = compressBand(source, rows: rows, first: band == 0, final: rows.upperBound == height)
+                    result.crc = result.writer.withUnsafeBytes { libdeflate_crc32(typeCRC, $0.baseAddress, $0.count) }
+                    slots[band] = result
+                }
             }
         }
         var adler: UInt32 = 1
         for piece in pieces.compactMap({ $0 }) { adler = Adler32.combine(adler, piece.adler, secondLength: piece.length) }
         defer { for index in pieces.indices { pieces[index]?.writer.release() } }
         guard let lastIndex = pieces.lastIndex(where: { $0 != nil }) else { return }
-        pieces[lastIndex]?.writer.writeBytes([
+        let trailer: [UInt8] = [
             UInt8(adler >> 24), UInt8(truncatingIfNeeded: adler >> 16), UInt8(truncatingIfNeeded: adler >> 8),
             UInt8(truncatingIfNeeded: adler),
-        ])
+        ]
+        pieces[lastIndex]?.writer.writeBytes(trailer)
         pieces[lastIndex]?.writer.alignToByte()
-        for piece in pieces.compactMap({ $0 }) { try piece.writer.withUnsafeBytes(emit) }
+        // CRC-32 continues over appended bytes.
+        if let crc = pieces[lastIndex]?.crc {
+            pieces[lastIndex]?.crc = trailer.withUnsafeBytes { libdeflate_crc32(crc, $0.baseAddress, $0.count) }
+        }
+        for piece in pieces.compactMap({ $0 }) { try piece.writer.withUnsafeBytes { try emit($0, piece.crc) } }
     }
 
     /// A compressed band and the checksum of its uncompressed bytes.
@@ -57,6 +70,7 @@ struct PixelDeflate {
         var writer: BitWriter
         var adler: UInt32
         var length: Int
+        var crc: UInt32 = 0
     }
 
     /// Writes the filter byte and the filtered row `y` into `out` (rowBytes + 1 bytes).
