@@ -28,8 +28,16 @@ let package = Package(
             name: "CDeflate", path: "Sources/CDeflate", pkgConfig: "libdeflate",
             providers: [.apt(["libdeflate-dev"]), .brew(["libdeflate"])]),
 
+        // OpenEXR's C API (OpenEXRCore). No pkg-config: OpenEXR's .pc file pulls in its C++ libraries.
+        .systemLibrary(
+            name: "COpenEXR", path: "Sources/COpenEXR",
+            providers: [.apt(["libopenexr-dev"]), .brew(["openexr"])]),
+
         // MARK: C shims (what Swift cannot do: setjmp/longjmp error managers)
-        .target(name: "CShims", dependencies: ["CJPEG"], path: "Sources/CShims"),
+        .target(name: "CShims", dependencies: ["CJPEG"], path: "Sources/CShims", linkerSettings: [.linkedLibrary("jpeg")]),
+        .target(
+            name: "CEXRShims", dependencies: ["COpenEXR"], path: "Sources/CEXRShims",
+            linkerSettings: [.linkedLibrary("OpenEXRCore")]),
 
         // MARK: Swift modules
         .target(name: "NDArrayModule", path: "Sources/NDArrayModule"),
@@ -44,9 +52,10 @@ let package = Package(
             name: "JPEGFormat", dependencies: ["ImMetaIOCore", "CShims"],
             path: "Sources/Formats/JPEG"),
         .target(name: "NPYFormat", dependencies: ["ImMetaIOCore"], path: "Sources/Formats/NPY"),
+        .target(name: "EXRFormat", dependencies: ["ImMetaIOCore", "CEXRShims"], path: "Sources/Formats/EXR"),
         .target(
             name: "ImMetaIO",
-            dependencies: ["NDArrayModule", "ImMetaIOCore", "PNGFormat", "JPEGFormat", "NPYFormat"],
+            dependencies: ["NDArrayModule", "ImMetaIOCore", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat"],
             path: "Sources/ImMetaIO"),
         .executableTarget(
             name: "immetaio",
@@ -59,7 +68,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "NDArrayModuleTests", dependencies: ["NDArrayModule"]),
         .testTarget(
-            name: "ImMetaIOTests", dependencies: ["ImMetaIO", "PNGFormat", "JPEGFormat", "NPYFormat", "CDeflate"],
+            name: "ImMetaIOTests", dependencies: ["ImMetaIO", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "CDeflate"],
             exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]

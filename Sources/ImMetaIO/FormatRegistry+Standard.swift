@@ -1,8 +1,9 @@
 import JPEGFormat
 import NPYFormat
 import PNGFormat
+import EXRFormat
 
 extension FormatRegistry {
-    /// Every format plugin built into immetaio, in priority order: PNG, JPEG, NPY.
-    public static let standard = FormatRegistry([PNGFormat(), JPEGFormat(), NPYFormat()])
+    /// Every format plugin built into immetaio, in priority order: PNG, JPEG, OpenEXR, NPY.
+    public static let standard = FormatRegistry([PNGFormat(), JPEGFormat(), EXRFormat(), NPYFormat()])
 }

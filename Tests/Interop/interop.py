@@ -151,6 +151,37 @@ def main(tool):
                       f"dtype of {source}: {ours.dtype}")
                 check(np.array_equal(ours, array, equal_nan=True), f"values of {source} changed in our copy")
 
+    # OpenEXR written by immetaio, read by OpenEXR's Python bindings, and the other way round.
+    import OpenEXR
+    for dtype in (np.float16, np.float32):
+        for channels in (None, 3, 4):
+            shape = (61, 47) if channels is None else (61, 47, channels)
+            array = (rng.random(shape) * 8 - 2).astype(dtype)
+            names = ["Y"] if channels is None else list("RGBA"[:channels])
+            for compression in ("none", "rle", "zips", "zip", "piz", "pxr24"):
+                source = os.path.join(work, f"exr-{dtype.__name__}-{channels}-{compression}.npy")
+                target = source.replace(".npy", ".exr")
+                np.save(source, array)
+                run(tool, "copy", source, target, "--option", f"compression={compression}")
+                with OpenEXR.File(target, separate_channels=True) as exr:
+                    planes = [exr.parts[0].channels[name].pixels for name in names]
+                theirs = planes[0] if channels is None else np.stack(planes, -1)
+                run(tool, "copy", target, source.replace(".npy", ".back.npy"))
+                ours = np.load(source.replace(".npy", ".back.npy"))
+                check(theirs.dtype == array.dtype and np.array_equal(theirs, ours),
+                      f"OpenEXR reads our {compression} {dtype.__name__} EXR differently from us")
+                if compression != "pxr24" or dtype == np.float16:
+                    check(np.array_equal(theirs, array), f"our lossless {compression} {dtype.__name__} EXR changed values")
+    for dtype in (np.float16, np.float32):
+        array = (rng.random((33, 29, 4)) * 5).astype(dtype)
+        path = os.path.join(work, f"openexr-{dtype.__name__}.exr")
+        channels = {name: array[..., k].copy() for k, name in enumerate("RGBA")}
+        header = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}
+        with OpenEXR.File(header, channels) as exr:
+            exr.write(path)
+        run(tool, "copy", path, path + ".npy")
+        check(np.array_equal(np.load(path + ".npy"), array), f"we read OpenEXR's {dtype.__name__} RGBA file differently")
+
     print(f"interop: {checks - len(failures)}/{checks} checks passed (Pillow {Image.__version__}, numpy {np.__version__})")
     for failure in failures:
         print("FAIL:", failure)

@@ -14,14 +14,15 @@ public final class ResourceBytes: @unchecked Sendable {
     /// Number of bytes.
     public let count: Int
     private let mapped: Bool
-    private let owner: [UInt8]?
 
-    /// Wraps an array (no copy).
+    /// Copies an array into storage whose address stays fixed for the object's lifetime (C
+    /// decoders keep pointers into it).
     public init(_ bytes: [UInt8]) {
-        owner = bytes
         count = bytes.count
         mapped = false
-        base = nil
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
+        bytes.withUnsafeBytes { if let source = $0.baseAddress { storage.copyMemory(from: source, byteCount: $0.count) } }
+        base = UnsafeRawPointer(storage)
     }
 
     /// Maps a file read-only.
@@ -36,7 +37,6 @@ public final class ResourceBytes: @unchecked Sendable {
             throw ImMetaIOError(.invalidArgument, "not a regular file", file: path)
         }
         let size = Int(info.st_size)
-        owner = nil
         count = size
         if size == 0 {
             base = nil
@@ -52,11 +52,12 @@ public final class ResourceBytes: @unchecked Sendable {
 
     /// Calls `body` with the bytes.
     public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
-        if let owner {
-            return try owner.withUnsafeBytes { raw in Result { () throws(E) in try body(raw) } }.get()
-        }
-        return try body(UnsafeRawBufferPointer(start: base, count: count))
+        try body(UnsafeRawBufferPointer(start: base, count: count))
     }
+
+    /// The bytes, valid as long as this object lives: for C libraries that read from memory
+    /// through callbacks after the call that handed them the address has returned.
+    public var stableBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
     /// Up to `length` bytes from the start (for sniffing), copied.
     public func prefix(_ length: Int) -> [UInt8] {
@@ -64,7 +65,11 @@ public final class ResourceBytes: @unchecked Sendable {
     }
 
     deinit {
-        if mapped, let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
+        if mapped, let base {
+            munmap(UnsafeMutableRawPointer(mutating: base), count)
+        } else if let base {
+            base.deallocate()
+        }
     }
 
     static func openError(path: String, errno code: Int32) -> ImMetaIOError {

@@ -1,0 +1,73 @@
+import CEXRShims
+import Foundation
+import ImMetaIOCore
+import NDArrayModule
+
+/// OpenEXR through the library's C API (OpenEXRCore).
+///
+/// **Read**: scanline and tiled parts (level 0 of mipmapped or ripmapped files) with every
+/// compression the library has; each part is one image (`index` = part). The data window gives
+/// the size. One channel → H×W; several → H×W×C with R, G, B, Y, A first (those present, in that
+/// order) and the other channels after them by name; metadata `channels` lists the order. The
+/// dtype is float16 when every channel is half, float32 when every channel is float, uint32 when
+/// every channel is uint, and float64 (which holds all three exactly) for mixed channel types.
+/// Subsampled (luminance/chroma) channels and deep parts are refused with `unsupportedFeature`.
+/// Chunks decode in parallel. Metadata: `parts`, `part_name`, `storage`, `compression`,
+/// `line_order`, `data_window` and `display_window` ([xmin, ymin, xmax, ymax]), `channels`,
+/// `channel_types`, and the part's string and number attributes under `attributes`.
+///
+/// **Write** float32, float16 or uint32 H×W (channel Y), H×W×3 (R, G, B) or H×W×4 (R, G, B, A)
+/// images, as one scanline part; chunks are compressed in parallel. Options: `compression`
+/// (`none`, `rle`, `zips`, `zip`, `piz`, `pxr24`, `b44`, `b44a`, `dwaa`, `dwab`; default `piz`,
+/// as Python immetaio writes), `zip_level` (0…9), `dwa_level` (quality, e.g. 45), `channels`
+/// (names for other channel counts, in pixel order).
+public struct EXRFormat: ImageFormat {
+    /// Creates the plugin.
+    public init() {}
+
+    public var name: String { "exr" }
+    public var extensions: [String] { [".exr"] }
+    public var canWrite: Bool { true }
+
+    static let magic: [UInt8] = [0x76, 0x2F, 0x31, 0x01]
+
+    public func sniff(_ header: [UInt8]) -> Bool { header.starts(with: Self.magic) }
+
+    public func makeReader(_ request: ReadRequest) throws -> any ImageReader {
+        try OptionParser(request.options, plugin: name, file: request.displayName).finish()
+        guard sniff(request.bytes.prefix(4)) else {
+            throw request.error(.unsupportedFormat, "not an OpenEXR file (magic number missing)")
+        }
+        return try EXRReader(request)
+    }
+
+    public func makeWriter(_ request: WriteRequest) throws -> any ImageWriter {
+        var options = OptionParser(request.options, plugin: name, file: request.sink.displayName)
+        let compression = try options.string("compression", default: "piz", allowed: EXRCompression.allCases.map(\.name))
+        let zipLevel = try options.int("zip_level", default: -1, in: -1...9)
+        let dwaLevel = try options.int("dwa_level", default: -1, in: -1...1000)
+        var channelNames: [String]?
+        if let names = options.value("channels") {
+            guard let list = names.arrayValue?.compactMap(\.stringValue), list.count == names.arrayValue?.count,
+                !list.isEmpty, list.allSatisfy({ !$0.isEmpty && $0.utf8.count < 256 })
+            else {
+                throw request.error(.invalidArgument, "exr option 'channels' must be a list of channel names")
+            }
+            channelNames = list
+        }
+        try options.finish()
+        return EXRWriter(
+            sink: request.sink, compression: EXRCompression.allCases.first { $0.name == compression } ?? .piz,
+            zipLevel: zipLevel, dwaLevel: dwaLevel, channelNames: channelNames)
+    }
+}
+
+/// OpenEXR's compression methods, with their option names.
+enum EXRCompression: Int32, CaseIterable {
+    case none = 0, rle, zips, zip, piz, pxr24, b44, b44a, dwaa, dwab
+
+    var name: String { "\(self)" }
+}
+
+/// OpenEXRCore's success code as the `exr_result_t` its functions return.
+let exrSuccess = exr_result_t(EXR_ERR_SUCCESS.rawValue)

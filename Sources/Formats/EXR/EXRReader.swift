@@ -1,0 +1,224 @@
+import CEXRShims
+import Foundation
+import ImMetaIOCore
+import NDArrayModule
+
+/// Reads the parts of one EXR file; owns the OpenEXRCore context and the bytes it reads from.
+final class EXRReader: ImageReader {
+    private let request: ReadRequest
+    private let handle: OpaquePointer
+    private let parts: [Part]
+
+    /// What one part holds, from its header.
+    struct Part {
+        var name: String?
+        var storage: exr_storage_t
+        var window: exr_attr_box2i_t
+        var display: exr_attr_box2i_t
+        var compression: exr_compression_t
+        var lineOrder: exr_lineorder_t
+        /// Channel names and types in the file's (sorted) order.
+        var channels: [(name: String, type: exr_pixel_type_t, subsampled: Bool)]
+        var chunkCount: Int
+
+        var width: Int { Int(window.max.x) - Int(window.min.x) + 1 }
+        var height: Int { Int(window.max.y) - Int(window.min.y) + 1 }
+
+        /// File channel indices in output order: R, G, B, Y, A first, then the rest by name.
+        var outputOrder: [Int] {
+            let leading = ["R", "G", "B", "Y", "A"]
+            let first = leading.compactMap { name in channels.firstIndex { $0.name == name } }
+            return first + channels.indices.filter { !first.contains($0) }
+        }
+
+        var dtype: DType {
+            let types = Set(channels.map { $0.type.rawValue })
+            if types == [EXR_PIXEL_HALF.rawValue] { return .float16 }
+            if types == [EXR_PIXEL_FLOAT.rawValue] { return .float32 }
+            if types == [EXR_PIXEL_UINT.rawValue] { return .uint32 }
+            return .float64
+        }
+
+        var shape: [Int] { channels.count == 1 ? [height, width] : [height, width, channels.count] }
+    }
+
+    init(_ request: ReadRequest) throws {
+        self.request = request
+        var message = [CChar](repeating: 0, count: 512)
+        let bytes = request.bytes.stableBytes
+        guard let handle = immetaio_exr_open(bytes.baseAddress, bytes.count, &message, message.count) else {
+            throw request.error(.corruptData, "invalid OpenEXR file: \(Self.text(message))")
+        }
+        self.handle = handle
+        do {
+            parts = try Self.readParts(immetaio_exr_context(handle), file: request.displayName)
+        } catch {
+            immetaio_exr_close(handle)
+            throw error
+        }
+    }
+
+    deinit { immetaio_exr_close(handle) }
+
+    static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    private static func readParts(_ context: exr_const_context_t?, file: String) throws -> [Part] {
+        func check(_ status: exr_result_t, _ what: String) throws {
+            guard status == exrSuccess else {
+                throw ImMetaIOError(.corruptData, "cannot read the \(what): \(String(cString: exr_get_error_code_as_string(status)))", file: file)
+            }
+        }
+        var count: Int32 = 0
+        try check(exr_get_count(context, &count), "part count")
+        guard count > 0, count < 100_000 else { throw ImMetaIOError(.corruptData, "the file has \(count) parts", file: file) }
+        return try (0..<count).map { index in
+            var storage = EXR_STORAGE_SCANLINE
+            var window = exr_attr_box2i_t(), display = exr_attr_box2i_t()
+            var compression = EXR_COMPRESSION_NONE, lineOrder = EXR_LINEORDER_INCREASING_Y
+            var chunks: Int32 = 0
+            try check(exr_get_storage(context, index, &storage), "storage type")
+            try check(exr_get_data_window(context, index, &window), "data window")
+            if exr_get_display_window(context, index, &display) != exrSuccess { display = window }
+            _ = exr_get_compression(context, index, &compression)
+            _ = exr_get_lineorder(context, index, &lineOrder)
+            try check(exr_get_chunk_count(context, index, &chunks), "chunk count")
+            var list: UnsafePointer<exr_attr_chlist_t>?
+            try check(exr_get_channels(context, index, &list), "channel list")
+            var channels: [(String, exr_pixel_type_t, Bool)] = []
+            if let list, let entries = list.pointee.entries {
+                for entry in UnsafeBufferPointer(start: entries, count: Int(max(0, list.pointee.num_channels))) {
+                    let name = entry.name.str.map { String(cString: $0) } ?? ""
+                    channels.append((name, entry.pixel_type, entry.x_sampling != 1 || entry.y_sampling != 1))
+                }
+            }
+            var name: UnsafePointer<CChar>?
+            let partName = exr_get_name(context, index, &name) == exrSuccess ? name.map { String(cString: $0) } : nil
+            guard window.max.x >= window.min.x, window.max.y >= window.min.y else {
+                throw ImMetaIOError(.corruptData, "part \(index) has an empty data window", file: file)
+            }
+            return Part(
+                name: partName, storage: storage, window: window, display: display, compression: compression,
+                lineOrder: lineOrder, channels: channels.map { (name: $0.0, type: $0.1, subsampled: $0.2) },
+                chunkCount: Int(chunks))
+        }
+    }
+
+    func imageCount() throws -> Int { parts.count }
+
+    private func part(_ index: Int) throws -> Part {
+        guard parts.indices.contains(index) else {
+            throw request.error(.invalidArgument, "part \(index) does not exist; the file has \(parts.count)")
+        }
+        return parts[index]
+    }
+
+    func properties(at index: Int) throws -> ImageProperties {
+        let part = try part(index)
+        return ImageProperties(shape: part.shape, dtype: part.dtype, imageCount: parts.count)
+    }
+
+    func metadata(at index: Int) throws -> JSONObject {
+        let part = try part(index)
+        func box(_ b: exr_attr_box2i_t) -> JSONValue {
+            [.int(Int(b.min.x)), .int(Int(b.min.y)), .int(Int(b.max.x)), .int(Int(b.max.y))]
+        }
+        let order = part.outputOrder
+        let typeNames = [EXR_PIXEL_UINT.rawValue: "uint", EXR_PIXEL_HALF.rawValue: "half", EXR_PIXEL_FLOAT.rawValue: "float"]
+        var meta: JSONObject = [
+            "parts": .int(parts.count),
+            "storage": .string(["scanline", "tiled", "deep_scanline", "deep_tiled"][min(Int(part.storage.rawValue), 3)]),
+            "compression": .string(EXRCompression(rawValue: Int32(part.compression.rawValue))?.name ?? "unknown"),
+            "line_order": .string(["increasing_y", "decreasing_y", "random_y"][min(Int(part.lineOrder.rawValue), 2)]),
+            "data_window": box(part.window), "display_window": box(part.display),
+            "channels": .array(order.map { .string(part.channels[$0].name) }),
+            "channel_types": .array(order.map { .string(typeNames[part.channels[$0].type.rawValue] ?? "unknown") }),
+        ]
+        if let name = part.name { meta["part_name"] = .string(name) }
+        let attributes = readAttributes(index)
+        if !attributes.isEmpty { meta["attributes"] = .object(attributes) }
+        return meta
+    }
+
+    /// The part's attributes of simple types (strings, integers, floats, doubles).
+    private func readAttributes(_ index: Int) -> JSONObject {
+        let context = immetaio_exr_context(handle)
+        var count: Int32 = 0
+        guard exr_get_attribute_count(context, Int32(index), &count) == exrSuccess else { return [:] }
+        var result = JSONObject()
+        for position in 0..<count {
+            var attribute: UnsafePointer<exr_attribute_t>?
+            guard exr_get_attribute_by_index(context, Int32(index), EXR_ATTR_LIST_FILE_ORDER, position, &attribute) == exrSuccess,
+                let attribute, let namePointer = attribute.pointee.name
+            else { continue }
+            let name = String(cString: namePointer)
+            let value = attribute.pointee
+            switch value.type {
+            case EXR_ATTR_STRING:
+                if let string = value.string, let text = string.pointee.str {
+                    result[name] = .string(String(cString: text))
+                }
+            case EXR_ATTR_INT: result[name] = .int(Int(value.i))
+            case EXR_ATTR_FLOAT: result[name] = .double(Double(value.f))
+            case EXR_ATTR_DOUBLE: result[name] = .double(value.d)
+            default: break
+            }
+        }
+        return result
+    }
+
+    func read(at index: Int) throws -> NDArray {
+        let part = try part(index)
+        guard part.storage == EXR_STORAGE_SCANLINE || part.storage == EXR_STORAGE_TILED else {
+            throw request.error(.unsupportedFeature, "deep OpenEXR data is not supported")
+        }
+        if let subsampled = part.channels.first(where: \.subsampled) {
+            throw request.error(
+                .unsupportedFeature,
+                "channel \(subsampled.name) is subsampled (luminance/chroma); subsampled channels are not supported")
+        }
+        let shape = part.shape
+        let dtype = part.dtype
+        try request.limits.check(imageShape: shape, dtype: dtype, hasChannelAxis: shape.count == 3, file: request.displayName)
+        let order = part.outputOrder
+        var positions = [Int32](repeating: -1, count: part.channels.count)
+        for (position, channel) in order.enumerated() { positions[channel] = Int32(position) }
+        let outType: Int32 = switch dtype {
+        case .float16: Int32(EXR_PIXEL_HALF.rawValue)
+        case .float32: Int32(EXR_PIXEL_FLOAT.rawValue)
+        case .uint32: Int32(EXR_PIXEL_UINT.rawValue)
+        default: 3  // doubles, widened from floats by the shim
+        }
+        let chunkCount = Int(immetaio_exr_level0_chunk_count(handle, Int32(index)))
+        guard chunkCount >= 0 else { throw request.error(.corruptData, "cannot count the chunks of part \(index)") }
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, chunkCount))
+        let channels = Int32(part.channels.count)
+        var failures = [String?](repeating: nil, count: workers)
+        let handle = self.handle
+        let image = NDArray(unsafeUninitializedShape: shape, dtype: dtype) { raw in
+            failures.withUnsafeMutableBufferPointer { failed in
+                positions.withUnsafeBufferPointer { positions in
+                    ParallelLoop.run(workers) { worker in
+                        let begin = worker * chunkCount / workers, end = (worker + 1) * chunkCount / workers
+                        var message = [CChar](repeating: 0, count: 512)
+                        let status = immetaio_exr_decode(
+                            handle, Int32(index), positions.baseAddress, Int32(positions.count), channels, outType,
+                            raw.baseAddress, raw.count, Int32(begin), Int32(end), &message, message.count)
+                        if status != 0 { failed[worker] = Self.text(message) }
+                    }
+                }
+            }
+        }
+        if let failure = failures.compactMap({ $0 }).first {
+            // OpenEXRCore before 3.2 cannot decompress DWAA/DWAB; that is a missing feature, not damage.
+            if failure.contains("FEATURE_NOT_IMPLEMENTED") {
+                throw request.error(
+                    .unsupportedFeature,
+                    "this OpenEXRCore cannot decode \(EXRCompression(rawValue: Int32(part.compression.rawValue))?.name ?? "its") compression: \(failure)")
+            }
+            throw request.error(.corruptData, "OpenEXR decode failed: \(failure)")
+        }
+        return image
+    }
+}

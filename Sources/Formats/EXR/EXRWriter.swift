@@ -1,0 +1,122 @@
+import CEXRShims
+import Foundation
+import ImMetaIOCore
+import NDArrayModule
+
+/// Writes one image as a single-part scanline OpenEXR file, compressing chunks in parallel.
+final class EXRWriter: ImageWriter {
+    private let sink: OutputSink
+    private let compression: EXRCompression
+    private let zipLevel: Int
+    private let dwaLevel: Int
+    private let channelNames: [String]?
+    private var written = false
+
+    init(sink: OutputSink, compression: EXRCompression, zipLevel: Int, dwaLevel: Int, channelNames: [String]?) {
+        self.sink = sink
+        self.compression = compression
+        self.zipLevel = zipLevel
+        self.dwaLevel = dwaLevel
+        self.channelNames = channelNames
+    }
+
+    func append(_ image: NDArray, metadata: JSONObject) throws {
+        guard !written else {
+            throw ImMetaIOError(.invalidArgument, "this OpenEXR writer holds one image (one part)", file: sink.displayName)
+        }
+        written = true
+        let shape = image.shape
+        guard shape.count == 2 || shape.count == 3, shape[0] > 0, shape[1] > 0, shape[0] < Int(Int32.max),
+            shape[1] < Int(Int32.max)
+        else {
+            throw ImMetaIOError(.invalidArgument, "OpenEXR stores H×W or H×W×C images, not shape \(shape)", file: sink.displayName)
+        }
+        let channels = shape.count == 2 ? 1 : shape[2]
+        let pixelType: exr_pixel_type_t
+        switch image.dtype {
+        case .float16: pixelType = EXR_PIXEL_HALF
+        case .float32: pixelType = EXR_PIXEL_FLOAT
+        case .uint32: pixelType = EXR_PIXEL_UINT
+        default:
+            throw ImMetaIOError(
+                .invalidArgument, "OpenEXR stores float16, float32 or uint32 samples, not \(image.dtype)", file: sink.displayName)
+        }
+        if compression == .b44 || compression == .b44a, pixelType != EXR_PIXEL_HALF {
+            // B44 compresses half channels only, and the C library's B44 chunks for float
+            // channels do not read back the same in OpenEXR's C++ library.
+            throw ImMetaIOError(
+                .invalidArgument, "B44 and B44A compress float16 images only; convert to float16 or choose another compression",
+                file: sink.displayName)
+        }
+        if compression == .dwaa || compression == .dwab {
+            throw ImMetaIOError(
+                .unsupportedFeature, "this OpenEXRCore (3.1) cannot write DWAA/DWAB; choose piz, zip or another compression",
+                file: sink.displayName)
+        }
+        let names: [String]
+        if let channelNames {
+            guard channelNames.count == channels, Set(channelNames).count == channels else {
+                throw ImMetaIOError(
+                    .invalidArgument, "\(channelNames.count) distinct channel names are needed for \(channels) channels",
+                    file: sink.displayName)
+            }
+            names = channelNames
+        } else {
+            switch channels {
+            case 1: names = ["Y"]
+            case 3: names = ["R", "G", "B"]
+            case 4: names = ["R", "G", "B", "A"]
+            default:
+                throw ImMetaIOError(
+                    .invalidArgument, "name the \(channels) channels with the 'channels' option (1, 3 and 4 are named Y, RGB, RGBA)",
+                    file: sink.displayName)
+            }
+        }
+        var message = [CChar](repeating: 0, count: 512)
+        let cNames = names.map { strdup($0) }
+        defer { cNames.forEach { free($0) } }
+        let writer = cNames.withUnsafeBufferPointer { pointers in
+            pointers.withMemoryRebound(to: UnsafePointer<CChar>?.self) { names in
+                immetaio_exr_writer_create(
+                    Int32(shape[1]), Int32(shape[0]), Int32(channels), names.baseAddress, Int32(pixelType.rawValue),
+                    compression.rawValue, Int32(zipLevel), Float(dwaLevel), &message, message.count)
+            }
+        }
+        guard let writer else {
+            throw ImMetaIOError(.io, "cannot start the OpenEXR file: \(EXRReader.text(message))", file: sink.displayName)
+        }
+        defer { immetaio_exr_writer_free(writer) }
+        let chunkCount = Int(immetaio_exr_writer_chunk_count(writer))
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, chunkCount))
+        var failures = [String?](repeating: nil, count: workers)
+        image.withUnsafeBytes { pixels in
+            failures.withUnsafeMutableBufferPointer { failed in
+                ParallelLoop.run(workers) { worker in
+                    // Interleaved stripes keep every worker busy when chunks differ in cost.
+                    var message = [CChar](repeating: 0, count: 512)
+                    var chunk = worker
+                    while chunk < chunkCount {
+                        if immetaio_exr_encode(writer, pixels.baseAddress, Int32(chunk), Int32(chunk + 1), &message, message.count) != 0 {
+                            failed[worker] = EXRReader.text(message)
+                            return
+                        }
+                        chunk += workers
+                    }
+                }
+            }
+        }
+        if let failure = failures.compactMap({ $0 }).first {
+            throw ImMetaIOError(.io, "OpenEXR encode failed: \(failure)", file: sink.displayName)
+        }
+        var bytes: UnsafePointer<UInt8>?
+        var size = 0
+        guard immetaio_exr_writer_finish(writer, &bytes, &size, &message, message.count) == 0, let bytes else {
+            throw ImMetaIOError(.io, "cannot finish the OpenEXR file: \(EXRReader.text(message))", file: sink.displayName)
+        }
+        try sink.write(UnsafeRawBufferPointer(start: bytes, count: size))
+    }
+
+    func finish() throws {
+        guard written else { throw ImMetaIOError(.invalidArgument, "no image was written", file: sink.displayName) }
+    }
+}
