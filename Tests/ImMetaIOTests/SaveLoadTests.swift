@@ -40,6 +40,20 @@ import Testing
         #expect(AutomaticFormat.sidecarPath(for: "a/b.c/frame") == "a/b.c/frame.json")
     }
 
+    @Test func floatImagesGoToOpenEXR() throws {
+        let folder = try TestImages.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let render = NDArray([0.25, -1, 1e4, 0.5, 0.125, 3] as [Double]).astype(.float32)
+        for (shape, dtype) in [([1, 2, 3], DType.float32), ([2, 3], .float32), ([1, 2, 3], .float16)] {
+            let image = try render.reshaped(shape).astype(dtype)
+            let files = try save(image, to: "\(folder)/render-\(shape.count)-\(dtype)", metadata: ["unit": "radiance"])
+            #expect(files.image.hasSuffix(".exr"))
+            let (loaded, metadata) = try load(from: files.image)
+            #expect(loaded == image)
+            #expect(metadata["unit"] == "radiance")
+        }
+    }
+
     @Test func npyKeepsAnyArrayExactly() throws {
         let folder = try TestImages.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -112,4 +112,20 @@ results["turbojpeg_decode_ms"] = .double(try medianMilliseconds(repeats) {
     if status != 0 { throw Failure(description: "tjDecompress2") }
 })
 
+// OpenEXR, PIZ: the frame as linear float32 RGB.
+let linear = image.astype(.float32).withUnsafeBufferPointer(of: Float.self) { values in
+    NDArray(values.map { powf($0 / 255, 2.2) })
+}
+let floatFrame = try linear.reshaped(image.shape)
+var exr: [UInt8] = []
+results["exr_encode_ms"] = .double(try medianMilliseconds(repeats) {
+    exr = try encodeImage(floatFrame, as: ".exr", options: ["compression": "piz"])
+})
+results["exr_encode_bytes"] = .int(exr.count)
+let peerEXR = Array(try Data(contentsOf: URL(fileURLWithPath: "\(outputFolder)/peer.exr")))
+results["exr_decode_ms"] = .double(try medianMilliseconds(repeats) {
+    let decoded = try readImage(from: .bytes(peerEXR))
+    guard decoded.shape == image.shape else { throw Failure(description: "EXR decode shape \(decoded.shape)") }
+})
+
 print(JSONText.encode(.object(JSONObject(results.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })), indent: nil))

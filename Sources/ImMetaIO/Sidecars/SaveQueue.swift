@@ -25,7 +25,7 @@ public final class SaveQueue: @unchecked Sendable {
     private var _workerCount: Int
 
     /// Creates a queue; `shared` is the one saves use.
-    public init(maxPendingBytes: Int = 1 << 30, workerCount: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    public init(maxPendingBytes: Int = 512 << 20, workerCount: Int = ProcessInfo.processInfo.activeProcessorCount) {
         _maxPendingBytes = maxPendingBytes
         _workerCount = max(1, workerCount)
         if Self.exitHookInstalled.compareExchange() {
@@ -33,7 +33,7 @@ public final class SaveQueue: @unchecked Sendable {
         }
     }
 
-    /// The most bytes of image data pending saves may hold before `save` waits (default 1 GiB).
+    /// The most bytes of image data pending saves may hold before `save` waits (default 512 MiB).
     /// One image larger than the bound is still accepted when nothing else is pending.
     public var maxPendingBytes: Int {
         get { condition.withLock { _maxPendingBytes } }
