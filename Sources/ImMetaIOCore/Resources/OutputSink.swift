@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -44,12 +45,26 @@ public final class OutputSink {
                 "cannot create a file in \(folder): \(ResourceBytes.describe(code))", file: path)
         }
         // mkstemp creates 0600; give the file the permissions a plain create would (0666 & ~umask).
-        let mask = umask(0)
-        umask(mask)
-        fchmod(descriptor, 0o666 & ~mask)
+        fchmod(descriptor, 0o666 & ~OutputSink.processUmask)
         let temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         target = .file(path: path, temporaryPath: temporaryPath, descriptor: descriptor)
     }
+
+    /// The process's file-creation mask, read once. Linux reports it in /proc/self/status;
+    /// elsewhere `umask` can only be read by setting it, briefly, the first time a sink is made.
+    private static let processUmask: mode_t = {
+        #if os(Linux)
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Umask:") }),
+            let mask = mode_t(line.dropFirst(6).trimmingCharacters(in: .whitespaces), radix: 8)
+        {
+            return mask
+        }
+        #endif
+        let mask = umask(0o022)
+        umask(mask)
+        return mask
+    }()
 
     /// Appends bytes.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(ImMetaIOError) {
