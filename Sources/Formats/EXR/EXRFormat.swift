@@ -56,9 +56,11 @@ public struct EXRFormat: ImageFormat {
             channelNames = list
         }
         try options.finish()
-        return EXRWriter(
-            sink: request.sink, compression: EXRCompression.allCases.first { $0.name == compression } ?? .piz,
-            zipLevel: zipLevel, dwaLevel: dwaLevel, channelNames: channelNames)
+        let encoder = EXREncoder(
+            compression: EXRCompression.allCases.first { $0.name == compression } ?? .piz, zipLevel: zipLevel,
+            dwaLevel: dwaLevel, channelNames: channelNames)
+        let sink = request.sink
+        return SingleImageWriter(sink: sink, formatName: "OpenEXR") { image, _ in try encoder.encode(image, to: sink) }
     }
 }
 

@@ -31,7 +31,11 @@ public struct NPYFormat: ImageFormat {
 
     public func makeWriter(_ request: WriteRequest) throws -> any ImageWriter {
         try OptionParser(request.options, plugin: name, file: request.sink.displayName).finish()
-        return NPYWriter(sink: request.sink)
+        let sink = request.sink
+        return SingleImageWriter(sink: sink, formatName: "NPY") { image, _ in
+            try sink.write(NPY.encodeHeader(shape: image.shape, dtype: image.dtype))
+            try image.withUnsafeBytes { raw in try sink.write(raw) }
+        }
     }
 
     static func code(of error: NPYError) -> ImMetaIOError.Code {
@@ -80,25 +84,5 @@ final class NPYReader: ImageReader {
         } catch {
             throw ImMetaIOError(NPYFormat.code(of: error), error.description, file: request.displayName, underlying: error)
         }
-    }
-}
-
-final class NPYWriter: ImageWriter {
-    private let sink: OutputSink
-    private var written = false
-
-    init(sink: OutputSink) { self.sink = sink }
-
-    func append(_ image: NDArray, metadata: JSONObject) throws {
-        guard !written else {
-            throw ImMetaIOError(.invalidArgument, "an NPY file holds one array; stack frames before writing", file: sink.displayName)
-        }
-        written = true
-        try sink.write(NPY.encodeHeader(shape: image.shape, dtype: image.dtype))
-        try image.withUnsafeBytes { raw in try sink.write(raw) }
-    }
-
-    func finish() throws {
-        guard written else { throw ImMetaIOError(.invalidArgument, "no array was written", file: sink.displayName) }
     }
 }

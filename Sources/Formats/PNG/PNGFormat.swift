@@ -46,11 +46,13 @@ public struct PNGFormat: ImageFormat {
         try options.finish()
         // Without a level or filter, 8-bit images take the fast pixel encoder.
         let fast = !explicitLevel && !explicitFilter
-        return PNGWriter(
-            encoder: PNGEncoder(
-                compressionLevel: fast ? nil : level, filter: PNGEncoder.Filter(rawValue: filter) ?? .up,
-                threads: threads == 0 ? nil : threads),
-            sink: request.sink)
+        let encoder = PNGEncoder(
+            compressionLevel: fast ? nil : level, filter: PNGEncoder.Filter(rawValue: filter) ?? .up,
+            threads: threads == 0 ? nil : threads)
+        let sink = request.sink
+        return SingleImageWriter(sink: sink, formatName: "PNG") { image, metadata in
+            try encoder.encode(image, metadata: metadata, to: sink)
+        }
     }
 }
 
@@ -148,28 +150,5 @@ final class PNGReader: ImageReader {
         let compositor = APNGAnimation.Compositor(
             animation, bytes: request.bytes, limits: request.limits, file: request.displayName)
         return ImageFrameIterator { try compositor.next() }
-    }
-}
-
-final class PNGWriter: ImageWriter {
-    private let encoder: PNGEncoder
-    private let sink: OutputSink
-    private var written = false
-
-    init(encoder: PNGEncoder, sink: OutputSink) {
-        self.encoder = encoder
-        self.sink = sink
-    }
-
-    func append(_ image: NDArray, metadata: JSONObject) throws {
-        guard !written else {
-            throw ImMetaIOError(.invalidArgument, "this PNG writer holds one image; animated PNG writing is not supported", file: sink.displayName)
-        }
-        written = true
-        try encoder.encode(image, metadata: metadata, to: sink)
-    }
-
-    func finish() throws {
-        guard written else { throw ImMetaIOError(.invalidArgument, "no image was written", file: sink.displayName) }
     }
 }

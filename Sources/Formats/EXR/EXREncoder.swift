@@ -3,28 +3,14 @@ import Foundation
 import ImMetaIOCore
 import NDArrayModule
 
-/// Writes one image as a single-part scanline OpenEXR file, compressing chunks in parallel.
-final class EXRWriter: ImageWriter {
-    private let sink: OutputSink
-    private let compression: EXRCompression
-    private let zipLevel: Int
-    private let dwaLevel: Int
-    private let channelNames: [String]?
-    private var written = false
+/// Encodes one image as a single-part scanline OpenEXR file, compressing chunks in parallel.
+struct EXREncoder {
+    let compression: EXRCompression
+    let zipLevel: Int
+    let dwaLevel: Int
+    let channelNames: [String]?
 
-    init(sink: OutputSink, compression: EXRCompression, zipLevel: Int, dwaLevel: Int, channelNames: [String]?) {
-        self.sink = sink
-        self.compression = compression
-        self.zipLevel = zipLevel
-        self.dwaLevel = dwaLevel
-        self.channelNames = channelNames
-    }
-
-    func append(_ image: NDArray, metadata: JSONObject) throws {
-        guard !written else {
-            throw ImMetaIOError(.invalidArgument, "this OpenEXR writer holds one image (one part)", file: sink.displayName)
-        }
-        written = true
+    func encode(_ image: NDArray, to sink: OutputSink) throws {
         let shape = image.shape
         guard shape.count == 2 || shape.count == 3, shape[0] > 0, shape[1] > 0, shape[0] < Int(Int32.max),
             shape[1] < Int(Int32.max)
@@ -116,7 +102,4 @@ final class EXRWriter: ImageWriter {
         try sink.write(UnsafeRawBufferPointer(start: bytes, count: size))
     }
 
-    func finish() throws {
-        guard written else { throw ImMetaIOError(.invalidArgument, "no image was written", file: sink.displayName) }
-    }
 }
