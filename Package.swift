@@ -28,6 +28,9 @@ let package = Package(
             name: "CDeflate", path: "Sources/CDeflate", pkgConfig: "libdeflate",
             providers: [.apt(["libdeflate-dev"]), .brew(["libdeflate"])]),
 
+        .systemLibrary(
+            name: "CWebP", path: "Sources/CWebP", pkgConfig: "libwebpdemux",
+            providers: [.apt(["libwebp-dev"]), .brew(["webp"])]),
         // OpenEXR's C API (OpenEXRCore). No pkg-config: OpenEXR's .pc file pulls in its C++ libraries.
         .systemLibrary(
             name: "COpenEXR", path: "Sources/COpenEXR",
@@ -53,9 +56,10 @@ let package = Package(
             path: "Sources/Formats/JPEG"),
         .target(name: "NPYFormat", dependencies: ["ImMetaIOCore"], path: "Sources/Formats/NPY"),
         .target(name: "EXRFormat", dependencies: ["ImMetaIOCore", "CEXRShims"], path: "Sources/Formats/EXR"),
+        .target(name: "WebPFormat", dependencies: ["ImMetaIOCore", "CWebP"], path: "Sources/Formats/WebP"),
         .target(
             name: "ImMetaIO",
-            dependencies: ["NDArrayModule", "ImMetaIOCore", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat"],
+            dependencies: ["NDArrayModule", "ImMetaIOCore", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "WebPFormat"],
             path: "Sources/ImMetaIO"),
         .executableTarget(
             name: "immetaio",
@@ -68,7 +72,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "NDArrayModuleTests", dependencies: ["NDArrayModule"]),
         .testTarget(
-            name: "ImMetaIOTests", dependencies: ["ImMetaIO", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "CDeflate"],
+            name: "ImMetaIOTests", dependencies: ["ImMetaIO", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "WebPFormat", "CDeflate"],
             exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]

@@ -2,8 +2,9 @@ import JPEGFormat
 import NPYFormat
 import PNGFormat
 import EXRFormat
+import WebPFormat
 
 extension FormatRegistry {
-    /// Every format plugin built into immetaio, in priority order: PNG, JPEG, OpenEXR, NPY.
-    public static let standard = FormatRegistry([PNGFormat(), JPEGFormat(), EXRFormat(), NPYFormat()])
+    /// Every format plugin built into immetaio, in priority order: PNG, JPEG, OpenEXR, WebP, NPY.
+    public static let standard = FormatRegistry([PNGFormat(), JPEGFormat(), EXRFormat(), WebPFormat(), NPYFormat()])
 }

@@ -151,6 +151,22 @@ def main(tool):
                       f"dtype of {source}: {ours.dtype}")
                 check(np.array_equal(ours, array, equal_nan=True), f"values of {source} changed in our copy")
 
+    # WebP both ways: lossless exactly; Pillow's lossy files decode to Pillow's pixels.
+    for channels in (3, 4):
+        array = rng.integers(0, 256, (40, 52, channels), dtype=np.uint8)
+        source = os.path.join(work, f"webp-{channels}.npy")
+        np.save(source, array)
+        run(tool, "copy", source, source.replace(".npy", ".webp"), "--option", "lossless=true")
+        with Image.open(source.replace(".npy", ".webp")) as im:
+            theirs = np.asarray(im.convert("RGBA" if channels == 4 else "RGB"))
+        check(np.array_equal(theirs, array), f"Pillow reads our lossless {channels}-channel WebP differently")
+        path = os.path.join(work, f"pillow-{channels}.webp")
+        Image.fromarray(array).save(path, quality=80)
+        run(tool, "copy", path, path + ".npy")
+        with Image.open(path) as im:
+            reference = np.asarray(im.convert("RGBA" if channels == 4 else "RGB"))
+        check(np.array_equal(np.load(path + ".npy"), reference), f"we read Pillow's lossy {channels}-channel WebP differently")
+
     # OpenEXR written by immetaio, read by OpenEXR's Python bindings, and the other way round.
     import OpenEXR
     for dtype in (np.float16, np.float32):

@@ -1,0 +1,43 @@
+import CWebP
+import ImMetaIOCore
+import NDArrayModule
+
+/// WebP through libwebp: lossy, lossless and alpha stills, and animations.
+///
+/// **Read**: stills give H×W×3 uint8, or H×W×4 when the file has alpha. Animations give each
+/// frame composited onto the canvas (libwebp's animation decoder) as H×W×4; without an index,
+/// all frames are read, stacked N×H×W×4. Metadata: `width`, `height`, `has_alpha`, `animated`,
+/// `compression` (`lossy`, `lossless` or `mixed`), and for animations `frame_count`, `loop` and
+/// `durations` (ms).
+///
+/// **Write** uint8 H×W×3 or H×W×4 stills (H×W and H×W×1 are written as gray RGB). Options:
+/// `quality` (0…100, default 90; for lossless, the compression effort), `lossless` (default false).
+public struct WebPFormat: ImageFormat {
+    /// Creates the plugin.
+    public init() {}
+
+    public var name: String { "webp" }
+    public var extensions: [String] { [".webp"] }
+    public var canWrite: Bool { true }
+
+    public func sniff(_ header: [UInt8]) -> Bool {
+        header.count >= 12 && header.starts(with: Array("RIFF".utf8)) && Array(header[8..<12]) == Array("WEBP".utf8)
+    }
+
+    public func makeReader(_ request: ReadRequest) throws -> any ImageReader {
+        try OptionParser(request.options, plugin: name, file: request.displayName).finish()
+        guard sniff(request.bytes.prefix(12)) else { throw request.error(.unsupportedFormat, "not a WebP file (RIFF/WEBP header missing)") }
+        return try WebPReader(request)
+    }
+
+    public func makeWriter(_ request: WriteRequest) throws -> any ImageWriter {
+        var options = OptionParser(request.options, plugin: name, file: request.sink.displayName)
+        let quality = try options.int("quality", default: 90, in: 0...100)
+        let lossless = try options.bool("lossless", default: false)
+        try options.finish()
+        let sink = request.sink
+        return SingleImageWriter(sink: sink, formatName: "WebP") { image, _ in
+            try WebPEncoder(quality: Float(quality), lossless: lossless).encode(image, to: sink)
+        }
+    }
+}
