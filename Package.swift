@@ -31,6 +31,9 @@ let package = Package(
         .systemLibrary(
             name: "CWebP", path: "Sources/CWebP", pkgConfig: "libwebpdemux",
             providers: [.apt(["libwebp-dev"]), .brew(["webp"])]),
+        .systemLibrary(
+            name: "CFITSIO", path: "Sources/CFITSIO", pkgConfig: "cfitsio",
+            providers: [.apt(["libcfitsio-dev"]), .brew(["cfitsio"])]),
         // OpenEXR's C API (OpenEXRCore). No pkg-config: OpenEXR's .pc file pulls in its C++ libraries.
         .systemLibrary(
             name: "COpenEXR", path: "Sources/COpenEXR",
@@ -57,9 +60,12 @@ let package = Package(
         .target(name: "NPYFormat", dependencies: ["ImMetaIOCore"], path: "Sources/Formats/NPY"),
         .target(name: "EXRFormat", dependencies: ["ImMetaIOCore", "CEXRShims"], path: "Sources/Formats/EXR"),
         .target(name: "WebPFormat", dependencies: ["ImMetaIOCore", "CWebP"], path: "Sources/Formats/WebP"),
+        .target(name: "FITSFormat", dependencies: ["ImMetaIOCore", "CFITSIO", "CDeflate"], path: "Sources/Formats/FITS"),
         .target(
             name: "ImMetaIO",
-            dependencies: ["NDArrayModule", "ImMetaIOCore", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "WebPFormat"],
+            dependencies: ["NDArrayModule", "ImMetaIOCore", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "WebPFormat",
+                "FITSFormat",
+            ],
             path: "Sources/ImMetaIO"),
         .executableTarget(
             name: "immetaio",
@@ -72,7 +78,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "NDArrayModuleTests", dependencies: ["NDArrayModule"]),
         .testTarget(
-            name: "ImMetaIOTests", dependencies: ["ImMetaIO", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "WebPFormat", "CDeflate"],
+            name: "ImMetaIOTests", dependencies: ["ImMetaIO", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "WebPFormat", "FITSFormat", "CDeflate"],
             exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]

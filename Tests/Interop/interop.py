@@ -167,6 +167,22 @@ def main(tool):
             reference = np.asarray(im.convert("RGBA" if channels == 4 else "RGB"))
         check(np.array_equal(np.load(path + ".npy"), reference), f"we read Pillow's lossy {channels}-channel WebP differently")
 
+    # FITS both ways with astropy (BSCALE/BZERO applied, unsigned integers through BZERO).
+    from astropy.io import fits
+    for dtype in (np.uint8, np.int16, np.uint16, np.int32, np.float32, np.float64):
+        array = (rng.random((9, 11)) * 200).astype(dtype)
+        source = os.path.join(work, f"fits-{np.dtype(dtype).name}.npy")
+        np.save(source, array)
+        run(tool, "copy", source, source.replace(".npy", ".fits"))
+        with fits.open(source.replace(".npy", ".fits")) as hdus:
+            theirs = hdus[0].data
+            same_type = theirs.dtype.newbyteorder("=") == array.dtype.newbyteorder("=")
+            check(same_type and np.array_equal(theirs, array), f"astropy reads our {np.dtype(dtype).name} FITS differently")
+        path = os.path.join(work, f"astropy-{np.dtype(dtype).name}.fits")
+        fits.PrimaryHDU(array).writeto(path, overwrite=True)
+        run(tool, "copy", path, path + ".npy")
+        check(np.array_equal(np.load(path + ".npy"), array), f"we read astropy's {np.dtype(dtype).name} FITS differently")
+
     # OpenEXR written by immetaio, read by OpenEXR's Python bindings, and the other way round.
     import OpenEXR
     for dtype in (np.float16, np.float32):

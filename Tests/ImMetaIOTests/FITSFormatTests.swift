@@ -1,0 +1,33 @@
+import ImMetaIO
+import Testing
+
+@Suite struct FITSFormatTests {
+    @Test(arguments: [DType.uint8, .int8, .int16, .uint16, .int32, .uint32, .int64, .float32, .float64])
+    func roundTripsEveryDType(dtype: DType) throws {
+        let values = (0..<60).map { Double($0 * 37 % 101) - 20 }
+        let image = try NDArray(values, shape: [3, 4, 5]).astype(dtype)
+        let bytes = try encodeImage(image, as: ".fits", metadata: ["header": ["OBSERVER": "immetaio", "EXPTIME": 1.5]])
+        #expect(bytes.count % 2880 == 0)
+        let file = try openImage(.bytes(bytes))
+        #expect(try file.read() == image)
+        let header = try file.metadata()["header"]
+        #expect(header?["OBSERVER"] == "immetaio")
+        #expect(header?["EXPTIME"] == 1.5)
+    }
+
+    @Test func rawOptionSkipsScaling() throws {
+        let image = NDArray([0, 1, 65535] as [UInt16])
+        let bytes = try encodeImage(image, as: ".fits")
+        #expect(try readImage(from: .bytes(bytes)) == image)
+        let raw = try readImage(from: .bytes(bytes), options: ["raw": true])
+        #expect(raw.dtype == .int16)
+        #expect(raw.scalars(as: Int16.self) == [-32768, -32767, 32767])
+    }
+
+    @Test func badInputIsATypedError() throws {
+        let bytes = try encodeImage(NDArray(shape: [10, 10], dtype: .float32), as: ".fits")
+        #expect(throws: ImMetaIOError.self) { try readImage(from: .bytes(Array(bytes.prefix(100)))) }
+        #expect(throws: ImMetaIOError.self) { try readImage(from: .bytes(bytes), options: ["hdu": 3]) }
+        #expect(throws: ImMetaIOError.self) { try encodeImage(NDArray(shape: [2, 2], dtype: .float16), as: ".fits") }
+    }
+}
