@@ -44,6 +44,18 @@ let package = Package(
         .target(
             name: "CEXRShims", dependencies: ["COpenEXR"], path: "Sources/CEXRShims",
             linkerSettings: [.linkedLibrary("OpenEXRCore")]),
+        // OpenEXR's C++ library for pixel decoding (DWA codecs, faster PIZ, its own thread pool).
+        // Imath's pkg-config file supplies the include path its headers need (OpenEXR's own adds
+        // -pthread, which SwiftPM refuses with a warning); the libraries are named here.
+        .systemLibrary(
+            name: "CImath", path: "Sources/CImath", pkgConfig: "Imath",
+            providers: [.apt(["libimath-dev"]), .brew(["imath"])]),
+        .target(
+            name: "CEXRCxx", dependencies: ["CImath"], path: "Sources/CEXRCxx",
+            linkerSettings: [
+                .linkedLibrary("OpenEXR-3_1"), .linkedLibrary("Iex-3_1"), .linkedLibrary("IlmThread-3_1"),
+                .linkedLibrary("Imath-3_1"),
+            ]),
 
         // MARK: Swift modules
         .target(name: "NDArrayModule", path: "Sources/NDArrayModule"),
@@ -58,7 +70,7 @@ let package = Package(
             name: "JPEGFormat", dependencies: ["ImMetaIOCore", "CShims"],
             path: "Sources/Formats/JPEG"),
         .target(name: "NPYFormat", dependencies: ["ImMetaIOCore"], path: "Sources/Formats/NPY"),
-        .target(name: "EXRFormat", dependencies: ["ImMetaIOCore", "CEXRShims"], path: "Sources/Formats/EXR"),
+        .target(name: "EXRFormat", dependencies: ["ImMetaIOCore", "CEXRShims", "CEXRCxx"], path: "Sources/Formats/EXR"),
         .target(name: "WebPFormat", dependencies: ["ImMetaIOCore", "CWebP"], path: "Sources/Formats/WebP"),
         .target(name: "FITSFormat", dependencies: ["ImMetaIOCore", "CFITSIO", "CDeflate"], path: "Sources/Formats/FITS"),
         .target(

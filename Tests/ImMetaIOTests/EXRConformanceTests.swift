@@ -18,8 +18,6 @@ struct EXRConformanceTests {
     static let deliberateDifferences: [String: String] = [
         "exr/openexr-images/Rec709_YC.exr": "luminance/chroma file with subsampled BY/RY channels: refused (unsupportedFeature)",
         "exr/openexr/comp_b44.exr": "luminance/chroma file with subsampled BY/RY channels: refused (unsupportedFeature)",
-        "exr/openexr/comp_dwaa_v1.exr":
-            "DWAA: Debian 12's OpenEXRCore 3.1 has no DWA decompressor (the C++ library and OpenEXR ≥ 3.2 do): refused (unsupportedFeature)",
     ]
 
     static let entries: [Entry] = {

@@ -6,7 +6,8 @@ import NDArrayModule
 /// OpenEXR through the library's C API (OpenEXRCore).
 ///
 /// **Read**: scanline and tiled parts (level 0 of mipmapped or ripmapped files) with every
-/// compression the library has; each part is one image (`index` = part). The data window gives
+/// compression, DWAA/DWAB through OpenEXR's C++ library (OpenEXRCore 3.1 lacks them); each part
+/// is one image (`index` = part). The data window gives
 /// the size. One channel → H×W; several → H×W×C with R, G, B, Y, A first (those present, in that
 /// order) and the other channels after them by name; metadata `channels` lists the order. The
 /// dtype is float16 when every channel is half, float32 when every channel is float, uint32 when

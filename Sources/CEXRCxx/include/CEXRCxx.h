@@ -1,0 +1,23 @@
+#ifndef IMMETAIO_CEXRCXX_H
+#define IMMETAIO_CEXRCXX_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Decodes level 0 of part `part` of an OpenEXR file in memory with OpenEXR's C++ library (which
+/// has every compressor, DWAA/DWAB included, and decodes chunks on its own thread pool) into an
+/// interleaved H×W×C buffer. `names` lists the channels in pixel order; `pixel_type` is 1 (half)
+/// or 2 (float) for every output sample. Returns 0, or -1 with `message` filled; C++ exceptions
+/// never leave this function.
+int immetaio_exr_cxx_decode(const void *data, size_t size, int part, int channels, const char *const *names,
+                            int pixel_type, void *out, size_t out_size, int threads, char *message,
+                            size_t message_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
