@@ -1,5 +1,5 @@
-// Pixel decoding through OpenEXR's C++ library, for the DWA codecs that OpenEXRCore 3.1 (the C
-// library the plugin otherwise uses) lacks. Exceptions are caught here and become error messages.
+// OpenEXR's C++ library, for the DWA codecs that OpenEXRCore 3.1 (the C library the plugin
+// otherwise uses) lacks. Exceptions are caught here and become error messages.
 #include "CEXRCxx.h"
 
 #include <OpenEXR/ImfChannelList.h>
@@ -8,13 +8,16 @@
 #include <OpenEXR/ImfIO.h>
 #include <OpenEXR/ImfInputPart.h>
 #include <OpenEXR/ImfMultiPartInputFile.h>
+#include <OpenEXR/ImfOutputFile.h>
 #include <OpenEXR/ImfThreading.h>
 
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <mutex>
+#include <cstdlib>
 #include <stdexcept>
+#include <vector>
 
 namespace {
 
@@ -45,6 +48,27 @@ class MemoryStream final : public OPENEXR_IMF_NAMESPACE::IStream {
   private:
     const char *data_;
     uint64_t size_;
+    uint64_t position_;
+};
+
+/// An output stream into a growable memory buffer.
+class MemoryOutput final : public OPENEXR_IMF_NAMESPACE::OStream {
+  public:
+    MemoryOutput() : OStream("<memory>"), position_(0) {}
+
+    void write(const char c[], int n) override {
+        if (n < 0) throw std::runtime_error("negative write");
+        if (position_ + static_cast<uint64_t>(n) > bytes_.size()) bytes_.resize(position_ + static_cast<uint64_t>(n));
+        std::memcpy(bytes_.data() + position_, c, static_cast<size_t>(n));
+        position_ += static_cast<uint64_t>(n);
+    }
+
+    uint64_t tellp() override { return position_; }
+    void seekp(uint64_t position) override { position_ = position; }
+    const std::vector<char> &bytes() const { return bytes_; }
+
+  private:
+    std::vector<char> bytes_;
     uint64_t position_;
 };
 
@@ -87,3 +111,48 @@ int immetaio_exr_cxx_decode(const void *data, size_t size, int part, int channel
     }
     return -1;
 }
+
+int immetaio_exr_cxx_encode(const void *pixels, int width, int height, int channels, const char *const *names,
+                            int pixel_type, int compression, float dwa_level, int threads, unsigned char **bytes,
+                            size_t *size, char *message, size_t message_size) {
+    *bytes = nullptr;
+    *size = 0;
+    try {
+        std::call_once(threadSetup, [threads] { OPENEXR_IMF_NAMESPACE::setGlobalThreadCount(threads); });
+        if (compression < 0 || compression >= OPENEXR_IMF_NAMESPACE::NUM_COMPRESSION_METHODS)
+            throw std::runtime_error("unknown compression");
+        OPENEXR_IMF_NAMESPACE::Header header(width, height);
+        header.compression() = static_cast<OPENEXR_IMF_NAMESPACE::Compression>(compression);
+        if (dwa_level >= 0) header.dwaCompressionLevel() = dwa_level;
+        const auto type = pixel_type == 1 ? OPENEXR_IMF_NAMESPACE::HALF : OPENEXR_IMF_NAMESPACE::FLOAT;
+        const size_t element = pixel_type == 1 ? 2 : 4;
+        const size_t pixelStride = element * static_cast<size_t>(channels);
+        const size_t lineStride = pixelStride * static_cast<size_t>(width);
+        OPENEXR_IMF_NAMESPACE::FrameBuffer frame;
+        for (int c = 0; c < channels; c++) {
+            header.channels().insert(names[c], OPENEXR_IMF_NAMESPACE::Channel(type));
+            frame.insert(names[c], OPENEXR_IMF_NAMESPACE::Slice(
+                                       type, const_cast<char *>(static_cast<const char *>(pixels)) + c * element,
+                                       pixelStride, lineStride));
+        }
+        MemoryOutput output;
+        {
+            OPENEXR_IMF_NAMESPACE::OutputFile file(output, header, OPENEXR_IMF_NAMESPACE::globalThreadCount());
+            file.setFrameBuffer(frame);
+            file.writePixels(height);
+        }
+        const std::vector<char> &result = output.bytes();
+        *bytes = static_cast<unsigned char *>(std::malloc(result.size() ? result.size() : 1));
+        if (!*bytes) throw std::runtime_error("out of memory");
+        std::memcpy(*bytes, result.data(), result.size());
+        *size = result.size();
+        return 0;
+    } catch (const std::exception &error) {
+        if (message && message_size) std::snprintf(message, message_size, "%s", error.what());
+    } catch (...) {
+        if (message && message_size) std::snprintf(message, message_size, "unknown OpenEXR error");
+    }
+    return -1;
+}
+
+void immetaio_exr_cxx_free(unsigned char *bytes) { std::free(bytes); }

@@ -16,6 +16,17 @@ int immetaio_exr_cxx_decode(const void *data, size_t size, int part, int channel
                             int pixel_type, void *out, size_t out_size, int threads, char *message,
                             size_t message_size);
 
+/// Encodes interleaved H×W×C half (`pixel_type` 1) or float (2) samples as a single-part
+/// scanline file with `compression` (OpenEXR's enum: 8 DWAA, 9 DWAB, …) and, when `dwa_level`
+/// ≥ 0, that DWA quality. On success `*bytes` holds `*size` bytes to release with
+/// `immetaio_exr_cxx_free`. Returns 0, or -1 with `message` filled.
+int immetaio_exr_cxx_encode(const void *pixels, int width, int height, int channels, const char *const *names,
+                            int pixel_type, int compression, float dwa_level, int threads, unsigned char **bytes,
+                            size_t *size, char *message, size_t message_size);
+
+/// Frees what `immetaio_exr_cxx_encode` returned.
+void immetaio_exr_cxx_free(unsigned char *bytes);
+
 #ifdef __cplusplus
 }
 #endif

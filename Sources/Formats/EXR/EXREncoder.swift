@@ -1,3 +1,4 @@
+import CEXRCxx
 import CEXRShims
 import Foundation
 import ImMetaIOCore
@@ -34,11 +35,6 @@ struct EXREncoder {
                 .invalidArgument, "B44 and B44A compress float16 images only; convert to float16 or choose another compression",
                 file: sink.displayName)
         }
-        if compression == .dwaa || compression == .dwab {
-            throw ImMetaIOError(
-                .unsupportedFeature, "this OpenEXRCore (3.1) cannot write DWAA/DWAB; choose piz, zip or another compression",
-                file: sink.displayName)
-        }
         let names: [String]
         if let channelNames {
             guard channelNames.count == channels, Set(channelNames).count == channels else {
@@ -61,6 +57,30 @@ struct EXREncoder {
         var message = [CChar](repeating: 0, count: 512)
         let cNames = names.map { strdup($0) }
         defer { cNames.forEach { free($0) } }
+        if compression == .dwaa || compression == .dwab {
+            // OpenEXRCore 3.1 has no DWA compressor; OpenEXR's C++ library does.
+            guard pixelType != EXR_PIXEL_UINT else {
+                throw ImMetaIOError(.invalidArgument, "DWA compresses half and float images only", file: sink.displayName)
+            }
+            var bytes: UnsafeMutablePointer<UInt8>?
+            var size = 0
+            let status = image.withUnsafeBytes { pixels in
+                cNames.withUnsafeBufferPointer { pointers in
+                    pointers.withMemoryRebound(to: UnsafePointer<CChar>?.self) { names in
+                        immetaio_exr_cxx_encode(
+                            pixels.baseAddress, Int32(shape[1]), Int32(shape[0]), Int32(channels), names.baseAddress,
+                            pixelType == EXR_PIXEL_HALF ? 1 : 2, compression.rawValue, Float(dwaLevel),
+                            Int32(ProcessInfo.processInfo.activeProcessorCount), &bytes, &size, &message, message.count)
+                    }
+                }
+            }
+            defer { immetaio_exr_cxx_free(bytes) }
+            guard status == 0, let bytes else {
+                throw ImMetaIOError(.io, "OpenEXR encode failed: \(EXRReader.text(message))", file: sink.displayName)
+            }
+            try sink.write(UnsafeRawBufferPointer(start: bytes, count: size))
+            return
+        }
         let writer = cNames.withUnsafeBufferPointer { pointers in
             pointers.withMemoryRebound(to: UnsafePointer<CChar>?.self) { names in
                 immetaio_exr_writer_create(

@@ -18,7 +18,8 @@ import NDArrayModule
 /// `channel_types`, and the part's string and number attributes under `attributes`.
 ///
 /// **Write** float32, float16 or uint32 H×W (channel Y), H×W×3 (R, G, B) or H×W×4 (R, G, B, A)
-/// images, as one scanline part; chunks are compressed in parallel. Options: `compression`
+/// images, as one scanline part; chunks are compressed in parallel (DWAA/DWAB through OpenEXR's
+/// C++ library). Options: `compression`
 /// (`none`, `rle`, `zips`, `zip`, `piz`, `pxr24`, `b44`, `b44a`, `dwaa`, `dwab`; default `piz`,
 /// as Python immetaio writes), `zip_level` (0…9), `dwa_level` (quality, e.g. 45), `channels`
 /// (names for other channel counts, in pixel order).
