@@ -4,7 +4,7 @@
 /// `memoryLimit` bytes of pixels have been read (imageio's `memtest`, default `"256MB"`; `nil`
 /// reads everything). For files larger than memory, iterate with ``imageFrames(of:format:limits:options:registry:)``.
 ///
-/// - Throws: ``ImMetaIOError`` with `limitExceeded` when the limit is passed.
+/// - Throws: `ImMetaIOError` with `limitExceeded` when the limit is passed.
 public func readImages(
     from source: ImageSource, memoryLimit: String? = "256MB", format: String? = nil, limits: DecodeLimits = .default,
     options: JSONObject = [:], registry: FormatRegistry = .standard

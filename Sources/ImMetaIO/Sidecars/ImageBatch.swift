@@ -24,9 +24,13 @@ public struct ImageBatch: Sendable {
 /// Saves images to the given paths, each with its own metadata, in parallel.
 ///
 /// - Parameters:
+///   - images: the images.
+///   - paths: one path per image (the extension follows ``AutomaticFormat`` when missing).
 ///   - metadata: one object per image, or empty for none.
 ///   - workers: how many images are encoded at once (default: every core).
-/// - Throws: ``ImMetaIOError`` with `invalidArgument` when the counts differ; otherwise the
+///   - options: write options of the image format.
+///   - registry: the format plugins.
+/// - Throws: `ImMetaIOError` with `invalidArgument` when the counts differ; otherwise the
 ///   first failure, after every other save has finished.
 @discardableResult
 public func save(

@@ -32,9 +32,13 @@ public enum ColorOrder: Sendable, Hashable {
 /// ```
 ///
 /// - Parameters:
+///   - image: the image.
+///   - path: where to write it; without an extension, the format follows ``AutomaticFormat``.
+///   - metadata: the sidecar's content; empty writes no sidecar.
 ///   - nonblocking: return at once and write on ``SaveQueue/shared``'s threads; errors surface
-///     at the next ``waitSaves()``. The image is not copied.
+///     at the next `waitSaves()`. The image is not copied.
 ///   - options: write options of the image format (e.g. `["compression": 9]` for PNG).
+///   - registry: the format plugins.
 @discardableResult
 public func save(
     _ image: NDArray, to path: String, metadata: JSONObject = [:], nonblocking: Bool = false,
@@ -69,7 +73,11 @@ public func save(
 
 /// Loads an image and its sidecar's metadata (empty when there is no sidecar).
 ///
-/// - Parameter colorOrder: `.bgr` for files written by Python immetaio (OpenCV) from RGB arrays.
+/// - Parameters:
+///   - path: the image file.
+///   - colorOrder: `.bgr` for files written by Python immetaio (OpenCV) from RGB arrays.
+///   - limits: allocation bounds for the decode.
+///   - registry: the format plugins.
 public func load(
     from path: String, colorOrder: ColorOrder = .rgb, limits: DecodeLimits = .default,
     registry: FormatRegistry = .standard

@@ -147,7 +147,7 @@ public final class SaveQueue: @unchecked Sendable {
     private static let exitHookInstalled = OnceFlag()
 }
 
-/// The failures of background saves, reported together by ``SaveQueue/wait()``.
+/// The failures of background saves, reported together by `SaveQueue.wait()`.
 public struct SaveFailures: Error, CustomStringConvertible {
     /// Every failure since the last wait, in completion order.
     public var errors: [any Error]
