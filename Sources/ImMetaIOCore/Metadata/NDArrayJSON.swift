@@ -1,6 +1,6 @@
 import NDArrayModule
 
-/// The JSON form of an ``NDArray`` that Python immetaio uses in sidecars:
+/// The JSON form of an `NDArray` that Python immetaio uses in sidecars:
 /// `{"type": "ndarray", "values": <nested lists, numpy's tolist()>, "dtype": "<f4"}`.
 public enum NDArrayJSON {
     /// The object form of an array. Elements become JSON numbers (floats as the double nearest
