@@ -3,9 +3,10 @@ import NPYFormat
 import PNGFormat
 import EXRFormat
 import FITSFormat
+import TIFFFormat
 import WebPFormat
 
 extension FormatRegistry {
-    /// Every format plugin built into immetaio, in priority order: PNG, JPEG, OpenEXR, WebP, FITS, NPY.
-    public static let standard = FormatRegistry([PNGFormat(), JPEGFormat(), EXRFormat(), WebPFormat(), FITSFormat(), NPYFormat()])
+    /// Every format plugin built into immetaio, in priority order: PNG, JPEG, OpenEXR, WebP, FITS, TIFF, NPY.
+    public static let standard = FormatRegistry([PNGFormat(), JPEGFormat(), EXRFormat(), WebPFormat(), FITSFormat(), TIFFFormat(), NPYFormat()])
 }

@@ -1,0 +1,102 @@
+import CDeflate
+
+/// The decompressors and predictors of baseline TIFF, in Swift (libdeflate for Deflate).
+enum TIFFCodecs {
+    /// TIFF's LZW (MSB-first codes, early change), into exactly `count` bytes when possible.
+    static func lzw(_ input: UnsafeRawBufferPointer, count: Int) throws(TIFFError) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(count)
+        var prefix = [Int](repeating: -1, count: 4096)
+        var suffix = [UInt8](repeating: 0, count: 4096)
+        var first = [UInt8](repeating: 0, count: 4096)
+        var length = [Int](repeating: 0, count: 4096)
+        for code in 0..<256 {
+            suffix[code] = UInt8(code)
+            first[code] = UInt8(code)
+            length[code] = 1
+        }
+        var next = 258, width = 9, previous = -1
+        var bitBuffer: UInt32 = 0, bitCount = 0, position = 0
+        var scratch = [UInt8](repeating: 0, count: 4096)
+        while output.count < count {
+            while bitCount < width {
+                guard position < input.count else { return output }
+                bitBuffer = bitBuffer << 8 | UInt32(input[position])
+                position += 1
+                bitCount += 8
+            }
+            let code = Int((bitBuffer >> UInt32(bitCount - width)) & ((1 << UInt32(width)) - 1))
+            bitCount -= width
+            if code == 256 {
+                next = 258
+                width = 9
+                previous = -1
+                continue
+            }
+            if code == 257 { break }
+            var emit = code
+            if code >= next {
+                guard code == next, previous >= 0 else { throw .corrupt("invalid LZW code \(code)") }
+                emit = previous
+            } else if code > 255, length[code] == 0 {
+                throw .corrupt("invalid LZW code \(code)")
+            }
+            // Spell the entry backwards into scratch, then append.
+            var entry = emit, n = length[emit]
+            guard n > 0, n <= 4096 else { throw .corrupt("invalid LZW code \(code)") }
+            for index in stride(from: n - 1, through: 0, by: -1) {
+                scratch[index] = suffix[entry]
+                entry = prefix[entry]
+            }
+            output.append(contentsOf: scratch[0..<n])
+            if code >= next { output.append(first[previous]) }
+            if previous >= 0, next < 4096 {
+                prefix[next] = previous
+                suffix[next] = first[code >= next ? previous : code]
+                first[next] = first[previous]
+                length[next] = length[previous] + 1
+                next += 1
+            }
+            previous = code
+            if next + 1 >= (1 << width), width < 12 { width += 1 }
+        }
+        return output
+    }
+
+    /// PackBits run-length decoding.
+    static func packBits(_ input: UnsafeRawBufferPointer, count: Int) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(count)
+        var i = 0
+        while i < input.count, output.count < count {
+            let header = Int(Int8(bitPattern: input[i]))
+            i += 1
+            if header >= 0 {
+                let n = min(header + 1, input.count - i)
+                output.append(contentsOf: input[i..<(i + n)])
+                i += n
+            } else if header != -128, i < input.count {
+                output.append(contentsOf: repeatElement(input[i], count: 1 - header))
+                i += 1
+            }
+        }
+        return output
+    }
+
+    /// zlib/Deflate (TIFF compression 8 and 32946) into at most `count` bytes.
+    static func deflate(_ input: UnsafeRawBufferPointer, count: Int) throws(TIFFError) -> [UInt8] {
+        guard let decompressor = libdeflate_alloc_decompressor() else { throw .corrupt("no decompressor") }
+        defer { libdeflate_free_decompressor(decompressor) }
+        var output = [UInt8](repeating: 0, count: count)
+        var produced = 0
+        let result = output.withUnsafeMutableBytes { out in
+            libdeflate_zlib_decompress(decompressor, input.baseAddress, input.count, out.baseAddress, out.count, &produced)
+        }
+        // A chunk may hold more than its share of rows (padding), or be short; keep what fits.
+        guard result == LIBDEFLATE_SUCCESS || result == LIBDEFLATE_INSUFFICIENT_SPACE else {
+            throw .corrupt("damaged Deflate data")
+        }
+        if result == LIBDEFLATE_SUCCESS, produced < count { output.removeLast(count - produced) }
+        return output
+    }
+}

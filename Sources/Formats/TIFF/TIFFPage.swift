@@ -1,0 +1,211 @@
+import ImMetaIOCore
+import NDArrayModule
+
+/// One image page of a TIFF file: its layout from the tags, and its decoding.
+struct TIFFPage {
+    let directory: TIFFDirectory
+    let width: Int
+    let height: Int
+    let samples: Int
+    let bits: Int
+    let sampleFormat: Int
+    let compression: Int
+    let planar: Bool
+    let predictor: Int
+    let tileWidth: Int?
+    let tileHeight: Int?
+    let rowsPerChunk: Int
+    let offsets: [Int]
+    let byteCounts: [Int]
+    let dtype: DType
+    let reduced: Bool
+
+    init(_ directory: TIFFDirectory) throws(TIFFError) {
+        self.directory = directory
+        guard let width = directory.integer(256), let height = directory.integer(257), width > 0, height >= 0,
+            width < 1 << 31, height < 1 << 31
+        else { throw .corrupt("missing or invalid image size") }
+        self.width = width
+        self.height = height
+        samples = directory.integer(277) ?? 1
+        let bitsList = directory.integers(258) ?? [1]
+        bits = bitsList.first ?? 1
+        guard samples >= 1, samples <= 64, (1...64).contains(bits) else { throw .corrupt("invalid samples or bits per sample") }
+        sampleFormat = directory.integer(339) ?? 1
+        compression = directory.integer(259) ?? 1
+        planar = (directory.integer(284) ?? 1) == 2 && samples > 1
+        predictor = directory.integer(317) ?? 1
+        reduced = ((directory.integer(254) ?? 0) & 1) != 0
+        if let tileWidth = directory.integer(322), let tileHeight = directory.integer(323) {
+            guard tileWidth > 0, tileHeight > 0, tileWidth < 1 << 20, tileHeight < 1 << 20 else { throw .corrupt("invalid tile size") }
+            self.tileWidth = tileWidth
+            self.tileHeight = tileHeight
+            rowsPerChunk = tileHeight
+            // Some writers store tile offsets under the strip tags.
+            offsets = directory.integers(324) ?? directory.integers(273) ?? []
+            byteCounts = directory.integers(325) ?? directory.integers(279) ?? []
+        } else {
+            tileWidth = nil
+            tileHeight = nil
+            rowsPerChunk = max(1, min(directory.integer(278) ?? height, max(height, 1)))
+            offsets = directory.integers(273) ?? []
+            byteCounts = directory.integers(279) ?? []
+        }
+        guard offsets.count == byteCounts.count, !offsets.isEmpty || height == 0 else {
+            throw .corrupt("strip or tile offsets and byte counts do not match")
+        }
+        switch (sampleFormat, bits) {
+        case (_, 1) where sampleFormat == 1: dtype = .bool
+        case (1, 2...8): dtype = .uint8
+        case (1, 9...16): dtype = .uint16
+        case (1, 17...32): dtype = .uint32
+        case (1, 33...64): dtype = .uint64
+        case (2, 8): dtype = .int8
+        case (2, 16): dtype = .int16
+        case (2, 32): dtype = .int32
+        case (2, 64): dtype = .int64
+        case (3, 16): dtype = .float16
+        case (3, 32): dtype = .float32
+        case (3, 64): dtype = .float64
+        default: throw .unsupported("\(bits)-bit samples of format \(sampleFormat)")
+        }
+    }
+
+    /// numpy-order shape: H×W, H×W×S (contiguous samples) or S×H×W (separate planes).
+    var shape: [Int] {
+        if samples == 1 { return [height, width] }
+        return planar ? [samples, height, width] : [height, width, samples]
+    }
+
+    /// Decodes the page into `out` (the array's bytes).
+    func decode(_ file: UnsafeRawBufferPointer, littleEndian: Bool, into out: UnsafeMutableRawBufferPointer) throws(TIFFError) {
+        guard [1, 5, 8, 32946, 32773].contains(compression) else {
+            throw .unsupported("compression \(compression)")
+        }
+        if directory.integer(262) == 6 {
+            throw .unsupported("YCbCr without JPEG compression")
+        }
+        guard predictor == 1 || (predictor == 2 && [8, 16, 32, 64].contains(bits)) || (predictor == 3 && sampleFormat == 3) else {
+            throw .unsupported("predictor \(predictor) with \(bits)-bit samples")
+        }
+        let planes = planar ? samples : 1
+        let perPixel = planar ? 1 : samples
+        let chunkWidth = tileWidth ?? width
+        let chunkHeight = rowsPerChunk
+        let across = (width + chunkWidth - 1) / chunkWidth
+        let down = (height + chunkHeight - 1) / chunkHeight
+        guard offsets.count >= across * down * planes else { throw .corrupt("too few strips or tiles for the image") }
+        let rowBytes = (chunkWidth * perPixel * bits + 7) / 8
+        let chunkBytes = rowBytes * chunkHeight
+        let itemSize = dtype.itemSize
+        for plane in 0..<planes {
+            for chunkRow in 0..<down {
+                for chunkColumn in 0..<across {
+                    let index = plane * across * down + chunkRow * across + chunkColumn
+                    let start = offsets[index]
+                    guard start >= 0, byteCounts[index] >= 0, start <= file.count else { throw .corrupt("chunk \(index) lies outside the file") }
+                    // A byte count past the end of the file is cut to what is there, as tifffile does.
+                    let length = min(byteCounts[index], file.count - start)
+                    let raw = UnsafeRawBufferPointer(rebasing: file[start..<(start + length)])
+                    var data: [UInt8]
+                    switch compression {
+                    case 1: data = Array(raw.prefix(chunkBytes))
+                    case 5: data = try TIFFCodecs.lzw(raw, count: chunkBytes)
+                    case 32773: data = TIFFCodecs.packBits(raw, count: chunkBytes)
+                    default: data = try TIFFCodecs.deflate(raw, count: chunkBytes)
+                    }
+                    if data.count < chunkBytes { data += [UInt8](repeating: 0, count: chunkBytes - data.count) }
+                    let values = unpack(data, rowBytes: rowBytes, chunkWidth: chunkWidth, chunkHeight: chunkHeight,
+                                        perPixel: perPixel, littleEndian: littleEndian)
+                    // Copy the chunk's part of the image row by row.
+                    let x0 = chunkColumn * chunkWidth, y0 = chunkRow * chunkHeight
+                    let copyWidth = min(chunkWidth, width - x0), copyHeight = min(chunkHeight, height - y0)
+                    values.withUnsafeBytes { source in
+                        for y in 0..<copyHeight {
+                            let from = (y * chunkWidth * perPixel) * itemSize
+                            let to = ((plane * height + y0 + y) * width * perPixel + x0 * perPixel) * itemSize
+                            out.baseAddress!.advanced(by: to).copyMemory(
+                                from: source.baseAddress!.advanced(by: from), byteCount: copyWidth * perPixel * itemSize)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The chunk's samples as native-order values of the page's dtype (chunkHeight × chunkWidth × perPixel).
+    private func unpack(
+        _ data: [UInt8], rowBytes: Int, chunkWidth: Int, chunkHeight: Int, perPixel: Int, littleEndian: Bool
+    ) -> [UInt8] {
+        let count = chunkWidth * chunkHeight * perPixel
+        let itemSize = dtype.itemSize
+        var result = [UInt8](repeating: 0, count: count * itemSize)
+        let rowSamples = chunkWidth * perPixel
+        if predictor == 3 {
+            // Floating-point predictor: byte-wise differences across the row, then byte planes
+            // (most significant first) interleaved back into samples.
+            let bytesPerSample = bits / 8
+            let rowLength = rowSamples * bytesPerSample
+            var row = [UInt8](repeating: 0, count: rowLength)
+            for y in 0..<chunkHeight {
+                for i in 0..<rowLength { row[i] = data[y * rowBytes + i] }
+                if rowLength > perPixel { for i in perPixel..<rowLength { row[i] &+= row[i - perPixel] } }
+                for sample in 0..<rowSamples {
+                    for byte in 0..<bytesPerSample {
+                        // Native little-endian: least significant byte first.
+                        result[(y * rowSamples + sample) * itemSize + byte] = row[(bytesPerSample - 1 - byte) * rowSamples + sample]
+                    }
+                }
+            }
+            return result
+        }
+        if [8, 16, 32, 64].contains(bits) {
+            let bytesPerSample = bits / 8
+            for y in 0..<chunkHeight {
+                for sample in 0..<rowSamples {
+                    let at = y * rowBytes + sample * bytesPerSample
+                    for byte in 0..<bytesPerSample {
+                        let value = littleEndian ? data[at + byte] : data[at + bytesPerSample - 1 - byte]
+                        result[(y * rowSamples + sample) * itemSize + byte] = value
+                    }
+                }
+            }
+            if predictor == 2 { undoHorizontalDifferencing(&result, rowSamples: rowSamples, rows: chunkHeight, perPixel: perPixel) }
+            return result
+        }
+        // Bit-packed samples, most significant bit first, each row starting on a byte.
+        for y in 0..<chunkHeight {
+            var bitPosition = y * rowBytes * 8
+            for sample in 0..<rowSamples {
+                var value: UInt64 = 0
+                for _ in 0..<bits {
+                    let byte = data[bitPosition >> 3]
+                    value = value << 1 | UInt64((byte >> (7 - UInt8(bitPosition & 7))) & 1)
+                    bitPosition += 1
+                }
+                let at = (y * rowSamples + sample) * itemSize
+                for byte in 0..<itemSize { result[at + byte] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(byte))) }
+            }
+        }
+        return result
+    }
+
+    private func undoHorizontalDifferencing(_ values: inout [UInt8], rowSamples: Int, rows: Int, perPixel: Int) {
+        let itemSize = dtype.itemSize
+        values.withUnsafeMutableBytes { raw in
+            func run<T: FixedWidthInteger>(_ type: T.Type) {
+                let samples = raw.bindMemory(to: T.self)
+                for y in 0..<rows where rowSamples > perPixel {
+                    let base = y * rowSamples
+                    for i in perPixel..<rowSamples { samples[base + i] &+= samples[base + i - perPixel] }
+                }
+            }
+            switch itemSize {
+            case 1: run(UInt8.self)
+            case 2: run(UInt16.self)
+            case 4: run(UInt32.self)
+            default: run(UInt64.self)
+            }
+        }
+    }
+}
