@@ -32,6 +32,8 @@ let package = Package(
             name: "CWebP", path: "Sources/CWebP", pkgConfig: "libwebpdemux",
             providers: [.apt(["libwebp-dev"]), .brew(["webp"])]),
         .systemLibrary(
+            name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+        .systemLibrary(
             name: "CFITSIO", path: "Sources/CFITSIO", pkgConfig: "cfitsio",
             providers: [.apt(["libcfitsio-dev"]), .brew(["cfitsio"])]),
         // OpenEXR's C API (OpenEXRCore). No pkg-config: OpenEXR's .pc file pulls in its C++ libraries.
@@ -72,7 +74,8 @@ let package = Package(
         .target(name: "NPYFormat", dependencies: ["ImMetaIOCore"], path: "Sources/Formats/NPY"),
         .target(name: "EXRFormat", dependencies: ["ImMetaIOCore", "CEXRShims", "CEXRCxx"], path: "Sources/Formats/EXR"),
         .target(name: "WebPFormat", dependencies: ["ImMetaIOCore", "CWebP"], path: "Sources/Formats/WebP"),
-        .target(name: "TIFFFormat", dependencies: ["ImMetaIOCore", "CDeflate"], path: "Sources/Formats/TIFF"),
+        .target(
+            name: "TIFFFormat", dependencies: ["ImMetaIOCore", "CDeflate", "CZstd", "CWebP"], path: "Sources/Formats/TIFF"),
         .target(name: "FITSFormat", dependencies: ["ImMetaIOCore", "CFITSIO", "CDeflate"], path: "Sources/Formats/FITS"),
         .target(
             name: "ImMetaIO",

@@ -1,4 +1,6 @@
 import CDeflate
+import CWebP
+import CZstd
 
 /// The decompressors and predictors of baseline TIFF, in Swift (libdeflate for Deflate).
 enum TIFFCodecs {
@@ -80,6 +82,33 @@ enum TIFFCodecs {
                 i += 1
             }
         }
+        return output
+    }
+
+    /// Zstandard (TIFF compression 50000) into at most `count` bytes.
+    static func zstd(_ input: UnsafeRawBufferPointer, count: Int) throws(TIFFError) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: count)
+        let produced = output.withUnsafeMutableBytes { out in
+            ZSTD_decompress(out.baseAddress, out.count, input.baseAddress, input.count)
+        }
+        guard ZSTD_isError(produced) == 0 else { throw .corrupt("damaged Zstandard data") }
+        if produced < count { output.removeLast(count - produced) }
+        return output
+    }
+
+    /// WebP (TIFF compression 50001): an RGB or RGBA tile or strip, `samples` channels.
+    static func webp(_ input: UnsafeRawBufferPointer, count: Int, samples: Int, rowBytes: Int) throws(TIFFError) -> [UInt8] {
+        guard samples == 3 || samples == 4 else { throw .unsupported("WebP with \(samples) samples") }
+        var output = [UInt8](repeating: 0, count: count)
+        let decoded = output.withUnsafeMutableBytes { out -> Bool in
+            let source = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            let target = out.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            let result = samples == 4
+                ? WebPDecodeRGBAInto(source, input.count, target, out.count, Int32(rowBytes))
+                : WebPDecodeRGBInto(source, input.count, target, out.count, Int32(rowBytes))
+            return result != nil
+        }
+        guard decoded else { throw .corrupt("damaged WebP data") }
         return output
     }
 

@@ -79,7 +79,7 @@ struct TIFFPage {
 
     /// Decodes the page into `out` (the array's bytes).
     func decode(_ file: UnsafeRawBufferPointer, littleEndian: Bool, into out: UnsafeMutableRawBufferPointer) throws(TIFFError) {
-        guard [1, 5, 8, 32946, 32773].contains(compression) else {
+        guard [1, 5, 8, 32946, 32773, 50000, 50001].contains(compression) else {
             throw .unsupported("compression \(compression)")
         }
         if directory.integer(262) == 6 {
@@ -112,6 +112,8 @@ struct TIFFPage {
                     case 1: data = Array(raw.prefix(chunkBytes))
                     case 5: data = try TIFFCodecs.lzw(raw, count: chunkBytes)
                     case 32773: data = TIFFCodecs.packBits(raw, count: chunkBytes)
+                    case 50000: data = try TIFFCodecs.zstd(raw, count: chunkBytes)
+                    case 50001: data = try TIFFCodecs.webp(raw, count: chunkBytes, samples: perPixel, rowBytes: rowBytes)
                     default: data = try TIFFCodecs.deflate(raw, count: chunkBytes)
                     }
                     if data.count < chunkBytes { data += [UInt8](repeating: 0, count: chunkBytes - data.count) }
