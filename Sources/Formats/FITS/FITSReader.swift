@@ -4,15 +4,37 @@ import Foundation
 import ImMetaIOCore
 import NDArrayModule
 
+/// An open cfitsio file over memory, and the memory: released together whatever happens.
+///
+/// cfitsio keeps pointers to the buffer's address and size for the file's lifetime, so they live
+/// here, next to the handle that uses them.
+final class FITSMemoryFile {
+    let address = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: 1)
+    let size = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+    /// A gunzipped copy, owned here, when the file was gzip-compressed.
+    var inflated: UnsafeMutableRawPointer?
+    var handle: UnsafeMutablePointer<fitsfile>?
+
+    init() {
+        address.initialize(to: nil)
+        size.initialize(to: 0)
+    }
+
+    deinit {
+        var status: Int32 = 0
+        if let handle { ffclos(handle, &status) }
+        address.deallocate()
+        size.deallocate()
+        inflated?.deallocate()
+    }
+}
+
 /// Reads the image HDUs of one FITS file held in memory.
 final class FITSReader: ImageReader {
     private let request: ReadRequest
     private let raw: Bool
-    private var file: UnsafeMutablePointer<fitsfile>?
-    /// cfitsio keeps pointers to the buffer address and size for the file's lifetime.
-    private let bufferAddress = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: 1)
-    private let bufferSize = UnsafeMutablePointer<Int>.allocate(capacity: 1)
-    private var inflated: UnsafeMutableRawPointer?
+    private let memory = FITSMemoryFile()
+    private var file: UnsafeMutablePointer<fitsfile>? { memory.handle }
     /// The HDU numbers (1-based) that hold images, in file order.
     private let imageHDUs: [Int32]
 
@@ -33,21 +55,18 @@ final class FITSReader: ImageReader {
         var size = bytes.count
         if bytes.starts(with: [0x1F, 0x8B]) {
             (start, size) = try Self.gunzip(bytes, request: request)
-            inflated = start
+            memory.inflated = start
         }
-        bufferAddress.initialize(to: start)
-        bufferSize.initialize(to: size)
+        memory.address.pointee = start
+        memory.size.pointee = size
         var status: Int32 = 0
         var handle: UnsafeMutablePointer<fitsfile>?
-        ffomem(&handle, "memory.fits", READONLY, bufferAddress, bufferSize, 0, nil, &status)
+        ffomem(&handle, "memory.fits", READONLY, memory.address, memory.size, 0, nil, &status)
         guard status == 0, let handle else {
-            let message = fitsMessage(status)
-            bufferAddress.deallocate()
-            bufferSize.deallocate()
-            inflated?.deallocate()
-            throw request.error(.corruptData, "invalid FITS file: \(message)")
+            if let handle { memory.handle = handle }
+            throw request.error(.corruptData, "invalid FITS file: \(fitsMessage(status))")
         }
-        file = handle
+        memory.handle = handle
         var count: Int32 = 0
         ffthdu(handle, &count, &status)
         var images: [Int32] = []
@@ -89,14 +108,6 @@ final class FITSReader: ImageReader {
             imageHDUs = images
         }
         guard !imageHDUs.isEmpty else { throw request.error(.unsupportedFeature, "the FITS file holds no image HDU (tables or random groups only)") }
-    }
-
-    deinit {
-        var status: Int32 = 0
-        if let file { ffclos(file, &status) }
-        bufferAddress.deallocate()
-        bufferSize.deallocate()
-        inflated?.deallocate()
     }
 
     private static func gunzip(_ bytes: UnsafeRawBufferPointer, request: ReadRequest) throws -> (UnsafeMutableRawPointer, Int) {

@@ -10,10 +10,16 @@ final class SPNGContext {
     init(bytes: UnsafeRawBufferPointer) throws(SPNGError) {
         guard let context = spng_ctx_new(0) else { throw SPNGError(code: Int32(SPNG_EMEM.rawValue)) }
         pointer = context
-        // Ancillary chunk limits keep text and ICC chunks from allocating without bound.
-        try check(spng_set_chunk_limits(context, 1 << 26, 1 << 28))
-        try check(spng_set_image_limits(context, UInt32(Int32.max), UInt32(Int32.max)))
-        try check(spng_set_png_buffer(context, bytes.baseAddress, bytes.count))
+        // Ancillary chunk limits keep text and ICC chunks from allocating without bound. A throwing
+        // initializer does not run deinit, so the context is freed here on failure.
+        for status in [
+            spng_set_chunk_limits(context, 1 << 26, 1 << 28),
+            spng_set_image_limits(context, UInt32(Int32.max), UInt32(Int32.max)),
+            spng_set_png_buffer(context, bytes.baseAddress, bytes.count),
+        ] where status != 0 {
+            spng_ctx_free(context)
+            throw SPNGError(code: status)
+        }
     }
 
     deinit { spng_ctx_free(pointer) }

@@ -157,6 +157,8 @@ final class AnimationDecoder {
             var timestamp: Int32 = 0
             while WebPAnimDecoderHasMoreFrames(handle) != 0 {
                 guard WebPAnimDecoderGetNext(handle, &pixels, &timestamp) != 0 else {
+                    // A throwing initializer does not run deinit: free the decoder here.
+                    WebPAnimDecoderDelete(handle)
                     throw request.error(.corruptData, "WebP animation frame \(durations.count) is damaged")
                 }
                 durations.append(Int(timestamp - previous))
