@@ -249,6 +249,24 @@ final class FITSReader: ImageReader {
     func read(at index: Int) throws -> NDArray {
         let layout = try layout(index)
         let file = try move(to: index)
+        var compressionStatus: Int32 = 0
+        if fits_is_compressed_image(file, &compressionStatus) != 0 {
+            // cfitsio's tile decoders are not safe on damaged data: check the checksum when the
+            // file has one, and walk every Rice tile before cfitsio decodes it.
+            var dataStatus: Int32 = 0, headerStatus: Int32 = 0, status: Int32 = 0
+            ffvcks(file, &dataStatus, &headerStatus, &status)
+            ffcmsg()
+            if status == 0, dataStatus == -1 {
+                throw request.error(.corruptData, "the compressed image's DATASUM checksum does not match")
+            }
+            let image = UnsafeRawBufferPointer(start: memory.address.pointee, count: memory.size.pointee)
+            do throws(RiceValidator.Invalid) {
+                try RiceValidator.check(file, bytes: image)
+            } catch {
+                throw request.error(.corruptData, "damaged tile-compressed image: \(error.reason)")
+            }
+            _ = try move(to: index)
+        }
         try request.limits.check(
             pixels: NDArray.checkedElementCount(layout.shape) ?? .max, shape: layout.shape, dtype: layout.dtype,
             file: request.displayName)
