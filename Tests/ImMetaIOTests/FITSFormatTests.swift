@@ -1,3 +1,4 @@
+import Foundation
 import ImMetaIO
 import Testing
 
@@ -29,5 +30,33 @@ import Testing
         #expect(throws: ImMetaIOError.self) { try readImage(from: .bytes(Array(bytes.prefix(100)))) }
         #expect(throws: ImMetaIOError.self) { try readImage(from: .bytes(bytes), options: ["hdu": 3]) }
         #expect(throws: ImMetaIOError.self) { try encodeImage(NDArray(shape: [2, 2], dtype: .float16), as: ".fits") }
+    }
+}
+
+/// Damaged tile-compressed files must give typed errors: cfitsio 4.2's Rice decoder reads out of
+/// bounds on some of them (a fuzzer finding), so the plugin checks every tile first.
+@Suite(.enabled(if: Corpus.isAvailable, Corpus.missingNote))
+struct FITSDamageTests {
+    @Test(arguments: ["comp", "compressed_image", "m13_rice"])
+    func damagedRiceTilesAreTypedErrors(name: String) throws {
+        let path = try #require(Corpus.root).appendingPathComponent("fits/astropy/\(name).fits").path
+        let original = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        var generator = TestImages.Generator(state: 77)
+        for _ in 0..<40 {
+            var damaged = original
+            for _ in 0..<Int(generator.next() % 8 + 1) {
+                let index = original.count / 3 + Int(generator.next() % UInt64(original.count - original.count / 3))
+                damaged[index] = UInt8(truncatingIfNeeded: generator.next())
+            }
+            do {
+                _ = try readImage(from: .bytes(damaged), format: "fits")
+            } catch is ImMetaIOError {
+                continue
+            }
+        }
+        // A stream cut short is refused by the tile walk itself.
+        var truncated = original
+        truncated.removeLast(original.count / 2)
+        #expect(throws: ImMetaIOError.self) { try readImage(from: .bytes(truncated), format: "fits") }
     }
 }
