@@ -57,6 +57,18 @@ final class FITSReader: ImageReader {
             (start, size) = try Self.gunzip(bytes, request: request)
             memory.inflated = start
         }
+        if size % 2880 != 0 {
+            // cfitsio reads memory files in whole 2880-byte records and would read past the end of
+            // a truncated one: give it a zero-padded copy.
+            let padded = (size / 2880 + 1) * 2880
+            let copy = UnsafeMutableRawPointer.allocate(byteCount: padded, alignment: 16)
+            copy.initializeMemory(as: UInt8.self, repeating: 0, count: padded)
+            if let start { copy.copyMemory(from: start, byteCount: size) }
+            memory.inflated?.deallocate()
+            memory.inflated = copy
+            start = copy
+            size = padded
+        }
         memory.address.pointee = start
         memory.size.pointee = size
         var status: Int32 = 0
