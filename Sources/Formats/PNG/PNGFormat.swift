@@ -132,21 +132,11 @@ final class PNGReader: ImageReader {
                 shape: [animation.frames.count, animation.height, animation.width, 4], dtype: .uint8,
                 file: request.displayName)
         }
-        var frames: [NDArray] = []
-        var iterator = try makeFrameIterator()
-        while let frame = try iterator.next() { frames.append(frame) }
-        return try stackFrames(frames)
+        return try readFramesStacked()
     }
 
     func makeFrameIterator() throws -> ImageFrameIterator {
-        guard let animation else {
-            var done = false
-            return ImageFrameIterator { [self] in
-                guard !done else { return nil }
-                done = true
-                return try read(at: 0)
-            }
-        }
+        guard let animation else { return .reading(1, with: read(at:)) }
         let compositor = APNGAnimation.Compositor(
             animation, bytes: request.bytes, limits: request.limits, file: request.displayName)
         return ImageFrameIterator { try compositor.next() }

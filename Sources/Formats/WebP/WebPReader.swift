@@ -95,21 +95,11 @@ final class WebPReader: ImageReader {
                 pixels: animation.frames * animation.width * animation.height,
                 shape: [animation.frames, animation.height, animation.width, 4], dtype: .uint8, file: request.displayName)
         }
-        var frames: [NDArray] = []
-        var iterator = try makeFrameIterator()
-        while let frame = try iterator.next() { frames.append(frame) }
-        return try stackFrames(frames)
+        return try readFramesStacked()
     }
 
     func makeFrameIterator() throws -> ImageFrameIterator {
-        guard let animation else {
-            var done = false
-            return ImageFrameIterator { [self] in
-                guard !done else { return nil }
-                done = true
-                return try read(at: 0)
-            }
-        }
+        guard let animation else { return .reading(1, with: read(at:)) }
         try request.limits.check(
             imageShape: [animation.height, animation.width, 4], dtype: .uint8, hasChannelAxis: true, file: request.displayName)
         let decoder = try AnimationDecoder(request.bytes.stableBytes, request: request, decodePixels: true)

@@ -100,21 +100,19 @@ public protocol ImageReader: AnyObject {
 extension ImageReader {
     public var defaultIndex: ImageIndex { .at(0) }
 
-    public func readAll() throws -> NDArray {
+    public func readAll() throws -> NDArray { try readFramesStacked() }
+
+    public func makeFrameIterator() throws -> ImageFrameIterator {
+        ImageFrameIterator.reading(try imageCount(), with: read(at:))
+    }
+
+    /// Every frame from ``makeFrameIterator()``, stacked: the default ``readAll()``, for readers
+    /// that check limits first and then read the same way.
+    public func readFramesStacked() throws -> NDArray {
         var frames: [NDArray] = []
         var iterator = try makeFrameIterator()
         while let frame = try iterator.next() { frames.append(frame) }
         return try stackFrames(frames)
-    }
-
-    public func makeFrameIterator() throws -> ImageFrameIterator {
-        let count = try imageCount()
-        var next = 0
-        return ImageFrameIterator { [self] in
-            guard next < count else { return nil }
-            defer { next += 1 }
-            return try self.read(at: next)
-        }
     }
 
     /// Stacks decoded frames along a new first axis, as an error if their shapes differ.
@@ -133,6 +131,16 @@ public struct ImageFrameIterator {
 
     /// Creates an iterator from a closure returning the next frame, or `nil` at the end.
     public init(_ produce: @escaping () throws -> NDArray?) { self.produce = produce }
+
+    /// An iterator over images `0..<count`, each decoded by `read` when it is reached.
+    public static func reading(_ count: Int, with read: @escaping (Int) throws -> NDArray) -> ImageFrameIterator {
+        var next = 0
+        return ImageFrameIterator {
+            guard next < count else { return nil }
+            defer { next += 1 }
+            return try read(next)
+        }
+    }
 
     /// The next frame, or `nil` after the last one.
     public mutating func next() throws -> NDArray? { try produce() }
