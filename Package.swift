@@ -75,7 +75,8 @@ let package = Package(
         .target(name: "EXRFormat", dependencies: ["ImMetaIOCore", "CEXRShims", "CEXRCxx"], path: "Sources/Formats/EXR"),
         .target(name: "WebPFormat", dependencies: ["ImMetaIOCore", "CWebP"], path: "Sources/Formats/WebP"),
         .target(
-            name: "TIFFFormat", dependencies: ["ImMetaIOCore", "CDeflate", "CZstd", "CWebP"], path: "Sources/Formats/TIFF"),
+            name: "TIFFFormat", dependencies: ["ImMetaIOCore", "CDeflate", "CZstd", "CWebP", "CShims"],
+            path: "Sources/Formats/TIFF"),
         .target(name: "FITSFormat", dependencies: ["ImMetaIOCore", "CFITSIO", "CDeflate"], path: "Sources/Formats/FITS"),
         .target(
             name: "ImMetaIO",

@@ -85,6 +85,13 @@ int immetaio_jpeg_read_header(const unsigned char *data, size_t size, immetaio_j
 int immetaio_jpeg_decode(const unsigned char *data, size_t size, int out_color_space,
                          unsigned char *pixels, size_t pixels_size, int *warnings,
                          char *message, size_t message_size) {
+    return immetaio_jpeg_decode_as(data, size, 0, out_color_space, pixels, pixels_size, warnings, message,
+                                   message_size);
+}
+
+int immetaio_jpeg_decode_as(const unsigned char *data, size_t size, int jpeg_color_space, int out_color_space,
+                            unsigned char *pixels, size_t pixels_size, int *warnings,
+                            char *message, size_t message_size) {
     struct jpeg_decompress_struct cinfo;
     shim_error_manager errors;
     shim_init_errors(&errors, message, message_size);
@@ -97,6 +104,7 @@ int immetaio_jpeg_decode(const unsigned char *data, size_t size, int out_color_s
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
+    if (jpeg_color_space > 0) cinfo.jpeg_color_space = (J_COLOR_SPACE)jpeg_color_space;
     cinfo.out_color_space = (J_COLOR_SPACE)out_color_space;
     cinfo.dct_method = JDCT_ISLOW;
     jpeg_start_decompress(&cinfo);

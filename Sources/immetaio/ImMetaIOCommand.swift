@@ -11,11 +11,18 @@ struct ImMetaIOCommand: ParsableCommand {
         subcommands: [Info.self, Copy.self, Meta.self])
 }
 
+/// A failure of the work a command was asked to do, reported as `Error: MESSAGE` with exit
+/// status 1 (ArgumentParser prints usage only for errors in the arguments themselves).
+struct CommandFailure: Error, CustomStringConvertible {
+    /// The one-line message.
+    let description: String
+}
+
 /// Reports an ``ImMetaIOError`` as a one-line message and a failing exit status.
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as ImMetaIOError {
-        throw ValidationError(error.description)
+        throw CommandFailure(description: error.description)
     }
 }

@@ -42,6 +42,12 @@ int immetaio_jpeg_decode(const unsigned char *data, size_t size, int out_color_s
                          unsigned char *pixels, size_t pixels_size, int *warnings,
                          char *message, size_t message_size);
 
+/// As `immetaio_jpeg_decode`, but with the colour space of the JPEG data given instead of guessed
+/// (`jpeg_color_space` > 0), as TIFF's PhotometricInterpretation tells it for JPEG-in-TIFF.
+int immetaio_jpeg_decode_as(const unsigned char *data, size_t size, int jpeg_color_space, int out_color_space,
+                            unsigned char *pixels, size_t pixels_size, int *warnings,
+                            char *message, size_t message_size);
+
 /// Encodes packed 8-bit gray (components 1) or RGB (components 3) rows as a baseline or
 /// progressive JPEG. On success `*output` holds `*output_size` bytes to release with
 /// `immetaio_jpeg_free`.

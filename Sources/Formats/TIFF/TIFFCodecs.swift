@@ -1,4 +1,5 @@
 import CDeflate
+import CShims
 import CWebP
 import CZstd
 
@@ -109,6 +110,59 @@ enum TIFFCodecs {
             return result != nil
         }
         guard decoded else { throw .corrupt("damaged WebP data") }
+        return output
+    }
+
+    /// JPEG (TIFF compression 7): the chunk's abbreviated stream joined to the JPEGTables
+    /// stream, decoded by libjpeg into `count` bytes of 8-bit samples (`rowBytes` per row).
+    static func jpeg(
+        _ input: UnsafeRawBufferPointer, tables: [UInt8]?, photometric: Int, samples: Int, count: Int, rowBytes: Int
+    ) throws(TIFFError) -> [UInt8] {
+        var stream: [UInt8]
+        if let tables, tables.count > 4, input.count > 2 {
+            stream = Array(tables.dropLast(2)) + Array(input[2...])  // tables without EOI, data without SOI
+        } else {
+            stream = Array(input)
+        }
+        // libjpeg's colour spaces: 1 gray, 2 RGB, 3 YCbCr, 4 CMYK, 5 YCCK.
+        let (jpegSpace, outSpace): (Int32, Int32) = switch (photometric, samples) {
+        case (_, 1): (0, 1)
+        case (6, _): (3, 2)
+        case (5, 4): (4, 4)
+        case (_, 3): (2, 2)
+        default: throw .unsupported("JPEG with \(samples) samples and photometric \(photometric)")
+        }
+        var header = immetaio_jpeg_header()
+        var message = [CChar](repeating: 0, count: 256)
+        let headerStatus = stream.withUnsafeBufferPointer { data in
+            immetaio_jpeg_read_header(data.baseAddress, data.count, &header, &message, message.count)
+        }
+        guard headerStatus == 0, header.num_components == Int32(samples), header.precision == 8,
+            header.width > 0, header.height > 0
+        else { throw .corrupt("invalid JPEG data in a strip or tile") }
+        let width = Int(header.width), height = Int(header.height)
+        // The stream's own size must not outgrow the chunk it fills (a damaged header could claim
+        // 65535×65535): allow MCU padding and a last strip coded at full height, nothing more.
+        guard width * height * samples <= 4 * count + 65536 else {
+            throw .corrupt("JPEG data of \(width)×\(height) in a smaller strip or tile")
+        }
+        var decoded = [UInt8](repeating: 0, count: width * height * samples)
+        var warnings: Int32 = 0
+        let status = stream.withUnsafeBufferPointer { data in
+            decoded.withUnsafeMutableBufferPointer { out in
+                immetaio_jpeg_decode_as(
+                    data.baseAddress, data.count, jpegSpace, outSpace, out.baseAddress, out.count, &warnings, &message,
+                    message.count)
+            }
+        }
+        guard status == 0 else { throw .corrupt("damaged JPEG data in a strip or tile") }
+        // Place the decoded rows into the chunk's row layout (the last strip may be shorter).
+        var output = [UInt8](repeating: 0, count: count)
+        let copyBytes = min(rowBytes, width * samples)
+        for row in 0..<min(height, count / max(rowBytes, 1)) {
+            let from = row * width * samples, to = row * rowBytes
+            output.replaceSubrange(to..<(to + copyBytes), with: decoded[from..<(from + copyBytes)])
+        }
         return output
     }
 

@@ -4,13 +4,13 @@ import NDArrayModule
 /// TIFF and BigTIFF, read in Swift (a first, baseline subset; writing comes later).
 ///
 /// **Read**: classic and BigTIFF, both byte orders; strips and tiles; no compression, LZW,
-/// Deflate (both tags), PackBits, Zstandard and WebP; horizontal and floating-point predictors; contiguous
+/// Deflate (both tags), PackBits, JPEG (with JPEGTables; YCbCr-JPEG as RGB), Zstandard and WebP; horizontal and floating-point predictors; contiguous
 /// (H×W×S) and separate (S×H×W) planes; 1-bit (bool), 2…64-bit unsigned (bit-packed samples
 /// unpacked), 8…64-bit signed and 16/32/64-bit float samples. Values are returned as stored
 /// (palette indices, min-is-white unchanged), as tifffile returns them. The images are the
 /// full-resolution pages (reduced-resolution pages are skipped); without an index, the leading
 /// run of pages with one shape and dtype is read, stacked when there is more than one.
-/// JPEG, CCITT and the ImageJ/OME series layouts are not read yet
+/// CCITT, old-style JPEG, uncompressed YCbCr and the ImageJ/OME series layouts are not read yet
 /// (`unsupportedFeature`). Metadata: `page`, `compression`, `photometric`, `bits_per_sample`,
 /// `samples_per_pixel`, `planar`, `description`, `software`, `datetime`, `resolution`.
 public struct TIFFFormat: ImageFormat {

@@ -79,12 +79,14 @@ struct TIFFPage {
 
     /// Decodes the page into `out` (the array's bytes).
     func decode(_ file: UnsafeRawBufferPointer, littleEndian: Bool, into out: UnsafeMutableRawBufferPointer) throws(TIFFError) {
-        guard [1, 5, 8, 32946, 32773, 50000, 50001].contains(compression) else {
+        guard [1, 5, 7, 8, 32946, 32773, 50000, 50001].contains(compression) else {
             throw .unsupported("compression \(compression)")
         }
-        if directory.integer(262) == 6 {
+        if directory.integer(262) == 6, compression != 7 {
             throw .unsupported("YCbCr without JPEG compression")
         }
+        if compression == 7, bits != 8 { throw .unsupported("\(bits)-bit JPEG") }
+        let tables = directory.entries[347].map { $0.integers.map { UInt8(truncatingIfNeeded: $0) } }
         guard predictor == 1 || (predictor == 2 && [8, 16, 32, 64].contains(bits)) || (predictor == 3 && sampleFormat == 3) else {
             throw .unsupported("predictor \(predictor) with \(bits)-bit samples")
         }
@@ -114,6 +116,10 @@ struct TIFFPage {
                     case 32773: data = TIFFCodecs.packBits(raw, count: chunkBytes)
                     case 50000: data = try TIFFCodecs.zstd(raw, count: chunkBytes)
                     case 50001: data = try TIFFCodecs.webp(raw, count: chunkBytes, samples: perPixel, rowBytes: rowBytes)
+                    case 7:
+                        data = try TIFFCodecs.jpeg(
+                            raw, tables: tables, photometric: directory.integer(262) ?? 2, samples: perPixel, count: chunkBytes,
+                            rowBytes: rowBytes)
                     default: data = try TIFFCodecs.deflate(raw, count: chunkBytes)
                     }
                     if data.count < chunkBytes { data += [UInt8](repeating: 0, count: chunkBytes - data.count) }
