@@ -180,6 +180,33 @@ import Testing
         #expect(try readImage(from: .bytes(wrongOffsets)) == readImage(from: .bytes(bytes)))
     }
 
+    /// A DWAB file mutated by the decoder fuzzer: OpenEXRCore reads its header, but one attribute
+    /// claims 1.6 GB, which OpenEXR's C++ library (decoding DWA for us) would allocate before
+    /// finding the file too short. The header is checked before the C++ library sees it.
+    @Test func oversizedAttributeNeverReachesTheCxxLibrary() throws {
+        let lines = [
+            "di8xAQIAAAB0eXBlAHN0cmluZwANAAAAc2NhbmxpbmVpbWFnZWNvbXByZXNzaW9uAGNvbXByZXNzaW9uAAEAAAAJZGF0YVdpbmRv",
+            "dwBib3gyaQAQAAAAAAAAAAAAAAAGAAAACAAAAGRpc3BsYXlXaW5kb3cAYm94MmkAEAAAAAAAAAAAAAAABgAAAAgAAABsaW5lT3Jk",
+            "ZXIAbGluZU9yZGVyAAEAAAAAcGl4ZWxBcnBlY3RSYXRpbwBmbG9hdAAEAAAAAACAP3NjcmVlbldpbmRvd0NlbnRpbmcADQAAAHNj",
+            "YW5saW5laW1hZ2Vjb21wcmVzc2lvbgBjb21wcmVzc2lvbgABAAAAB2RhdGFXaW5kb3cAYm94MmkAEAAAAAAAAAAAAAAABgAAAAgA",
+            "AABkaXNwbGF5V2luZG93AGJveDJpABAAAAAAAAAAAAAAAAYAAAAIAAAAbGluZU9yZGVyAGxpbmVPcmRlcgABAAAAAHBpeGVsQXNw",
+            "ZWN0UmF0aW8AZmxvYXQABAAAAAAAgD9zY3JlZW5XaW5kb3dDZW50ZXIAdjJmAAgAAAAAAAAAAAAAAHNjcmVlbldpbmRvd1dpZHRo",
+            "AGZsb2F0AAQAAAAAAIA/Y2hhbm5lbHMAY2hsaXN0ADcAAABCAAEAAAAAAAAAAQAAAAEAAABHAAEAAAAAAAAAAQAAAAEAAABSAAEA",
+            "AAAAAAAAAQAAAAEAAAAAAF4BAAAAAAAAAAAAAPwAAAC8fB6zKJHLLJIVlnQsKKq/I2hbqgcgtcOkggggwOIhWORumdaRNy5GyYTA",
+            "HyHmX4IZKWz3IIIIIMAwGgggEEEE++++ggggsRgaCCDffffLLLKCCCDA0CHj7WispkuYIdXIHcAmHI0mjzPUcfzsggggvcoiRSaN",
+            "11hwe22PWF3AwR4n0330a4xsHoIIIMClIgggbbbbkkkkLLLLwIMeCCAoooo4446CCCDB+CGoni5V5tVLX4LE4cCmHRbkUw2yaQfZ",
+            "ggggugge6BG9lu+CeJF99fC5SSHqIKG4XIKDpYIIIL6qGggglllljjjjMMMMt98eCCBlZXIAdjJmFQcAAAAAAAAACAAAAAAAAAAA",
+            "AAAAc2NyZWVuV2luZG93V2lkdGgAZmxvYXQABAAAAAAAgD9jaGFubmVscwBjaGxpc3QANwAAAEIAAQAAAAAAAAABAAAAAQAAAEcA",
+            "AQAAAAAAAAABAAAAAQAAAFIAAQAAAAAAAAABAAAAAQAAAAAAngEAAAAAAADQAQAAAAAAAAICAAAAAAAANAIAAAAAAABmAgAAAAAA",
+            "AJgCAAAAAAAAQMU6YUDxPIc+TT9iPHA4cz1pNDlBDDE3Nkw7PzZMQAgAAAAqAAAAejvTQBhAhkFhQdVAMz6dPdg4wD9JQd43VDkR",
+            "QSdAQEFqP31AIjrkOMxB",
+        ]
+        let bytes = try #require(Data(base64Encoded: lines.joined()))
+        let error = try #require(throws: ImMetaIOError.self) { try readImage(from: .bytes(Array(bytes))) }
+        #expect(error.code == .corruptData)
+        #expect(error.message.contains("larger than the file"))
+    }
+
     /// Where the offset table of a single-part file begins: after the header's terminating null.
     static func offsetTableStart(_ bytes: [UInt8]) -> Int? {
         var position = 8
