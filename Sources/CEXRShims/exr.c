@@ -49,6 +49,15 @@ static void copy_message(char *message, size_t message_size, const char *text) {
     if (message && message_size) snprintf(message, message_size, "%s", text);
 }
 
+/// Copies the library's last message (written by the error handler, possibly from another worker)
+/// under its lock, or the code's name when there is none.
+static void copy_last_error(pthread_mutex_t *lock, const char *last_error, exr_result_t status, char *message,
+                            size_t message_size) {
+    pthread_mutex_lock(lock);
+    copy_message(message, message_size, last_error[0] ? last_error : exr_get_error_code_as_string(status));
+    pthread_mutex_unlock(lock);
+}
+
 immetaio_exr_reader *immetaio_exr_open(const void *data, size_t size, char *message, size_t message_size) {
     immetaio_exr_reader *reader = calloc(1, sizeof *reader);
     if (!reader) {
@@ -69,7 +78,7 @@ immetaio_exr_reader *immetaio_exr_open(const void *data, size_t size, char *mess
     init.dwa_quality = -1.f;
     exr_result_t status = exr_start_read(&reader->context, "<memory>", &init);
     if (status != EXR_ERR_SUCCESS) {
-        copy_message(message, message_size, reader->last_error[0] ? reader->last_error : exr_get_error_code_as_string(status));
+        copy_last_error(&reader->lock, reader->last_error, status, message, message_size);
         if (reader->context) exr_finish(&reader->context);
         pthread_mutex_destroy(&reader->lock);
         free(reader);
@@ -88,8 +97,8 @@ void immetaio_exr_close(immetaio_exr_reader *reader) {
 exr_const_context_t immetaio_exr_context(const immetaio_exr_reader *reader) { return reader->context; }
 
 static int fail(const immetaio_exr_reader *reader, exr_result_t status, char *message, size_t message_size) {
-    const char *text = reader->last_error[0] ? reader->last_error : exr_get_error_code_as_string(status);
-    copy_message(message, message_size, text);
+    immetaio_exr_reader *shared = (immetaio_exr_reader *)reader;  // the lock is the only thing changed
+    copy_last_error(&shared->lock, shared->last_error, status, message, message_size);
     return status ? (int)status : (int)EXR_ERR_UNKNOWN;
 }
 
@@ -117,13 +126,15 @@ int immetaio_exr_decode(const immetaio_exr_reader *reader, int part, const int *
     exr_const_context_t context = reader->context;
     exr_attr_box2i_t window;
     exr_storage_t storage;
+    exr_compression_t compression = EXR_COMPRESSION_NONE;
     exr_result_t status = exr_get_data_window(context, part, &window);
     if (status == EXR_ERR_SUCCESS) status = exr_get_storage(context, part, &storage);
+    if (status == EXR_ERR_SUCCESS) status = exr_get_compression(context, part, &compression);
     if (status != EXR_ERR_SUCCESS) return fail(reader, status, message, message_size);
     int64_t width = (int64_t)window.max.x - window.min.x + 1;
     int64_t height = (int64_t)window.max.y - window.min.y + 1;
-    // Doubles are decoded as floats into a scratch chunk, then widened.
-    int decode_type = out_type == 3 ? EXR_PIXEL_FLOAT : out_type;
+    // Doubles are decoded into a scratch chunk of 4-byte samples (uint channels as uint, half and
+    // float channels as float), then widened: a double holds both exactly.
     size_t element = sample_size(out_type);
     if ((size_t)(width * height * channels) * element != out_size) {
         copy_message(message, message_size, "output buffer size does not match the data window");
@@ -144,8 +155,17 @@ int immetaio_exr_decode(const immetaio_exr_reader *reader, int part, const int *
     exr_decode_pipeline_t decoder;
     memset(&decoder, 0, sizeof decoder);
     int initialised = 0;
-    float *scratch = NULL;
+    uint8_t *scratch = NULL;
     size_t scratch_size = 0;
+    // For doubles: whether the sample at each position of a pixel is a uint (else a float).
+    uint8_t *is_uint = NULL;
+    if (out_type == 3) {
+        is_uint = calloc((size_t)channels, 1);
+        if (!is_uint) {
+            copy_message(message, message_size, "out of memory");
+            return EXR_ERR_OUT_OF_MEMORY;
+        }
+    }
     int result = 0;
     for (int chunk = chunk_begin; chunk < chunk_end && result == 0; chunk++) {
         exr_chunk_info_t info;
@@ -180,7 +200,7 @@ int immetaio_exr_decode(const immetaio_exr_reader *reader, int part, const int *
             size_t needed = (size_t)info.width * (size_t)info.height * (size_t)channels;
             if (needed > scratch_size) {
                 free(scratch);
-                scratch = malloc(needed * sizeof(float));
+                scratch = malloc(needed * 4);
                 scratch_size = scratch ? needed : 0;
                 if (!scratch) {
                     copy_message(message, message_size, "out of memory");
@@ -188,19 +208,24 @@ int immetaio_exr_decode(const immetaio_exr_reader *reader, int part, const int *
                     break;
                 }
             }
-            target = (uint8_t *)scratch;
+            target = scratch;
             line_stride = info.width * channels;
             x0 = 0;
             y0 = 0;
         }
-        size_t decode_element = sample_size(decode_type);
         for (int c = 0; c < decoder.channel_count; c++) {
             exr_coding_channel_info_t *channel = &decoder.channels[c];
             int position = c < position_count ? positions[c] : -1;
-            if (position < 0 || channel->x_samples != 1 || channel->y_samples != 1) {
+            if (position < 0 || position >= channels || channel->x_samples != 1 || channel->y_samples != 1) {
                 channel->decode_to_ptr = NULL;
                 continue;
             }
+            int decode_type = out_type;
+            if (out_type == 3) {
+                decode_type = channel->data_type == EXR_PIXEL_UINT ? EXR_PIXEL_UINT : EXR_PIXEL_FLOAT;
+                is_uint[position] = decode_type == EXR_PIXEL_UINT;
+            }
+            size_t decode_element = sample_size(decode_type);
             channel->decode_to_ptr = target + ((y0 * line_stride) + x0 * channels + position) * (int64_t)decode_element;
             channel->user_pixel_stride = (int32_t)(channels * decode_element);
             channel->user_line_stride = (int32_t)(line_stride * decode_element);
@@ -208,6 +233,14 @@ int immetaio_exr_decode(const immetaio_exr_reader *reader, int part, const int *
             channel->user_data_type = (uint16_t)decode_type;
         }
         status = exr_decoding_choose_default_routines(context, part, &decoder);
+        // A chunk whose packed size equals its unpacked size is stored raw (writers do that when
+        // compressing would not make it smaller). OpenEXRCore 3.1 still runs the B44 decompressor
+        // on such a chunk, in place, which garbles it (later releases copy it as for the other
+        // codecs): the raw bytes need no decompression.
+        if (status == EXR_ERR_SUCCESS &&
+            (compression == EXR_COMPRESSION_B44 || compression == EXR_COMPRESSION_B44A) &&
+            decoder.chunk.packed_size == decoder.chunk.unpacked_size)
+            decoder.decompress_fn = NULL;
         if (status == EXR_ERR_SUCCESS) status = exr_decoding_run(context, part, &decoder);
         if (status != EXR_ERR_SUCCESS) {
             result = fail(reader, status, message, message_size);
@@ -222,13 +255,25 @@ int immetaio_exr_decode(const immetaio_exr_reader *reader, int part, const int *
             }
             for (int64_t y = 0; y < info.height; y++) {
                 for (int64_t i = 0; i < (int64_t)info.width * channels; i++) {
-                    doubles[(cy0 + y) * width * channels + cx0 * channels + i] = scratch[y * info.width * channels + i];
+                    const uint8_t *sample = scratch + (y * info.width * channels + i) * 4;
+                    double value;
+                    if (is_uint[i % channels]) {
+                        uint32_t word;
+                        memcpy(&word, sample, 4);
+                        value = word;
+                    } else {
+                        float real;
+                        memcpy(&real, sample, 4);
+                        value = real;
+                    }
+                    doubles[(cy0 + y) * width * channels + cx0 * channels + i] = value;
                 }
             }
         }
     }
     if (initialised) exr_decoding_destroy(context, &decoder);
     free(scratch);
+    free(is_uint);
     return result;
 }
 
@@ -326,7 +371,7 @@ static exr_result_t start_context(immetaio_exr_writer *writer, exr_context_t *co
 }
 
 static int writer_fail(immetaio_exr_writer *writer, exr_result_t status, char *message, size_t message_size) {
-    copy_message(message, message_size, writer->last_error[0] ? writer->last_error : exr_get_error_code_as_string(status));
+    copy_last_error(&writer->lock, writer->last_error, status, message, message_size);
     return status ? (int)status : (int)EXR_ERR_UNKNOWN;
 }
 

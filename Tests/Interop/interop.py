@@ -9,6 +9,9 @@ Usage: interop.py PATH/TO/immetaio
 - What they write, we read identically: PNGs and JPEGs from Pillow go through `immetaio copy
   x.png x.npy` and numpy must load exactly Pillow's decode. NPY files from numpy (both byte
   orders, Fortran order, every dtype) round-trip through `immetaio copy` bit for bit.
+- OpenEXR: our files (float16/float32, 1/3/4 channels, every compression) decode in OpenEXR's
+  Python bindings exactly as we decode them (and unchanged for the lossless ones); their files
+  (several compressions, two parts with a tiled one, half + uint channels) decode identically here.
 Exits non-zero with a list of failures.
 """
 import os
@@ -185,12 +188,15 @@ def main(tool):
 
     # OpenEXR written by immetaio, read by OpenEXR's Python bindings, and the other way round.
     import OpenEXR
+    lossy = ("pxr24", "b44", "b44a", "dwaa", "dwab")
     for dtype in (np.float16, np.float32):
         for channels in (None, 3, 4):
             shape = (61, 47) if channels is None else (61, 47, channels)
             array = (rng.random(shape) * 8 - 2).astype(dtype)
             names = ["Y"] if channels is None else list("RGBA"[:channels])
-            for compression in ("none", "rle", "zips", "zip", "piz", "pxr24", "dwaa", "dwab"):
+            for compression in ("none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a", "dwaa", "dwab"):
+                if compression.startswith("b44") and dtype == np.float32:
+                    continue  # B44 compresses half channels; we refuse float32 images
                 source = os.path.join(work, f"exr-{dtype.__name__}-{channels}-{compression}.npy")
                 target = source.replace(".npy", ".exr")
                 np.save(source, array)
@@ -200,19 +206,65 @@ def main(tool):
                 theirs = planes[0] if channels is None else np.stack(planes, -1)
                 run(tool, "copy", target, source.replace(".npy", ".back.npy"))
                 ours = np.load(source.replace(".npy", ".back.npy"))
-                check(theirs.dtype == array.dtype and np.array_equal(theirs, ours),
+                check(theirs.dtype == array.dtype and np.array_equal(theirs, ours, equal_nan=True),
                       f"OpenEXR reads our {compression} {dtype.__name__} EXR differently from us")
-                if compression not in ("pxr24", "dwaa", "dwab") or (compression == "pxr24" and dtype == np.float16):
+                if compression not in lossy or (compression == "pxr24" and dtype == np.float16):
                     check(np.array_equal(theirs, array), f"our lossless {compression} {dtype.__name__} EXR changed values")
+
+    # Files from OpenEXR's bindings: our decode must equal theirs (lossy ones included).
+    def their_decode(path, part=0):
+        with OpenEXR.File(path, separate_channels=True) as exr:
+            return {name: channel.pixels for name, channel in exr.parts[part].channels.items()}
+
+    compressions = {"none": OpenEXR.NO_COMPRESSION, "piz": OpenEXR.PIZ_COMPRESSION, "zip": OpenEXR.ZIP_COMPRESSION,
+                    "pxr24": OpenEXR.PXR24_COMPRESSION, "b44": OpenEXR.B44_COMPRESSION,
+                    "dwaa": OpenEXR.DWAA_COMPRESSION}
     for dtype in (np.float16, np.float32):
-        array = (rng.random((33, 29, 4)) * 5).astype(dtype)
-        path = os.path.join(work, f"openexr-{dtype.__name__}.exr")
-        channels = {name: array[..., k].copy() for k, name in enumerate("RGBA")}
-        header = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}
-        with OpenEXR.File(header, channels) as exr:
-            exr.write(path)
-        run(tool, "copy", path, path + ".npy")
-        check(np.array_equal(np.load(path + ".npy"), array), f"we read OpenEXR's {dtype.__name__} RGBA file differently")
+        for names in ("Y", "RGB", "RGBA"):
+            for compression, code in compressions.items():
+                if compression == "b44" and dtype == np.float32:
+                    continue
+                array = (rng.random((33, 29, len(names))) * 5).astype(dtype)
+                path = os.path.join(work, f"openexr-{dtype.__name__}-{names}-{compression}.exr")
+                with OpenEXR.File({"compression": code, "type": OpenEXR.scanlineimage},
+                                  {name: array[..., k].copy() for k, name in enumerate(names)}) as exr:
+                    exr.write(path)
+                planes = their_decode(path)
+                theirs = planes["Y"] if names == "Y" else np.stack([planes[name] for name in names], -1)
+                run(tool, "copy", path, path + ".npy")
+                ours = np.load(path + ".npy")
+                check(ours.dtype == theirs.dtype and np.array_equal(ours, theirs),
+                      f"we read OpenEXR's {compression} {dtype.__name__} {names} file differently")
+
+    # Two parts (scanline RGB half, tiled Z float) and mixed channel types.
+    tiles = OpenEXR.TileDescription()
+    tiles.xSize, tiles.ySize, tiles.mode = 16, 8, OpenEXR.ONE_LEVEL
+    rgb = {name: (rng.random((40, 30)) * 3).astype(np.float16) for name in "RGB"}
+    depth = (rng.random((25, 35)) * 100).astype(np.float32)
+    path = os.path.join(work, "openexr-parts.exr")
+    display = (np.array([0, 0], dtype=np.int32), np.array([39, 39], dtype=np.int32))  # shared by the parts
+    with OpenEXR.File([
+        OpenEXR.Part({"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage, "displayWindow": display},
+                     dict(rgb), name="beauty"),  # the bindings replace the dict's arrays with Channels
+        OpenEXR.Part({"compression": OpenEXR.PIZ_COMPRESSION, "type": OpenEXR.tiledimage, "tiles": tiles,
+                      "displayWindow": display},
+                     {"Z": depth}, name="depth"),
+    ]) as exr:
+        exr.write(path)
+    run(tool, "copy", path, path + ".0.npy", "--index", "0")
+    run(tool, "copy", path, path + ".1.npy", "--index", "1")
+    check(np.array_equal(np.load(path + ".0.npy"), np.stack([rgb[name] for name in "RGB"], -1)),
+          "we read part 0 of OpenEXR's two-part file differently")
+    check(np.array_equal(np.load(path + ".1.npy"), depth), "we read the tiled part 1 of OpenEXR's two-part file differently")
+    ids = np.arange(16_777_217, 16_777_217 + 12 * 7, dtype=np.uint32).reshape(12, 7)
+    red = (rng.random((12, 7)) * 2).astype(np.float16)
+    path = os.path.join(work, "openexr-mixed.exr")
+    with OpenEXR.File({"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}, {"R": red, "id": ids}) as exr:
+        exr.write(path)
+    run(tool, "copy", path, path + ".npy")
+    mixed = np.load(path + ".npy")
+    check(mixed.dtype == np.float64 and np.array_equal(mixed, np.stack([red, ids], -1).astype(np.float64)),
+          "we read OpenEXR's half + uint file differently (uint ids must stay exact)")
 
     print(f"interop: {checks - len(failures)}/{checks} checks passed (Pillow {Image.__version__}, numpy {np.__version__})")
     for failure in failures:

@@ -21,7 +21,7 @@ int immetaio_exr_level0_chunk_count(const immetaio_exr_reader *reader, int part)
 
 /// Decodes chunks [chunk_begin, chunk_end) of level 0 of a scanline or tiled part into an
 /// interleaved H×W×C buffer of `out_type` samples (EXR_PIXEL_HALF/FLOAT/UINT, or 3 for 8-byte
-/// doubles, converted here). `positions[i]` is where the part's i-th channel (in the file's
+/// doubles, converted here exactly from uint, half and float channels). `positions[i]` is where the part's i-th channel (in the file's
 /// sorted channel list, `position_count` entries) goes in the pixel, or -1 to skip it. Safe to call from several threads
 /// with disjoint chunk ranges. Returns 0, or an EXR error code with `message` filled.
 int immetaio_exr_decode(const immetaio_exr_reader *reader, int part, const int *positions, int position_count,

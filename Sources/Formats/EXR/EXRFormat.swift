@@ -7,11 +7,11 @@ import NDArrayModule
 ///
 /// **Read**: scanline and tiled parts (level 0 of mipmapped or ripmapped files) with every
 /// compression, DWAA/DWAB through OpenEXR's C++ library (OpenEXRCore 3.1 lacks them); each part
-/// is one image (`index` = part). The data window gives
-/// the size. One channel → H×W; several → H×W×C with R, G, B, Y, A first (those present, in that
+/// is one image (`index` = part). The data window gives the size. One channel → H×W; several → H×W×C with R, G, B, Y, A first (those present, in that
 /// order) and the other channels after them by name; metadata `channels` lists the order. The
 /// dtype is float16 when every channel is half, float32 when every channel is float, uint32 when
-/// every channel is uint, and float64 (which holds all three exactly) for mixed channel types.
+/// every channel is uint, float32 for half and float channels together, and float64 when uint
+/// channels meet half or float ones (float64 holds uint32 values exactly; float32 would not).
 /// Subsampled (luminance/chroma) channels and deep parts are refused with `unsupportedFeature`.
 /// Chunks decode in parallel. Metadata: `parts`, `part_name`, `storage`, `compression`,
 /// `line_order`, `data_window` and `display_window` ([xmin, ymin, xmax, ymax]), `channels`,
@@ -21,20 +21,26 @@ import NDArrayModule
 /// images, as one scanline part; chunks are compressed in parallel (DWAA/DWAB through OpenEXR's
 /// C++ library). Options: `compression`
 /// (`none`, `rle`, `zips`, `zip`, `piz`, `pxr24`, `b44`, `b44a`, `dwaa`, `dwab`; default `piz`,
-/// as Python immetaio writes), `zip_level` (0…9), `dwa_level` (quality, e.g. 45), `channels`
-/// (names for other channel counts, in pixel order).
+/// as Python immetaio writes; B44/B44A take float16 images only, DWA float16 or float32),
+/// `zip_level` (0…9), `dwa_level` (quality, e.g. 45), `channels` (names for other channel
+/// counts, in pixel order). Other shapes, dtypes or options are `invalidArgument` errors.
 public struct EXRFormat: ImageFormat {
     /// Creates the plugin.
     public init() {}
 
+    /// The plugin's name: `exr`.
     public var name: String { "exr" }
+    /// `.exr`.
     public var extensions: [String] { [".exr"] }
+    /// OpenEXR files can be written.
     public var canWrite: Bool { true }
 
     static let magic: [UInt8] = [0x76, 0x2F, 0x31, 0x01]
 
+    /// Whether `header` starts with OpenEXR's magic number, 76 2F 31 01.
     public func sniff(_ header: [UInt8]) -> Bool { header.starts(with: Self.magic) }
 
+    /// Opens the file's header and parts; pixels are decoded by `read(at:)`. Takes no options.
     public func makeReader(_ request: ReadRequest) throws -> any ImageReader {
         try OptionParser(request.options, plugin: name, file: request.displayName).finish()
         guard sniff(request.bytes.prefix(4)) else {
@@ -43,6 +49,7 @@ public struct EXRFormat: ImageFormat {
         return try EXRReader(request)
     }
 
+    /// A writer of one image, with the options `compression`, `zip_level`, `dwa_level` and `channels`.
     public func makeWriter(_ request: WriteRequest) throws -> any ImageWriter {
         var options = OptionParser(request.options, plugin: name, file: request.sink.displayName)
         let compression = try options.string("compression", default: "piz", allowed: EXRCompression.allCases.map(\.name))

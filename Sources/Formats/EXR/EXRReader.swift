@@ -32,12 +32,15 @@ final class EXRReader: ImageReader {
             return first + channels.indices.filter { !first.contains($0) }
         }
 
+        /// The channels' common type; float32 for half and float channels together (it holds
+        /// both exactly), float64 when uint channels meet half or float ones (float32 would round
+        /// uint values above 2^24, such as object ids; float64 holds uint32 and float32 exactly).
         var dtype: DType {
             let types = Set(channels.map { $0.type.rawValue })
             if types == [EXR_PIXEL_HALF.rawValue] { return .float16 }
             if types == [EXR_PIXEL_FLOAT.rawValue] { return .float32 }
             if types == [EXR_PIXEL_UINT.rawValue] { return .uint32 }
-            return .float64
+            return types.contains(EXR_PIXEL_UINT.rawValue) ? .float64 : .float32
         }
 
         var shape: [Int] { channels.count == 1 ? [height, width] : [height, width, channels.count] }
@@ -212,7 +215,7 @@ final class EXRReader: ImageReader {
         case .float16: Int32(EXR_PIXEL_HALF.rawValue)
         case .float32: Int32(EXR_PIXEL_FLOAT.rawValue)
         case .uint32: Int32(EXR_PIXEL_UINT.rawValue)
-        default: 3  // doubles, widened from floats by the shim
+        default: 3  // doubles, widened by the shim from uint channels and float-decoded others
         }
         let chunkCount = Int(immetaio_exr_level0_chunk_count(handle, Int32(index)))
         guard chunkCount >= 0 else { throw request.error(.corruptData, "cannot count the chunks of part \(index)") }
