@@ -39,7 +39,8 @@ extension ImMetaIOCommand {
             }
         }
 
-        /// `key=value` pairs; values are read as JSON scalars when they parse as such, else as strings.
+        /// `key=value` pairs; values are read as JSON (numbers, `true`, `[16, 16]`) when they parse
+        /// as such, else as strings.
         static func parse(_ pairs: [String]) throws -> JSONObject {
             var object = JSONObject()
             for pair in pairs {
@@ -48,11 +49,7 @@ extension ImMetaIOCommand {
                 }
                 let key = String(pair[..<equals])
                 let text = String(pair[pair.index(after: equals)...])
-                object[key] =
-                    if let number = Int(text) { .int(number) }
-                    else if let number = Double(text) { .double(number) }
-                    else if text == "true" || text == "false" { .bool(text == "true") }
-                    else { .string(text) }
+                object[key] = (try? JSONParser.parse(text)) ?? .string(text)
             }
             return object
         }

@@ -25,6 +25,12 @@ public struct TIFFFormat: ImageFormat {
             || header.starts(with: [0x49, 0x49, 43, 0]) || header.starts(with: [0x4D, 0x4D, 0, 43])
     }
 
+    public var canWrite: Bool { true }
+
+    public func makeWriter(_ request: WriteRequest) throws -> any ImageWriter {
+        try TIFFWriter(request)
+    }
+
     public func makeReader(_ request: ReadRequest) throws -> any ImageReader {
         try OptionParser(request.options, plugin: name, file: request.displayName).finish()
         do {
@@ -43,7 +49,7 @@ final class TIFFReader: ImageReader {
     private let request: ReadRequest
     private let littleEndian: Bool
     private let pages: [TIFFPage]
-    private let seriesLength: Int
+    private let series: TIFFSeries
 
     init(_ request: ReadRequest) throws {
         self.request = request
@@ -52,11 +58,12 @@ final class TIFFReader: ImageReader {
         littleEndian = parser.littleEndian
         let directories = try parser.directories()
         pages = try directories.map { try TIFFPage($0) }.filter { !$0.reduced }
-        guard let first = pages.first else { throw TIFFError.corrupt("no image pages") }
-        seriesLength = pages.prefix { $0.shape == first.shape && $0.dtype == first.dtype }.count
+        guard !pages.isEmpty else { throw TIFFError.corrupt("no image pages") }
+        series = TIFFSeries.detect(pages)
     }
 
-    var defaultIndex: ImageIndex { seriesLength > 1 ? .all : .at(0) }
+    /// The first series, when it is more than its first page; page 0 otherwise.
+    var defaultIndex: ImageIndex { series.pageCount > 1 || series.shape != pages[series.firstPage].shape ? .all : .at(0) }
 
     func imageCount() throws -> Int { pages.count }
 
@@ -75,6 +82,8 @@ final class TIFFReader: ImageReader {
             "page": .int(index), "compression": .int(page.compression),
             "photometric": page.directory.integer(262).map(JSONValue.int) ?? .null,
             "bits_per_sample": .int(page.bits), "samples_per_pixel": .int(page.samples), "planar": .bool(page.planar),
+            "series": ["kind": .string(series.kind), "shape": .array(series.shape.map(JSONValue.int)),
+                       "axes": .string(series.axes), "first_page": .int(series.firstPage), "pages": .int(series.pageCount)],
         ]
         for (tag, key) in [(270 as UInt16, "description"), (305, "software"), (306, "datetime")] {
             if let text = page.directory.text(tag) { meta[key] = .string(text) }
@@ -90,30 +99,60 @@ final class TIFFReader: ImageReader {
         let page = pages[index]
         try request.limits.check(
             pixels: page.width * page.height, shape: page.shape, dtype: page.dtype, file: request.displayName)
-        let bytes = request.bytes.stableBytes
-        let little = littleEndian
-        var failure: TIFFError?
-        let image = NDArray(unsafeUninitializedShape: page.shape, dtype: page.dtype) { out in
-            out.initializeMemory(as: UInt8.self, repeating: 0)
-            do throws(TIFFError) {
-                try page.decode(bytes, littleEndian: little, into: out)
-            } catch {
-                failure = error
-            }
-        }
-        switch failure {
-        case .corrupt(let message): throw request.error(.corruptData, "invalid TIFF: \(message)")
-        case .unsupported(let message): throw request.error(.unsupportedFeature, "TIFF \(message) is not supported yet")
-        case .notTIFF: throw request.error(.corruptData, "invalid TIFF")
-        case nil: return image
-        }
+        return try decode(pages: [page], shape: page.shape)
     }
 
+    /// The first series as one array of its shape (see ``TIFFSeries``).
     func readAll() throws -> NDArray {
-        let first = pages[0]
+        let first = pages[series.firstPage]
         try request.limits.check(
-            pixels: seriesLength * first.width * first.height, shape: [seriesLength] + first.shape, dtype: first.dtype,
+            pixels: series.pageCount * first.width * first.height, shape: series.shape, dtype: first.dtype,
             file: request.displayName)
-        return try stackFrames((0..<seriesLength).map { try read(at: $0) })
+        return try decode(pages: Array(pages[series.firstPage..<(series.firstPage + series.pageCount)]), shape: series.shape)
+    }
+
+    /// Decodes pages of one shape and dtype into one array (stacked when there are several):
+    /// every strip or tile of every page is decoded in parallel straight into its place.
+    private func decode(pages: [TIFFPage], shape: [Int]) throws -> NDArray {
+        do throws(TIFFError) {
+            for page in pages { try page.checkDecodable() }
+        } catch {
+            throw describe(error)
+        }
+        let bytes = request.bytes.stableBytes
+        let little = littleEndian
+        let pageBytes = pages[0].shape.reduce(1, *) * pages[0].dtype.itemSize
+        let perPage = pages.map(\.chunkCount)
+        let firstChunk = perPage.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1) }
+        let total = firstChunk[firstChunk.count - 1]
+        var failures = [TIFFError?](repeating: nil, count: total)
+        let image = NDArray(unsafeUninitializedShape: shape, dtype: pages[0].dtype) { out in
+            failures.withUnsafeMutableBufferPointer { failures in
+                ParallelLoop.run(total) { chunk in
+                    // The page holding this chunk: a binary search in the running chunk counts.
+                    var low = 0, high = pages.count - 1
+                    while low < high {
+                        let middle = (low + high + 1) / 2
+                        if firstChunk[middle] <= chunk { low = middle } else { high = middle - 1 }
+                    }
+                    let target = UnsafeMutableRawBufferPointer(rebasing: out[(low * pageBytes)..<((low + 1) * pageBytes)])
+                    do throws(TIFFError) {
+                        try pages[low].decodeChunk(chunk - firstChunk[low], file: bytes, littleEndian: little, into: target)
+                    } catch {
+                        failures[chunk] = error
+                    }
+                }
+            }
+        }
+        if let failure = failures.lazy.compactMap({ $0 }).first { throw describe(failure) }
+        return image
+    }
+
+    private func describe(_ error: TIFFError) -> ImMetaIOError {
+        switch error {
+        case .corrupt(let message): request.error(.corruptData, "invalid TIFF: \(message)")
+        case .unsupported(let message): request.error(.unsupportedFeature, "TIFF \(message) is not supported yet")
+        case .notTIFF: request.error(.corruptData, "invalid TIFF")
+        }
     }
 }

@@ -77,8 +77,21 @@ struct TIFFPage {
         return planar ? [samples, height, width] : [height, width, samples]
     }
 
-    /// Decodes the page into `out` (the array's bytes).
-    func decode(_ file: UnsafeRawBufferPointer, littleEndian: Bool, into out: UnsafeMutableRawBufferPointer) throws(TIFFError) {
+    /// Strips or tiles per plane across and down, and the number of planes stored separately.
+    private var grid: (across: Int, down: Int, planes: Int) {
+        let chunkWidth = tileWidth ?? width
+        return ((width + chunkWidth - 1) / chunkWidth, (height + rowsPerChunk - 1) / rowsPerChunk, planar ? samples : 1)
+    }
+
+    /// Number of strips or tiles that make up the image (every plane).
+    var chunkCount: Int {
+        let grid = grid
+        return grid.across * grid.down * grid.planes
+    }
+
+    /// Checks that the page's compression, predictor and chunk table can be decoded, before any
+    /// chunk is: every ``decodeChunk(_:file:littleEndian:into:)`` relies on it.
+    func checkDecodable() throws(TIFFError) {
         guard [1, 5, 7, 8, 32946, 32773, 50000, 50001].contains(compression) else {
             throw .unsupported("compression \(compression)")
         }
@@ -86,58 +99,97 @@ struct TIFFPage {
             throw .unsupported("YCbCr without JPEG compression")
         }
         if compression == 7, bits != 8 { throw .unsupported("\(bits)-bit JPEG") }
-        let tables = directory.entries[347].map { $0.integers.map { UInt8(truncatingIfNeeded: $0) } }
         guard predictor == 1 || (predictor == 2 && [8, 16, 32, 64].contains(bits)) || (predictor == 3 && sampleFormat == 3) else {
             throw .unsupported("predictor \(predictor) with \(bits)-bit samples")
         }
-        let planes = planar ? samples : 1
+        guard offsets.count >= chunkCount else { throw .corrupt("too few strips or tiles for the image") }
+    }
+
+    /// Decodes strip or tile `index` into its part of `out` (the image's bytes). Chunks write
+    /// disjoint parts of `out`, so they may be decoded concurrently.
+    func decodeChunk(
+        _ index: Int, file: UnsafeRawBufferPointer, littleEndian: Bool, into out: UnsafeMutableRawBufferPointer
+    ) throws(TIFFError) {
+        let (across, down, _) = grid
+        let plane = index / (across * down), chunkRow = index % (across * down) / across, chunkColumn = index % across
         let perPixel = planar ? 1 : samples
         let chunkWidth = tileWidth ?? width
         let chunkHeight = rowsPerChunk
-        let across = (width + chunkWidth - 1) / chunkWidth
-        let down = (height + chunkHeight - 1) / chunkHeight
-        guard offsets.count >= across * down * planes else { throw .corrupt("too few strips or tiles for the image") }
         let rowBytes = (chunkWidth * perPixel * bits + 7) / 8
         let chunkBytes = rowBytes * chunkHeight
         let itemSize = dtype.itemSize
-        for plane in 0..<planes {
-            for chunkRow in 0..<down {
-                for chunkColumn in 0..<across {
-                    let index = plane * across * down + chunkRow * across + chunkColumn
-                    let start = offsets[index]
-                    guard start >= 0, byteCounts[index] >= 0, start <= file.count else { throw .corrupt("chunk \(index) lies outside the file") }
-                    // A byte count past the end of the file is cut to what is there, as tifffile does.
-                    let length = min(byteCounts[index], file.count - start)
-                    let raw = UnsafeRawBufferPointer(rebasing: file[start..<(start + length)])
-                    var data: [UInt8]
-                    switch compression {
-                    case 1: data = Array(raw.prefix(chunkBytes))
-                    case 5: data = try TIFFCodecs.lzw(raw, count: chunkBytes)
-                    case 32773: data = TIFFCodecs.packBits(raw, count: chunkBytes)
-                    case 50000: data = try TIFFCodecs.zstd(raw, count: chunkBytes)
-                    case 50001: data = try TIFFCodecs.webp(raw, count: chunkBytes, samples: perPixel, rowBytes: rowBytes)
-                    case 7:
-                        data = try TIFFCodecs.jpeg(
-                            raw, tables: tables, photometric: directory.integer(262) ?? 2, samples: perPixel, count: chunkBytes,
-                            rowBytes: rowBytes)
-                    default: data = try TIFFCodecs.deflate(raw, count: chunkBytes)
+        let start = offsets[index]
+        guard start >= 0, byteCounts[index] >= 0, start <= file.count else { throw .corrupt("chunk \(index) lies outside the file") }
+        // A byte count past the end of the file is cut to what is there, as tifffile does.
+        let length = min(byteCounts[index], file.count - start)
+        let raw = UnsafeRawBufferPointer(rebasing: file[start..<(start + length)])
+        let x0 = chunkColumn * chunkWidth, y0 = chunkRow * chunkHeight
+        let copyWidth = min(chunkWidth, width - x0), copyHeight = min(chunkHeight, height - y0)
+        let copyBytes = copyWidth * perPixel * itemSize
+        guard let target = out.baseAddress else { return }
+        func targetOffset(_ y: Int) -> Int { ((plane * height + y0 + y) * width * perPixel + x0 * perPixel) * itemSize }
+
+        if bits == itemSize * 8, predictor != 3 {
+            // Byte-aligned samples: rows go straight from the (decompressed) chunk into the image;
+            // uncompressed chunks are copied from the mapped file without an intermediate buffer.
+            func place(_ source: UnsafeRawBufferPointer) {
+                for y in 0..<copyHeight {
+                    let row = UnsafeMutableRawBufferPointer(start: target + targetOffset(y), count: copyBytes)
+                    let from = y * rowBytes
+                    let available = max(0, min(copyBytes, source.count - from))
+                    if available > 0, let base = source.baseAddress {
+                        row.baseAddress!.copyMemory(from: base + from, byteCount: available)
                     }
-                    if data.count < chunkBytes { data += [UInt8](repeating: 0, count: chunkBytes - data.count) }
-                    let values = unpack(data, rowBytes: rowBytes, chunkWidth: chunkWidth, chunkHeight: chunkHeight,
-                                        perPixel: perPixel, littleEndian: littleEndian)
-                    // Copy the chunk's part of the image row by row.
-                    let x0 = chunkColumn * chunkWidth, y0 = chunkRow * chunkHeight
-                    let copyWidth = min(chunkWidth, width - x0), copyHeight = min(chunkHeight, height - y0)
-                    values.withUnsafeBytes { source in
-                        for y in 0..<copyHeight {
-                            let from = (y * chunkWidth * perPixel) * itemSize
-                            let to = ((plane * height + y0 + y) * width * perPixel + x0 * perPixel) * itemSize
-                            out.baseAddress!.advanced(by: to).copyMemory(
-                                from: source.baseAddress!.advanced(by: from), byteCount: copyWidth * perPixel * itemSize)
-                        }
-                    }
+                    if available < copyBytes { UnsafeMutableRawBufferPointer(rebasing: row[available...]).initializeMemory(as: UInt8.self, repeating: 0) }
+                    if !littleEndian { ByteSwap.swapInPlace(row, itemSize: itemSize) }
+                    if predictor == 2 { Self.undoDifferencing(row, itemSize: itemSize, perPixel: perPixel) }
                 }
             }
+            if compression == 1 {
+                place(raw)
+            } else {
+                try decompress(raw, chunkBytes: chunkBytes, rowBytes: rowBytes, perPixel: perPixel).withUnsafeBytes(place)
+            }
+            return
+        }
+        var data = try compression == 1 ? Array(raw.prefix(chunkBytes)) : decompress(raw, chunkBytes: chunkBytes, rowBytes: rowBytes, perPixel: perPixel)
+        if data.count < chunkBytes { data += [UInt8](repeating: 0, count: chunkBytes - data.count) }
+        let values = unpack(data, rowBytes: rowBytes, chunkWidth: chunkWidth, chunkHeight: chunkHeight,
+                            perPixel: perPixel, littleEndian: littleEndian)
+        values.withUnsafeBytes { source in
+            for y in 0..<copyHeight {
+                (target + targetOffset(y)).copyMemory(from: source.baseAddress! + y * chunkWidth * perPixel * itemSize, byteCount: copyBytes)
+            }
+        }
+    }
+
+    /// The chunk's bytes after decompression (at most `chunkBytes`).
+    private func decompress(_ raw: UnsafeRawBufferPointer, chunkBytes: Int, rowBytes: Int, perPixel: Int) throws(TIFFError) -> [UInt8] {
+        switch compression {
+        case 5: return try TIFFCodecs.lzw(raw, count: chunkBytes)
+        case 32773: return TIFFCodecs.packBits(raw, count: chunkBytes)
+        case 50000: return try TIFFCodecs.zstd(raw, count: chunkBytes)
+        case 50001: return try TIFFCodecs.webp(raw, count: chunkBytes, samples: perPixel, rowBytes: rowBytes)
+        case 7:
+            return try TIFFCodecs.jpeg(
+                raw, tables: directory.entries[347].map { $0.integers.map { UInt8(truncatingIfNeeded: $0) } },
+                photometric: directory.integer(262) ?? 2, samples: perPixel, count: chunkBytes, rowBytes: rowBytes)
+        default: return try TIFFCodecs.deflate(raw, count: chunkBytes)
+        }
+    }
+
+    /// Undoes horizontal differencing along one row of native-order samples.
+    private static func undoDifferencing(_ row: UnsafeMutableRawBufferPointer, itemSize: Int, perPixel: Int) {
+        func run<T: FixedWidthInteger>(_: T.Type) {
+            let samples = row.bindMemory(to: T.self)
+            guard samples.count > perPixel else { return }
+            for i in perPixel..<samples.count { samples[i] &+= samples[i - perPixel] }
+        }
+        switch itemSize {
+        case 1: run(UInt8.self)
+        case 2: run(UInt16.self)
+        case 4: run(UInt32.self)
+        default: run(UInt64.self)
         }
     }
 
@@ -167,20 +219,6 @@ struct TIFFPage {
             }
             return result
         }
-        if [8, 16, 32, 64].contains(bits) {
-            let bytesPerSample = bits / 8
-            for y in 0..<chunkHeight {
-                for sample in 0..<rowSamples {
-                    let at = y * rowBytes + sample * bytesPerSample
-                    for byte in 0..<bytesPerSample {
-                        let value = littleEndian ? data[at + byte] : data[at + bytesPerSample - 1 - byte]
-                        result[(y * rowSamples + sample) * itemSize + byte] = value
-                    }
-                }
-            }
-            if predictor == 2 { undoHorizontalDifferencing(&result, rowSamples: rowSamples, rows: chunkHeight, perPixel: perPixel) }
-            return result
-        }
         // Bit-packed samples, most significant bit first, each row starting on a byte.
         for y in 0..<chunkHeight {
             var bitPosition = y * rowBytes * 8
@@ -196,24 +234,5 @@ struct TIFFPage {
             }
         }
         return result
-    }
-
-    private func undoHorizontalDifferencing(_ values: inout [UInt8], rowSamples: Int, rows: Int, perPixel: Int) {
-        let itemSize = dtype.itemSize
-        values.withUnsafeMutableBytes { raw in
-            func run<T: FixedWidthInteger>(_ type: T.Type) {
-                let samples = raw.bindMemory(to: T.self)
-                for y in 0..<rows where rowSamples > perPixel {
-                    let base = y * rowSamples
-                    for i in perPixel..<rowSamples { samples[base + i] &+= samples[base + i - perPixel] }
-                }
-            }
-            switch itemSize {
-            case 1: run(UInt8.self)
-            case 2: run(UInt16.self)
-            case 4: run(UInt32.self)
-            default: run(UInt64.self)
-            }
-        }
     }
 }

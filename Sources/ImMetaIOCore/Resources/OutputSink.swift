@@ -19,6 +19,8 @@ public final class OutputSink {
     private var target: Target
     private var buffer: [UInt8] = []
     private var finished = false
+    /// Number of bytes written so far: the offset at which the next ``write(_:)`` lands.
+    public private(set) var position = 0
     /// The destination's name for messages: the path, or `<bytes>`.
     public let displayName: String
 
@@ -87,6 +89,26 @@ public final class OutputSink {
                     throw ImMetaIOError(.io, "write failed: \(ResourceBytes.describe(code))", file: displayName)
                 }
                 offset += written
+            }
+        }
+        position += bytes.count
+    }
+
+    /// Replaces bytes already written at `offset` (for formats whose header points at data
+    /// written after it, such as TIFF's first-directory offset).
+    /// - Precondition: `offset + bytes.count` is at most ``position``.
+    public func overwrite(_ bytes: [UInt8], at offset: Int) throws(ImMetaIOError) {
+        precondition(!finished, "OutputSink used after commit or discard")
+        precondition(offset >= 0 && offset + bytes.count <= position, "overwrite outside the written bytes")
+        switch target {
+        case .memory:
+            buffer.replaceSubrange(offset..<(offset + bytes.count), with: bytes)
+        case .file(_, _, let descriptor):
+            let written = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, off_t(offset)) }
+            guard written == bytes.count else {
+                let code = errno
+                discard()
+                throw ImMetaIOError(.io, "write failed: \(ResourceBytes.describe(code))", file: displayName)
             }
         }
     }

@@ -1,0 +1,323 @@
+import Foundation
+import ImMetaIOCore
+import NDArrayModule
+
+/// Writes TIFF pages as images are appended, and the directories at the end.
+///
+/// Pixel data goes to the sink as soon as each page is encoded (the writer holds one page at a
+/// time); the page directories are kept and written after the last page. The first 16 bytes are
+/// reserved for the header, which ``finish()`` fills in once the total size is known: classic
+/// TIFF when every offset fits in 32 bits, BigTIFF otherwise (or when asked). The choice comes
+/// from the file's actual sizes, so a file is never too large for its header.
+final class TIFFWriter: ImageWriter {
+    private let sink: OutputSink
+    private let options: TIFFWriteOptions
+    private var directories: [TIFFDirectoryBuilder] = []
+    /// Per append: index of its first page, the array's shape, and whether it named a description.
+    private var appends: [(firstPage: Int, shape: [Int], described: Bool)] = []
+    /// Chunks compressed together: enough to keep every core busy, few enough to bound memory.
+    private static let batchSize = 64
+
+    init(_ request: WriteRequest) throws {
+        sink = request.sink
+        options = try TIFFWriteOptions(request.options, file: request.sink.displayName)
+        try sink.write([UInt8](repeating: 0, count: 16))
+    }
+
+    private func invalid(_ message: String) -> ImMetaIOError {
+        ImMetaIOError(.invalidArgument, message, file: sink.displayName)
+    }
+
+    func append(_ image: NDArray, metadata: JSONObject) throws {
+        let shape = image.shape
+        guard shape.count >= 2 else { throw invalid("TIFF pages need at least 2 dimensions, not shape \(shape)") }
+        let last = shape[shape.count - 1]
+        let rgb: Bool
+        switch options.photometric {
+        case "rgb"?:
+            guard shape.count >= 3, last == 3 || last == 4, image.dtype != .bool else {
+                throw invalid("photometric 'rgb' needs a last axis of 3 or 4 samples, not shape \(shape)")
+            }
+            rgb = true
+        case "minisblack"?: rgb = false
+        default: rgb = shape.count >= 3 && (last == 3 || last == 4) && image.dtype != .bool
+        }
+        let samples = rgb ? last : 1
+        let height = shape[shape.count - (rgb ? 3 : 2)], width = shape[shape.count - (rgb ? 2 : 1)]
+        guard height > 0, width > 0, height < 1 << 32, width < 1 << 32 else { throw invalid("TIFF pages cannot be empty (shape \(shape))") }
+        let pages = shape.dropLast(rgb ? 3 : 2).reduce(1, *)
+        let predictor = try predictor(for: image.dtype)
+        let format: (bits: Int, sampleFormat: UInt16) = switch image.dtype {
+        case .bool: (1, 1)
+        case .uint8, .uint16, .uint32, .uint64: (image.dtype.itemSize * 8, 1)
+        case .int8, .int16, .int32, .int64: (image.dtype.itemSize * 8, 2)
+        case .float16, .float32, .float64: (image.dtype.itemSize * 8, 3)
+        }
+        let description = options.description ?? metadata["description"]?.stringValue
+        appends.append((directories.count, shape, description != nil))
+        let page = Page(
+            width: width, height: height, samples: samples, itemSize: image.dtype.itemSize, bits: format.bits,
+            predictor: predictor)
+        let pageBytes = height * width * samples * image.dtype.itemSize
+        try image.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws in
+            for index in 0..<pages {
+                let pixels = UnsafeRawBufferPointer(rebasing: raw[(index * pageBytes)..<((index + 1) * pageBytes)])
+                var directory = try write(page, pixels)
+                directory[258] = .short(Array(repeating: UInt16(format.bits), count: samples))
+                directory[339] = .short(Array(repeating: format.sampleFormat, count: samples))
+                directory[262] = .short([rgb ? 2 : 1])
+                if samples == 4 { directory[338] = .short([2]) }  // unassociated alpha
+                if index == 0, let description { directory[270] = .ascii(description) }
+                describe(&directory, metadata: metadata)
+                directories.append(directory)
+            }
+        }
+    }
+
+    /// The page-independent tags: software, date, resolution.
+    private func describe(_ directory: inout TIFFDirectoryBuilder, metadata: JSONObject) {
+        directory[305] = .ascii(options.software ?? metadata["software"]?.stringValue ?? "immetaio")
+        if let datetime = metadata["datetime"]?.stringValue { directory[306] = .ascii(datetime) }
+        var resolution = options.resolution
+        if resolution == nil, let pair = metadata["resolution"]?.arrayValue, pair.count == 2,
+            let x = pair[0].doubleValue, let y = pair[1].doubleValue, x > 0, y > 0, x.isFinite, y.isFinite
+        {
+            resolution = (x, y)
+        }
+        if let resolution {
+            directory[282] = .rational([Self.rational(resolution.x)])
+            directory[283] = .rational([Self.rational(resolution.y)])
+            let stored = metadata["resolution_unit"]?.intValue.flatMap { [1, 2, 3].contains($0) ? $0 : nil }
+            directory[296] = .short([UInt16(options.resolutionUnit ?? stored ?? 2)])
+        }
+    }
+
+    private func predictor(for dtype: DType) throws -> Int {
+        let isFloat = [.float16, .float32, .float64].contains(dtype)
+        switch options.predictor {
+        case .none?: return 1
+        case nil: return dtype == .bool ? 1 : (isFloat ? 3 : 2)
+        case .horizontal?:
+            guard !isFloat, dtype != .bool else { throw invalid("the horizontal predictor is for integer samples; use 'floatingpoint'") }
+            return 2
+        case .floatingpoint?:
+            guard isFloat else { throw invalid("the floating-point predictor is for float samples; use 'horizontal'") }
+            return 3
+        }
+    }
+
+    /// One page's geometry.
+    private struct Page {
+        let width: Int, height: Int, samples: Int, itemSize: Int, bits: Int, predictor: Int
+
+        /// Bytes of one row of `columns` pixels as stored (bits packed for 1-bit samples).
+        func storedRowBytes(_ columns: Int) -> Int { bits == 1 ? (columns * samples + 7) / 8 : columns * samples * itemSize }
+    }
+
+    /// Encodes one page's strips or tiles, writes them, and returns its directory (without the
+    /// sample-format tags).
+    private func write(_ page: Page, _ pixels: UnsafeRawBufferPointer) throws -> TIFFDirectoryBuilder {
+        let tiled = options.tile != nil
+        let chunkWidth = options.tile?.width ?? page.width
+        let chunkHeight: Int
+        if let tile = options.tile {
+            chunkHeight = tile.height
+        } else if let rows = options.rowsPerStrip {
+            chunkHeight = min(rows, page.height)
+        } else if options.compression == .none {
+            chunkHeight = page.height
+        } else {
+            // Strips of about 64 KiB, as tifffile and libtiff choose for compressed data.
+            chunkHeight = min(page.height, max(1, 65536 / max(page.storedRowBytes(page.width), 1)))
+        }
+        let across = (page.width + chunkWidth - 1) / chunkWidth
+        let down = (page.height + chunkHeight - 1) / chunkHeight
+        let count = across * down
+        var offsets = [UInt64](repeating: 0, count: count)
+        var byteCounts = [UInt64](repeating: 0, count: count)
+        let sourceRowBytes = page.width * page.samples * page.itemSize
+        let direct = options.compression == .none && !tiled && page.predictor == 1 && page.bits != 1
+
+        if direct {
+            // Uncompressed strips are the array's own bytes: written without a copy.
+            for strip in 0..<count {
+                let start = strip * chunkHeight * sourceRowBytes
+                let end = min(page.height, (strip + 1) * chunkHeight) * sourceRowBytes
+                offsets[strip] = UInt64(sink.position)
+                byteCounts[strip] = UInt64(end - start)
+                try sink.write(UnsafeRawBufferPointer(rebasing: pixels[start..<end]))
+            }
+        } else {
+            let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, count))
+            let compressors = (0..<workers).map { _ in TIFFCompressor(options.compression, level: options.level) }
+            for batchStart in stride(from: 0, to: count, by: Self.batchSize) {
+                let batch = min(Self.batchSize, count - batchStart)
+                var results = [Result<[UInt8], TIFFError>](repeating: .success([]), count: batch)
+                results.withUnsafeMutableBufferPointer { results in
+                    ParallelLoop.run(min(workers, batch)) { worker in
+                        for item in stride(from: worker, to: batch, by: workers) {
+                            let chunk = batchStart + item
+                            let rows = tiled ? chunkHeight : min(chunkHeight, page.height - (chunk / across) * chunkHeight)
+                            let buffer = Self.gather(
+                                page, pixels, x0: (chunk % across) * chunkWidth, y0: (chunk / across) * chunkHeight,
+                                width: chunkWidth, rows: rows)
+                            results[item] = buffer.withUnsafeBytes { raw in
+                                Result { () throws(TIFFError) in
+                                    try compressors[worker].compress(raw, rowBytes: page.storedRowBytes(chunkWidth))
+                                }
+                            }
+                        }
+                    }
+                }
+                for (item, result) in results.enumerated() {
+                    let bytes: [UInt8]
+                    switch result {
+                    case .success(let value): bytes = value
+                    case .failure(let error): throw ImMetaIOError(.io, "TIFF encoding failed: \(error)", file: sink.displayName)
+                    }
+                    offsets[batchStart + item] = UInt64(sink.position)
+                    byteCounts[batchStart + item] = UInt64(bytes.count)
+                    try sink.write(bytes)
+                }
+            }
+        }
+        var directory = TIFFDirectoryBuilder()
+        directory[256] = .long([UInt32(page.width)])
+        directory[257] = .long([UInt32(page.height)])
+        directory[259] = .short([UInt16(options.compression.tagValue)])
+        directory[277] = .short([UInt16(page.samples)])
+        directory[284] = .short([1])
+        if page.predictor != 1 { directory[317] = .short([UInt16(page.predictor)]) }
+        if tiled {
+            directory[322] = .long([UInt32(chunkWidth)])
+            directory[323] = .long([UInt32(chunkHeight)])
+            directory[324] = .offsets(offsets)
+            directory[325] = .offsets(byteCounts)
+        } else {
+            directory[273] = .offsets(offsets)
+            directory[278] = .long([UInt32(chunkHeight)])
+            directory[279] = .offsets(byteCounts)
+        }
+        return directory
+    }
+
+    /// One strip or tile's stored bytes before compression: rows copied out of the page (tiles
+    /// padded with zeros past the image's edge), bits packed, the predictor applied.
+    private static func gather(
+        _ page: Page, _ pixels: UnsafeRawBufferPointer, x0: Int, y0: Int, width: Int, rows: Int
+    ) -> [UInt8] {
+        let rowBytes = page.storedRowBytes(width)
+        let perPixel = page.samples
+        var buffer = [UInt8](repeating: 0, count: rowBytes * rows)
+        let columns = min(width, page.width - x0)
+        let sourceRowBytes = page.width * perPixel * page.itemSize
+        buffer.withUnsafeMutableBytes { out in
+            for y in 0..<min(rows, page.height - y0) {
+                let source = (y0 + y) * sourceRowBytes + x0 * perPixel * page.itemSize
+                let row = UnsafeMutableRawBufferPointer(rebasing: out[(y * rowBytes)..<((y + 1) * rowBytes)])
+                if page.bits == 1 {
+                    // bool → 1 bit per sample, most significant bit first.
+                    for i in 0..<(columns * perPixel) where pixels[source + i] != 0 {
+                        row[i >> 3] |= 0x80 >> UInt8(i & 7)
+                    }
+                    continue
+                }
+                row.baseAddress!.copyMemory(from: pixels.baseAddress! + source, byteCount: columns * perPixel * page.itemSize)
+                switch page.predictor {
+                case 2: applyDifferencing(row, itemSize: page.itemSize, perPixel: perPixel)
+                case 3: applyFloatingPointPredictor(row, itemSize: page.itemSize, perPixel: perPixel)
+                default: break
+                }
+            }
+        }
+        return buffer
+    }
+
+    /// Horizontal differencing of one row of native (little-endian) samples, last to first.
+    private static func applyDifferencing(_ row: UnsafeMutableRawBufferPointer, itemSize: Int, perPixel: Int) {
+        func run<T: FixedWidthInteger>(_: T.Type) {
+            let samples = row.bindMemory(to: T.self)
+            guard samples.count > perPixel else { return }
+            for i in stride(from: samples.count - 1, through: perPixel, by: -1) { samples[i] &-= samples[i - perPixel] }
+        }
+        switch itemSize {
+        case 1: run(UInt8.self)
+        case 2: run(UInt16.self)
+        case 4: run(UInt32.self)
+        default: run(UInt64.self)
+        }
+    }
+
+    /// TIFF's floating-point predictor (Adobe technical note 3): the row's bytes regrouped into
+    /// planes, most significant byte first, then byte-wise differencing across the row.
+    private static func applyFloatingPointPredictor(_ row: UnsafeMutableRawBufferPointer, itemSize: Int, perPixel: Int) {
+        let count = row.count / itemSize
+        let original = [UInt8](row)
+        for sample in 0..<count {
+            for byte in 0..<itemSize {
+                row[(itemSize - 1 - byte) * count + sample] = original[sample * itemSize + byte]
+            }
+        }
+        guard row.count > perPixel else { return }
+        for i in stride(from: row.count - 1, through: perPixel, by: -1) { row[i] &-= row[i - perPixel] }
+    }
+
+    /// A positive real as a TIFF rational: exact for integers, otherwise to about seven digits.
+    static func rational(_ value: Double) -> (UInt32, UInt32) {
+        if value.rounded() == value, value < Double(UInt32.max) { return (UInt32(value), 1) }
+        var denominator: UInt32 = 1
+        while denominator < 1_000_000_000, value * Double(denominator) * 10 < Double(UInt32.max),
+            (value * Double(denominator)).rounded() != value * Double(denominator)
+        {
+            denominator *= 10
+        }
+        return (UInt32(min((value * Double(denominator)).rounded(), Double(UInt32.max))), denominator)
+    }
+
+    func finish() throws {
+        guard !directories.isEmpty else { throw invalid("no image was written") }
+        addShapeDescriptions()
+        if sink.position % 2 == 1 { try sink.write([0]) }  // directories start on a word boundary
+        let start = sink.position
+        let classicEnd = start + directories.reduce(0) { $0 + $1.size(bigTIFF: false) }
+        let bigTIFF = options.bigTIFF || classicEnd > Int(UInt32.max)
+        var offset = start
+        for (index, directory) in directories.enumerated() {
+            let size = directory.size(bigTIFF: bigTIFF)
+            let next = index + 1 < directories.count ? offset + size : 0
+            let bytes = directory.serialized(at: offset, next: next, bigTIFF: bigTIFF)
+            try sink.write(bytes)
+            offset += size
+        }
+        var header: [UInt8] = [0x49, 0x49]
+        if bigTIFF {
+            header.appendLittleEndian(UInt16(43))
+            header.appendLittleEndian(UInt16(8))
+            header.appendLittleEndian(UInt16(0))
+            header.appendLittleEndian(UInt64(start))
+        } else {
+            header.appendLittleEndian(UInt16(42))
+            header.appendLittleEndian(UInt32(start))
+        }
+        try sink.overwrite(header, at: 0)
+    }
+
+    /// tifffile's shaped-series description (`{"shape": [...]}`) on the first page of each run of
+    /// appends with one shape and no description of their own, so that tifffile (and our reader)
+    /// restore the arrays' shapes: frames appended one by one read back as one stacked series.
+    private func addShapeDescriptions() {
+        var index = 0
+        while index < appends.count {
+            let current = appends[index]
+            guard !current.described else {
+                index += 1
+                continue
+            }
+            var end = index + 1
+            while end < appends.count, !appends[end].described, appends[end].shape == current.shape { end += 1 }
+            let shape = end - index > 1 ? [end - index] + current.shape : current.shape
+            directories[current.firstPage][270] = .ascii("{\"shape\": [\(shape.map(String.init).joined(separator: ", "))]}")
+            index = end
+        }
+    }
+}
