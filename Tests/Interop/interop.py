@@ -12,6 +12,7 @@ Usage: interop.py PATH/TO/immetaio
 - OpenEXR: our files (float16/float32, 1/3/4 channels, every compression) decode in OpenEXR's
   Python bindings exactly as we decode them (and unchanged for the lossless ones); their files
   (several compressions, two parts with a tiled one, half + uint channels) decode identically here.
+- TIFF with tifffile, both ways (see `tiff_checks`).
 Exits non-zero with a list of failures.
 """
 import os
@@ -266,10 +267,91 @@ def main(tool):
     check(mixed.dtype == np.float64 and np.array_equal(mixed, np.stack([red, ids], -1).astype(np.float64)),
           "we read OpenEXR's half + uint file differently (uint ids must stay exact)")
 
+    tiff_checks(tool, work, rng)
+
     print(f"interop: {checks - len(failures)}/{checks} checks passed (Pillow {Image.__version__}, numpy {np.__version__})")
     for failure in failures:
         print("FAIL:", failure)
     return 1 if failures else 0
+
+
+def tiff_checks(tool, work, rng):
+    """TIFF both ways with tifffile: our files (every dtype and writer option, stacks, resolution,
+    description) read identically in tifffile; tifffile's (compressions, predictors, tiles,
+    separate planes, big-endian, BigTIFF, ImageJ hyperstacks, OME-TIFF) read identically here,
+    their series shapes included."""
+    import tifffile
+
+    arrays = {
+        "u8": rng.integers(0, 256, (37, 53), dtype=np.uint8),
+        "rgb": rng.integers(0, 256, (37, 53, 3), dtype=np.uint8),
+        "rgba16": rng.integers(0, 65536, (17, 19, 4), dtype=np.uint16),
+        "i16stack": rng.integers(-3000, 3000, (4, 20, 30), dtype=np.int16),
+        "u32": rng.integers(0, 2 ** 32, (9, 40), dtype=np.uint32),
+        "i64": rng.integers(-2 ** 62, 2 ** 62, (5, 6), dtype=np.int64),
+        "f16": rng.normal(size=(33, 41)).astype(np.float16),
+        "f32": rng.normal(size=(33, 41)).astype(np.float32),
+        "f64_4d": rng.normal(size=(2, 3, 9, 7)),
+        "bool": rng.integers(0, 2, (13, 21)).astype(bool),
+    }
+    option_sets = [[], ["compression=deflate"], ["compression=deflate", "predictor=true", "level=9"],
+                   ["compression=zstd", "predictor=true"], ["compression=packbits"], ["tile=[16,32]"],
+                   ["compression=deflate", "tile=[16,16]", "predictor=true"], ["rows_per_strip=3", "compression=zstd"],
+                   ["bigtiff=true"]]
+    for name, array in arrays.items():
+        source = os.path.join(work, f"tiff-{name}.npy")
+        np.save(source, array)
+        for number, options in enumerate(option_sets):
+            path = os.path.join(work, f"tiff-{name}-{number}.tif")
+            args = ["copy", source, path]
+            for option in options:
+                args += ["--option", option]
+            run(tool, *args)
+            theirs = tifffile.imread(path)
+            check(theirs.dtype == array.dtype and theirs.shape == array.shape and np.array_equal(theirs, array),
+                  f"tifffile reads our {name} TIFF {options} differently")
+            with tifffile.TiffFile(path) as tif:
+                check(tif.is_bigtiff == ("bigtiff=true" in options), f"our {name} TIFF {options}: wrong BigTIFF choice")
+    path = os.path.join(work, "tiff-resolution.tif")
+    run(tool, "copy", os.path.join(work, "tiff-u8.npy"), path, "--option", "resolution=[300, 150]",
+        "--option", "resolution_unit=inch", "--option", "description=hello")
+    with tifffile.TiffFile(path) as tif:
+        page = tif.pages[0]
+        check(page.tags["XResolution"].value == (300, 1) and page.tags["YResolution"].value == (150, 1)
+              and page.tags["ResolutionUnit"].value == 2 and page.description == "hello",
+              "tifffile reads our resolution or description differently")
+
+    # What tifffile writes, we read like tifffile.
+    base = rng.integers(0, 4096, (3, 64, 80), dtype=np.uint16)
+    cases = {
+        "zlib": dict(compression="zlib"), "lzw": dict(compression="lzw"), "zstd": dict(compression="zstd"),
+        "packbits": dict(compression="packbits"), "predictor": dict(compression="zlib", predictor=True),
+        "tiles": dict(tile=(32, 32), compression="zlib"), "bigendian": dict(byteorder=">"),
+        "bigtiff": dict(bigtiff=True, compression="zstd"),
+    }
+    for name, kwargs in cases.items():
+        path = os.path.join(work, f"tifffile-{name}.tif")
+        tifffile.imwrite(path, base, **kwargs)
+        run(tool, "copy", path, path + ".npy")
+        ours = np.load(path + ".npy")
+        check(np.array_equal(ours, tifffile.imread(path)) and ours.shape == base.shape, f"we read tifffile's {name} stack differently")
+    floats = rng.normal(size=(2, 40, 50)).astype(np.float32)
+    rgb = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    others = {
+        "float-predictor": (floats, dict(compression="zlib", predictor=True)),
+        "planar": (rng.integers(0, 256, (3, 40, 50), dtype=np.uint8), dict(photometric="rgb", planarconfig="separate")),
+        "jpeg": (rgb, dict(compression="jpeg")),
+        "imagej": (rng.integers(0, 256, (2, 3, 4, 30, 20), dtype=np.uint8), dict(imagej=True, metadata={"axes": "TZCYX"})),
+        "ome": (rng.integers(0, 65536, (2, 3, 4, 30, 20), dtype=np.uint16), dict(ome=True, metadata={"axes": "TCZYX"})),
+        "rgb-tiled": (rgb, dict(tile=(16, 16), compression="zstd")),
+    }
+    for name, (array, kwargs) in others.items():
+        path = os.path.join(work, f"tifffile-{name}.tif")
+        tifffile.imwrite(path, array, **kwargs)
+        run(tool, "copy", path, path + ".npy")
+        ours, theirs = np.load(path + ".npy"), tifffile.imread(path)
+        check(ours.shape == theirs.shape and ours.dtype == theirs.dtype and np.array_equal(ours, theirs),
+              f"we read tifffile's {name} file differently: {ours.shape} vs {theirs.shape}")
 
 
 if __name__ == "__main__":

@@ -1,18 +1,39 @@
 import ImMetaIOCore
 import NDArrayModule
 
-/// TIFF and BigTIFF, read in Swift (a first, baseline subset; writing comes later).
+/// TIFF and BigTIFF, read and written in Swift (codecs from libdeflate, libzstd, libjpeg, libwebp).
 ///
 /// **Read**: classic and BigTIFF, both byte orders; strips and tiles; no compression, LZW,
-/// Deflate (both tags), PackBits, JPEG (with JPEGTables; YCbCr-JPEG as RGB), Zstandard and WebP; horizontal and floating-point predictors; contiguous
-/// (H×W×S) and separate (S×H×W) planes; 1-bit (bool), 2…64-bit unsigned (bit-packed samples
-/// unpacked), 8…64-bit signed and 16/32/64-bit float samples. Values are returned as stored
-/// (palette indices, min-is-white unchanged), as tifffile returns them. The images are the
-/// full-resolution pages (reduced-resolution pages are skipped); without an index, the leading
-/// run of pages with one shape and dtype is read, stacked when there is more than one.
-/// CCITT, old-style JPEG, uncompressed YCbCr and the ImageJ/OME series layouts are not read yet
-/// (`unsupportedFeature`). Metadata: `page`, `compression`, `photometric`, `bits_per_sample`,
-/// `samples_per_pixel`, `planar`, `description`, `software`, `datetime`, `resolution`.
+/// Deflate (both tags), PackBits, JPEG (with JPEGTables; YCbCr-JPEG as RGB), Zstandard and WebP;
+/// horizontal and floating-point predictors; contiguous (H×W×S) and separate (S×H×W) planes;
+/// 1-bit (bool), 2…64-bit unsigned (bit-packed samples unpacked), 8…64-bit signed and
+/// 16/32/64-bit float samples. Values are returned as stored (palette indices, min-is-white
+/// unchanged), as tifffile returns them. The images are the full-resolution pages
+/// (reduced-resolution pages are skipped); without an index, the first series is read as one
+/// array: OME-XML, ImageJ hyperstack and tifffile shaped descriptions give its shape (axes of
+/// size 1 dropped, as tifffile does), otherwise the leading run of pages with one shape and dtype
+/// is stacked. Strips and tiles of every page decode in parallel straight into the array;
+/// uncompressed ones are copied once, from the memory-mapped file. CCITT, old-style JPEG,
+/// uncompressed YCbCr and 12-bit JPEG are not read (`unsupportedFeature`). Metadata: `page`,
+/// `compression`, `photometric`, `bits_per_sample`, `samples_per_pixel`, `planar`,
+/// `description`, `software`, `datetime`, `resolution`, `resolution_unit`, and `series`
+/// (`kind`, `shape`, `axes`, `first_page`, `pages`).
+///
+/// **Write**: arrays of any dtype (bool as 1-bit) as pages: H×W gray, H×W×3/4 RGB(A) (the
+/// `photometric` option, `minisblack` or `rgb`, overrides the guess), leading axes as more pages
+/// with tifffile's `{"shape": [...]}` description so tifffile and this reader restore the shape;
+/// frames appended one by one form one series. Options: `compression` (`none` default, `deflate`
+/// (alias `zlib`, `adobe_deflate`), `zstd`, `packbits`), `level` (Deflate 1…12, default 6;
+/// Zstandard 1…22, default 3), `predictor` (`true` picks horizontal for integers and
+/// floating-point for floats; or `none`, `horizontal`, `floatingpoint`), `tile` ([height, width],
+/// multiples of 16) or `rows_per_strip` (default: the whole page uncompressed, about 64 KiB
+/// strips compressed), `bigtiff` (force), `description`, `software`, `resolution` (pixels per
+/// unit: a number or [x, y]) and `resolution_unit` (`none`, `inch`, `centimeter`). The image's
+/// metadata can carry `description`, `software`, `datetime`, `resolution` and
+/// `resolution_unit` too. Strips and tiles are compressed in parallel; uncompressed strips are
+/// written straight from the array. Directories go after the pixel data, and the header is
+/// filled in last: classic TIFF when the whole file fits 32-bit offsets, BigTIFF otherwise —
+/// decided from the actual sizes, so a file over 4 GiB is always BigTIFF.
 public struct TIFFFormat: ImageFormat {
     /// Creates the plugin.
     public init() {}
