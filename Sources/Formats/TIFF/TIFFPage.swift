@@ -147,6 +147,20 @@ struct TIFFPage {
             }
             if compression == 1 {
                 place(raw)
+            } else if chunkWidth == width, [8, 32946, 50000].contains(compression),
+                let produced = try TIFFCodecs.decompress(
+                    raw, compression: compression,
+                    into: UnsafeMutableRawBufferPointer(start: target + targetOffset(0), count: copyHeight * rowBytes))
+            {
+                // Full-width rows decompressed straight into the image; then fixed up in place.
+                let region = UnsafeMutableRawBufferPointer(start: target + targetOffset(0), count: copyHeight * rowBytes)
+                if produced < region.count { UnsafeMutableRawBufferPointer(rebasing: region[produced...]).initializeMemory(as: UInt8.self, repeating: 0) }
+                guard !littleEndian || predictor == 2 else { return }
+                for y in 0..<copyHeight {
+                    let row = UnsafeMutableRawBufferPointer(rebasing: region[(y * rowBytes)..<((y + 1) * rowBytes)])
+                    if !littleEndian { ByteSwap.swapInPlace(row, itemSize: itemSize) }
+                    if predictor == 2 { Self.undoDifferencing(row, itemSize: itemSize, perPixel: perPixel) }
+                }
             } else {
                 try decompress(raw, chunkBytes: chunkBytes, rowBytes: rowBytes, perPixel: perPixel).withUnsafeBytes(place)
             }

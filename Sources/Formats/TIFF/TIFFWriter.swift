@@ -58,11 +58,8 @@ final class TIFFWriter: ImageWriter {
         let page = Page(
             width: width, height: height, samples: samples, itemSize: image.dtype.itemSize, bits: format.bits,
             predictor: predictor)
-        let pageBytes = height * width * samples * image.dtype.itemSize
         try image.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws in
-            for index in 0..<pages {
-                let pixels = UnsafeRawBufferPointer(rebasing: raw[(index * pageBytes)..<((index + 1) * pageBytes)])
-                var directory = try write(page, pixels)
+            for (index, var directory) in try write(page, raw, pages: pages).enumerated() {
                 directory[258] = .short(Array(repeating: UInt16(format.bits), count: samples))
                 directory[339] = .short(Array(repeating: format.sampleFormat, count: samples))
                 directory[262] = .short([rgb ? 2 : 1])
@@ -114,9 +111,13 @@ final class TIFFWriter: ImageWriter {
         func storedRowBytes(_ columns: Int) -> Int { bits == 1 ? (columns * samples + 7) / 8 : columns * samples * itemSize }
     }
 
-    /// Encodes one page's strips or tiles, writes them, and returns its directory (without the
-    /// sample-format tags).
-    private func write(_ page: Page, _ pixels: UnsafeRawBufferPointer) throws -> TIFFDirectoryBuilder {
+    /// Encodes the strips or tiles of `pages` consecutive pages, writes them, and returns the
+    /// pages' directories (without the sample-format tags).
+    ///
+    /// Chunks of all the pages are compressed by one worker per core in windows of
+    /// ``batchSize``; whichever worker completes the next chunk in file order writes it (and any
+    /// completed ones after it), so writing overlaps compressing and the file keeps chunk order.
+    private func write(_ page: Page, _ pixels: UnsafeRawBufferPointer, pages: Int) throws -> [TIFFDirectoryBuilder] {
         let tiled = options.tile != nil
         let chunkWidth = options.tile?.width ?? page.width
         let chunkHeight: Int
@@ -127,78 +128,129 @@ final class TIFFWriter: ImageWriter {
         } else if options.compression == .none {
             chunkHeight = page.height
         } else {
-            // Strips of about 64 KiB, as tifffile and libtiff choose for compressed data.
-            chunkHeight = min(page.height, max(1, 65536 / max(page.storedRowBytes(page.width), 1)))
+            // Strips of about 256 KiB, as tifffile chooses for compressed data: large enough to
+            // compress well, small enough to spread a page over the cores.
+            chunkHeight = min(page.height, max(1, 262_144 / max(page.storedRowBytes(page.width), 1)))
         }
         let across = (page.width + chunkWidth - 1) / chunkWidth
         let down = (page.height + chunkHeight - 1) / chunkHeight
-        let count = across * down
-        var offsets = [UInt64](repeating: 0, count: count)
-        var byteCounts = [UInt64](repeating: 0, count: count)
+        let perPage = across * down
+        let total = perPage * pages
+        var offsets = [UInt64](repeating: 0, count: total)
+        var byteCounts = [UInt64](repeating: 0, count: total)
         let sourceRowBytes = page.width * page.samples * page.itemSize
-        let direct = options.compression == .none && !tiled && page.predictor == 1 && page.bits != 1
+        let pageBytes = sourceRowBytes * page.height
+        let plainStrips = !tiled && page.predictor == 1 && page.bits != 1
 
-        if direct {
+        if options.compression == .none && plainStrips {
             // Uncompressed strips are the array's own bytes: written without a copy.
-            for strip in 0..<count {
-                let start = strip * chunkHeight * sourceRowBytes
-                let end = min(page.height, (strip + 1) * chunkHeight) * sourceRowBytes
-                offsets[strip] = UInt64(sink.position)
-                byteCounts[strip] = UInt64(end - start)
+            for chunk in 0..<total {
+                let strip = chunk % perPage
+                let start = (chunk / perPage) * pageBytes + strip * chunkHeight * sourceRowBytes
+                let end = (chunk / perPage) * pageBytes + min(page.height, (strip + 1) * chunkHeight) * sourceRowBytes
+                offsets[chunk] = UInt64(sink.position)
+                byteCounts[chunk] = UInt64(end - start)
                 try sink.write(UnsafeRawBufferPointer(rebasing: pixels[start..<end]))
             }
         } else {
-            let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, count))
+            let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, total))
             let compressors = (0..<workers).map { _ in TIFFCompressor(options.compression, level: options.level) }
-            for batchStart in stride(from: 0, to: count, by: Self.batchSize) {
-                let batch = min(Self.batchSize, count - batchStart)
-                var results = [Result<[UInt8], TIFFError>](repeating: .success([]), count: batch)
+            let lock = NSLock()
+            let sink = sink
+            var failure: (any Error)?
+            for windowStart in stride(from: 0, to: total, by: Self.batchSize) {
+                let window = min(Self.batchSize, total - windowStart)
+                var results = [[UInt8]?](repeating: nil, count: window)
+                var nextClaim = 0, nextWrite = 0
                 results.withUnsafeMutableBufferPointer { results in
-                    ParallelLoop.run(min(workers, batch)) { worker in
-                        for item in stride(from: worker, to: batch, by: workers) {
-                            let chunk = batchStart + item
-                            let rows = tiled ? chunkHeight : min(chunkHeight, page.height - (chunk / across) * chunkHeight)
-                            let buffer = Self.gather(
-                                page, pixels, x0: (chunk % across) * chunkWidth, y0: (chunk / across) * chunkHeight,
-                                width: chunkWidth, rows: rows)
-                            results[item] = buffer.withUnsafeBytes { raw in
-                                Result { () throws(TIFFError) in
-                                    try compressors[worker].compress(raw, rowBytes: page.storedRowBytes(chunkWidth))
+                    offsets.withUnsafeMutableBufferPointer { offsets in
+                        byteCounts.withUnsafeMutableBufferPointer { byteCounts in
+                            ParallelLoop.run(min(workers, window)) { worker in
+                                while true {
+                                    lock.lock()
+                                    let item = nextClaim
+                                    nextClaim += 1
+                                    let stop = failure != nil
+                                    lock.unlock()
+                                    guard item < window, !stop else { return }
+                                    let chunk = windowStart + item
+                                    let compressed: [UInt8]
+                                    do {
+                                        compressed = try compress(
+                                            chunk % perPage, of: page, pixels: pixels, pageOffset: (chunk / perPage) * pageBytes,
+                                            chunkWidth: chunkWidth, chunkHeight: chunkHeight, across: across,
+                                            plainStrips: plainStrips, with: compressors[worker])
+                                    } catch {
+                                        lock.lock()
+                                        failure = failure ?? error
+                                        lock.unlock()
+                                        return
+                                    }
+                                    // Write every completed chunk that is next in file order.
+                                    lock.lock()
+                                    results[item] = compressed
+                                    while nextWrite < window, failure == nil, let bytes = results[nextWrite] {
+                                        offsets[windowStart + nextWrite] = UInt64(sink.position)
+                                        byteCounts[windowStart + nextWrite] = UInt64(bytes.count)
+                                        do { try sink.write(bytes) } catch { failure = error }
+                                        results[nextWrite] = nil
+                                        nextWrite += 1
+                                    }
+                                    lock.unlock()
                                 }
                             }
                         }
                     }
                 }
-                for (item, result) in results.enumerated() {
-                    let bytes: [UInt8]
-                    switch result {
-                    case .success(let value): bytes = value
-                    case .failure(let error): throw ImMetaIOError(.io, "TIFF encoding failed: \(error)", file: sink.displayName)
-                    }
-                    offsets[batchStart + item] = UInt64(sink.position)
-                    byteCounts[batchStart + item] = UInt64(bytes.count)
-                    try sink.write(bytes)
+                if let failure {
+                    throw failure as? ImMetaIOError ?? ImMetaIOError(.io, "TIFF encoding failed: \(failure)", file: sink.displayName)
                 }
             }
         }
-        var directory = TIFFDirectoryBuilder()
-        directory[256] = .long([UInt32(page.width)])
-        directory[257] = .long([UInt32(page.height)])
-        directory[259] = .short([UInt16(options.compression.tagValue)])
-        directory[277] = .short([UInt16(page.samples)])
-        directory[284] = .short([1])
-        if page.predictor != 1 { directory[317] = .short([UInt16(page.predictor)]) }
-        if tiled {
-            directory[322] = .long([UInt32(chunkWidth)])
-            directory[323] = .long([UInt32(chunkHeight)])
-            directory[324] = .offsets(offsets)
-            directory[325] = .offsets(byteCounts)
-        } else {
-            directory[273] = .offsets(offsets)
-            directory[278] = .long([UInt32(chunkHeight)])
-            directory[279] = .offsets(byteCounts)
+        return (0..<pages).map { index in
+            var directory = TIFFDirectoryBuilder()
+            directory[256] = .long([UInt32(page.width)])
+            directory[257] = .long([UInt32(page.height)])
+            directory[259] = .short([UInt16(options.compression.tagValue)])
+            directory[277] = .short([UInt16(page.samples)])
+            directory[284] = .short([1])
+            if page.predictor != 1 { directory[317] = .short([UInt16(page.predictor)]) }
+            let range = (index * perPage)..<((index + 1) * perPage)
+            if tiled {
+                directory[322] = .long([UInt32(chunkWidth)])
+                directory[323] = .long([UInt32(chunkHeight)])
+                directory[324] = .offsets(Array(offsets[range]))
+                directory[325] = .offsets(Array(byteCounts[range]))
+            } else {
+                directory[273] = .offsets(Array(offsets[range]))
+                directory[278] = .long([UInt32(chunkHeight)])
+                directory[279] = .offsets(Array(byteCounts[range]))
+            }
+            return directory
         }
-        return directory
+    }
+
+    /// One strip or tile of one page, compressed.
+    private func compress(
+        _ chunk: Int, of page: Page, pixels: UnsafeRawBufferPointer, pageOffset: Int, chunkWidth: Int, chunkHeight: Int,
+        across: Int, plainStrips: Bool, with compressor: TIFFCompressor
+    ) throws(TIFFError) -> [UInt8] {
+        let tiled = options.tile != nil
+        let rows = tiled ? chunkHeight : min(chunkHeight, page.height - (chunk / across) * chunkHeight)
+        let rowBytes = page.storedRowBytes(chunkWidth)
+        let sourceRowBytes = page.width * page.samples * page.itemSize
+        if plainStrips {
+            // Whole rows as stored in the array: compressed in place, no copy.
+            let start = pageOffset + chunk * chunkHeight * sourceRowBytes
+            return try compressor.compress(UnsafeRawBufferPointer(rebasing: pixels[start..<(start + rows * sourceRowBytes)]), rowBytes: rowBytes)
+        }
+        let pagePixels = UnsafeRawBufferPointer(rebasing: pixels[pageOffset..<(pageOffset + sourceRowBytes * page.height)])
+        let buffer = Self.gather(
+            page, pagePixels, x0: (chunk % across) * chunkWidth, y0: (chunk / across) * chunkHeight, width: chunkWidth, rows: rows)
+        let result = buffer.withUnsafeBytes { raw in
+            Result { () throws(TIFFError) in try compressor.compress(raw, rowBytes: rowBytes) }
+        }
+        return try result.get()
     }
 
     /// One strip or tile's stored bytes before compression: rows copied out of the page (tiles

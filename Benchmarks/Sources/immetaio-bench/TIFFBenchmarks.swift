@@ -1,0 +1,33 @@
+import Foundation
+import ImMetaIO
+
+/// Issue 3's TIFF benchmark: a uint16 stack written and read, uncompressed and with Deflate.
+enum TIFFBenchmarks {
+    static let commands: [String: @Sendable ([String]) throws -> Void] = [
+        "tiff-stack": stack
+    ]
+
+    /// `tiff-stack STACK.npy OUTDIR REPEATS`: writes the stack as a multi-page TIFF (uncompressed,
+    /// Deflate at the default level, Deflate level 6) and reads it back, medians of REPEATS; prints JSON with times (ms)
+    /// and file sizes. Every read is checked against the input.
+    static func stack(_ arguments: [String]) throws {
+        guard arguments.count == 3, let repeats = Int(arguments[2]) else {
+            throw Failure(description: "usage: tiff-stack STACK.npy OUTDIR REPEATS")
+        }
+        let stack = try readImage(from: .path(arguments[0]))
+        var result: [String: Double] = [:]
+        for (name, options) in [("none", [:] as JSONObject), ("deflate", ["compression": "deflate"]), ("deflate6", ["compression": "deflate", "level": 6])] {
+            let path = "\(arguments[1])/immetaio-\(name).tif"
+            result["write_\(name)_ms"] = try medianMilliseconds(repeats) {
+                try writeImage(stack, to: path, options: options)
+            }
+            var back = NDArray(shape: [0], dtype: .uint8)
+            result["read_\(name)_ms"] = try medianMilliseconds(repeats) { back = try readImage(from: .path(path)) }
+            guard back == stack else { throw Failure(description: "the \(name) TIFF reads back differently") }
+            let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+            result["\(name)_bytes"] = Double(size)
+        }
+        let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+    }
+}
