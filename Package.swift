@@ -34,6 +34,8 @@ let package = Package(
         .systemLibrary(
             name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
         .systemLibrary(
+            name: "CBlosc", path: "Sources/CBlosc", pkgConfig: "blosc", providers: [.apt(["libblosc-dev"]), .brew(["c-blosc"])]),
+        .systemLibrary(
             name: "CFITSIO", path: "Sources/CFITSIO", pkgConfig: "cfitsio",
             providers: [.apt(["libcfitsio-dev"]), .brew(["cfitsio"])]),
         // OpenEXR's C API (OpenEXRCore). No pkg-config: OpenEXR's .pc file pulls in its C++ libraries.
@@ -78,10 +80,12 @@ let package = Package(
             name: "TIFFFormat", dependencies: ["ImMetaIOCore", "CDeflate", "CZstd", "CWebP", "CShims"],
             path: "Sources/Formats/TIFF"),
         .target(name: "FITSFormat", dependencies: ["ImMetaIOCore", "CFITSIO", "CDeflate"], path: "Sources/Formats/FITS"),
+        // MARK: Zarr v3 engine (arrays, groups, codecs, sharding, stores)
+        .target(name: "Zarr", dependencies: ["ImMetaIOCore", "NDArrayModule", "CBlosc", "CDeflate", "CZstd"], path: "Sources/Zarr"),
         .target(
             name: "ImMetaIO",
             dependencies: ["NDArrayModule", "ImMetaIOCore", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "WebPFormat",
-                "FITSFormat", "TIFFFormat",
+                "FITSFormat", "TIFFFormat", "Zarr",
             ],
             path: "Sources/ImMetaIO"),
         .executableTarget(
@@ -94,6 +98,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "NDArrayModuleTests", dependencies: ["NDArrayModule"]),
+        .testTarget(name: "ZarrTests", dependencies: ["Zarr", "ImMetaIOCore", "NDArrayModule"]),
         .testTarget(
             name: "ImMetaIOTests", dependencies: ["ImMetaIO", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "WebPFormat", "FITSFormat", "TIFFFormat", "CDeflate"],
             exclude: ["Golden"]),

@@ -1,2 +1,3 @@
 @_exported import ImMetaIOCore
 @_exported import NDArrayModule
+@_exported import Zarr

@@ -8,7 +8,7 @@ struct ImMetaIOCommand: ParsableCommand {
         commandName: "immetaio",
         abstract: "Read, inspect and convert images with their metadata.",
         version: "0.1.0",
-        subcommands: [Info.self, Copy.self, Meta.self])
+        subcommands: [Info.self, Copy.self, Meta.self, Zarr.self])
 }
 
 /// A failure of the work a command was asked to do, reported as `Error: MESSAGE` with exit

@@ -87,10 +87,11 @@ struct TIFFParser {
 
     private func readDirectory(at offset: Int) throws(TIFFError) -> (TIFFDirectory, Int) {
         let countSize = bigTIFF ? 8 : 2, entrySize = bigTIFF ? 20 : 12, pointerSize = bigTIFF ? 8 : 4
-        guard offset > 0, offset + countSize <= bytes.count else { throw .corrupt("IFD offset \(offset) outside the file") }
+        guard offset > 0, offset <= bytes.count - countSize else { throw .corrupt("IFD offset \(offset) outside the file") }
         let count = bigTIFF ? Int(clamping: Self.read64(bytes, offset, littleEndian)) : Int(Self.read16(bytes, offset, littleEndian))
+        guard count < 1 << 16 else { throw .corrupt("IFD at \(offset) claims \(count) entries") }
         let end = offset + countSize + count * entrySize
-        guard count < 1 << 16, end + pointerSize <= bytes.count else { throw .corrupt("IFD at \(offset) runs past the end") }
+        guard end + pointerSize <= bytes.count else { throw .corrupt("IFD at \(offset) runs past the end") }
         var entries: [UInt16: TIFFDirectory.Entry] = [:]
         for index in 0..<count {
             let at = offset + countSize + index * entrySize
@@ -111,7 +112,7 @@ struct TIFFParser {
             let valueOffset = inline
                 ? at + (bigTIFF ? 12 : 8)
                 : (bigTIFF ? Int(clamping: Self.read64(bytes, at + 12, littleEndian)) : Int(Self.read32(bytes, at + 8, littleEndian)))
-            guard valueOffset >= 0, valueOffset + total <= bytes.count else {
+            guard valueOffset >= 0, valueOffset <= bytes.count - total else {
                 throw .corrupt("tag \(tag) values lie outside the file")
             }
             var entry = TIFFDirectory.Entry(type: type, count: valueCount, integers: [], reals: [], bytes: [])

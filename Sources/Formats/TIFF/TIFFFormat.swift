@@ -128,7 +128,7 @@ final class TIFFReader: ImageReader {
     func readAll() throws -> NDArray {
         let first = pages[series.firstPage]
         try request.limits.check(
-            pixels: series.pageCount * first.width * first.height, shape: series.shape, dtype: first.dtype,
+            pixels: NDArray.checkedElementCount([series.pageCount, first.width, first.height]) ?? .max, shape: series.shape, dtype: first.dtype,
             file: request.displayName)
         return try decode(pages: Array(pages[series.firstPage..<(series.firstPage + series.pageCount)]), shape: series.shape)
     }

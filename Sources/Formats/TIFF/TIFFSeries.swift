@@ -1,4 +1,5 @@
 import ImMetaIOCore
+import NDArrayModule
 
 /// The first series of a TIFF file: the pages it spans and the array they form, with axis
 /// letters, found the way tifffile finds them.
@@ -41,8 +42,9 @@ struct TIFFSeries {
         _ pages: [TIFFPage], start: Int, outer: [(size: Int, axis: Character)], kind: String
     ) -> TIFFSeries? {
         let kept = outer.filter { $0.size > 1 }
-        let count = kept.reduce(1) { $0 * $1.size }
-        guard start >= 0, count >= 1, start + count <= pages.count else { return nil }
+        // Sizes come from the file's text: multiplied with overflow checks.
+        guard let count = NDArray.checkedElementCount(kept.map(\.size)), start >= 0, count >= 1, start <= pages.count - count
+        else { return nil }
         let first = pages[start]
         guard pages[start..<(start + count)].allSatisfy({ $0.shape == first.shape && $0.dtype == first.dtype }) else { return nil }
         var shape = kept.map(\.size), axes = String(kept.map(\.axis))
@@ -111,8 +113,7 @@ struct TIFFSeries {
         else { return nil }
         let page = pages[0].shape
         guard shape.count >= page.count, Array(shape.suffix(page.count)) == page else { return nil }
-        let count = shape.dropLast(page.count).reduce(1, *)
-        guard count >= 1, count <= pages.count,
+        guard let count = NDArray.checkedElementCount(Array(shape.dropLast(page.count))), count >= 1, count <= pages.count,
             pages[0..<count].allSatisfy({ $0.shape == page && $0.dtype == pages[0].dtype })
         else { return nil }
         let axes = String(repeating: "Q", count: shape.count - page.count) + pageAxes(pages[0])

@@ -1,0 +1,300 @@
+import Foundation
+import ImMetaIOCore
+import NDArrayModule
+
+/// A Zarr v3 array in a store: create or open it, read and write any rectangular region,
+/// resize it, append to it.
+///
+/// ```swift
+/// let store = FileSystemStore(path: "frames.zarr")
+/// var array = try ZarrArray.create(
+///     in: store, metadata: ZarrArrayMetadata(
+///         shape: [0, 3, 256, 256], dtype: .uint8, chunkShape: [100, 3, 256, 256],
+///         codecs: [.sharding(chunkShape: [1, 3, 256, 256], codecs: [.bytes(), .zstd()])]))
+/// try array.append(batch, along: 0)
+/// let first = try array.read(start: [0, 0, 0, 0], shape: [1, 3, 256, 256])
+/// ```
+///
+/// Chunks (shards, for sharded arrays) are encoded and decoded in parallel, one worker per
+/// core, each holding one chunk at a time. Chunks equal to the fill value are not stored (and
+/// are deleted when a write makes them so) unless `writeEmptyChunks` is set. A region covering
+/// a whole chunk or shard replaces it outright; a partial one reads, modifies and rewrites it.
+/// Reading part of a shard fetches only its index and the inner chunks needed, with byte-range
+/// reads, when the store supports them.
+///
+/// **Concurrency.** Reads are safe from any number of threads and processes. Writes are safe
+/// from several threads or processes as long as their regions touch disjoint chunks (shards,
+/// for sharded arrays): each chunk is replaced atomically, so partition concurrent work by
+/// chunk or shard. Two writers of regions that share a chunk can lose one's update (both
+/// read-modify-write it). ``resize(to:)`` and ``append(_:along:)`` rewrite `zarr.json` and must
+/// not run concurrently with other writers.
+public struct ZarrArray: Sendable {
+    /// The store holding the array.
+    public let store: any ZarrStore
+    /// The array's path in the store (`""` for the root).
+    public let path: String
+    /// The array's metadata.
+    public private(set) var metadata: ZarrArrayMetadata
+    /// Whether chunks equal to the fill value are stored anyway.
+    public let writeEmptyChunks: Bool
+    let pipeline: CodecPipeline
+    let context: ChunkContext
+
+    private init(store: any ZarrStore, path: String, metadata: ZarrArrayMetadata, writeEmptyChunks: Bool) throws(ImMetaIOError) {
+        self.store = store
+        self.path = path
+        self.metadata = metadata
+        self.writeEmptyChunks = writeEmptyChunks
+        do {
+            context = ChunkContext(
+                dtype: metadata.dtype, fill: try ZarrDataType.fillBytes(metadata.fillValue, dtype: metadata.dtype),
+                writeEmptyChunks: writeEmptyChunks)
+            pipeline = try CodecPipeline(metadata.codecs, shape: metadata.chunkShape, context: context)
+        } catch {
+            throw error.naming(Self.describe(store, path))
+        }
+    }
+
+    static func describe(_ store: any ZarrStore, _ path: String) -> String {
+        path.isEmpty ? store.displayName : "\(store.displayName)/\(path)"
+    }
+
+    static func prefix(_ path: String) -> String { path.isEmpty ? "" : path + "/" }
+
+    /// Creates an array (writing its `zarr.json`).
+    /// - Throws: `invalidArgument` when the path holds a node already (unless `overwrite`, which
+    ///   deletes it first) or the metadata is inconsistent.
+    public static func create(
+        in store: any ZarrStore, path: String = "", metadata: ZarrArrayMetadata, overwrite: Bool = false,
+        writeEmptyChunks: Bool = false
+    ) throws -> ZarrArray {
+        let name = describe(store, path)
+        guard metadata.chunkShape.count == metadata.shape.count, metadata.chunkShape.allSatisfy({ $0 > 0 }) else {
+            throw ImMetaIOError(.invalidArgument, "chunk shape \(metadata.chunkShape) does not fit shape \(metadata.shape)", file: name)
+        }
+        if try store.contains(prefix(path) + "zarr.json") {
+            guard overwrite else { throw ImMetaIOError(.invalidArgument, "a Zarr node exists here already", file: name) }
+            try store.deleteAll(prefix: prefix(path))
+        }
+        // Validates codecs and fill value before anything is written.
+        let array = try ZarrArray(store: store, path: path, metadata: metadata, writeEmptyChunks: writeEmptyChunks)
+        try array.writeMetadata()
+        return array
+    }
+
+    /// Opens an existing array.
+    /// - Throws: `missingFile` when there is no `zarr.json`, `corruptData` when it is invalid,
+    ///   `unsupportedFeature` for codecs or extensions this build lacks.
+    public static func open(in store: any ZarrStore, path: String = "", writeEmptyChunks: Bool = false) throws -> ZarrArray {
+        let name = describe(store, path)
+        guard let bytes = try store.get(prefix(path) + "zarr.json") else {
+            throw ImMetaIOError(.missingFile, "no zarr.json", file: name)
+        }
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(bytes)
+        } catch {
+            throw ImMetaIOError(.corruptData, "zarr.json is not valid JSON: \(error)", file: name)
+        }
+        do {
+            return try ZarrArray(store: store, path: path, metadata: try ZarrArrayMetadata(json: json), writeEmptyChunks: writeEmptyChunks)
+        } catch {
+            throw error.naming(name)
+        }
+    }
+
+    private func writeMetadata() throws {
+        try store.set(Self.prefix(path) + "zarr.json", Array(JSONText.encode(metadata.json).utf8))
+    }
+
+    /// The array's shape.
+    public var shape: [Int] { metadata.shape }
+    /// The array's element type.
+    public var dtype: DType { metadata.dtype }
+
+    private var grid: ChunkGrid { ChunkGrid(shape: metadata.shape, chunkShape: metadata.chunkShape) }
+    private func key(_ index: [Int]) -> String { Self.prefix(path) + metadata.chunkKeyEncoding.key(index) }
+    private var name: String { Self.describe(store, path) }
+
+    private func checkRegion(_ start: [Int], _ extent: [Int]) throws {
+        guard start.count == shape.count, extent.count == shape.count,
+            (0..<shape.count).allSatisfy({ start[$0] >= 0 && extent[$0] >= 0 && start[$0] + extent[$0] <= shape[$0] })
+        else {
+            throw ImMetaIOError(.invalidArgument, "region at \(start) of shape \(extent) is outside the array's shape \(shape)", file: name)
+        }
+    }
+
+    /// Runs `body` for each item in parallel and rethrows the first failure (in item order).
+    private func parallel<T>(_ items: [T], _ body: (T) throws -> Void) throws {
+        var failures = [(any Error)?](repeating: nil, count: items.count)
+        failures.withUnsafeMutableBufferPointer { failures in
+            ParallelLoop.run(items.count) { index in
+                do { try body(items[index]) } catch { failures[index] = error }
+            }
+        }
+        if let failure = failures.lazy.compactMap({ $0 }).first {
+            if let error = failure as? ImMetaIOError { throw error.naming(name) }
+            throw failure
+        }
+    }
+
+    /// The whole array.
+    public func read() throws -> NDArray { try read(start: shape.map { _ in 0 }, shape: shape) }
+
+    /// The region of `shape` elements starting at `start`.
+    public func read(start: [Int], shape extent: [Int]) throws -> NDArray {
+        try checkRegion(start, extent)
+        let chunks = grid.chunks(meeting: start, extent)
+        let itemSize = dtype.itemSize
+        let sharding = store.capabilities.partialReads ? pipeline.partialSharding : nil
+        var output = NDArray(unsafeUninitializedShape: extent, dtype: dtype) { _ in }
+        try output.withUnsafeMutableBytes { out in
+            try parallel(chunks) { index in
+                let (inChunk, inRegion, size) = grid.overlap(index, start, extent)
+                if let sharding, !grid.covers(index, start, extent) {
+                    try readPartOfShard(index, sharding, inChunk: inChunk, inRegion: inRegion, size: size, regionShape: extent, into: out)
+                    return
+                }
+                let stored = try store.get(key(index))
+                // A missing chunk reads as the fill value: a filled box of just the overlap.
+                let chunk = try stored.map { try pipeline.decode($0) } ?? context.filledChunk(size)
+                let from = stored == nil ? size.map { _ in 0 } : inChunk
+                chunk.withUnsafeBytes { source in
+                    RegionCopy.copy(
+                        from: source, shape: chunk.shape, start: from, to: out, shape: extent, start: inRegion, extent: size,
+                        itemSize: itemSize)
+                }
+            }
+        }
+        return output
+    }
+
+    /// Reads the part of one shard inside the region: its index, then only the inner chunks the
+    /// region meets, each with one byte-range read.
+    private func readPartOfShard(
+        _ shardIndex: [Int], _ sharding: ShardingCodec, inChunk: [Int], inRegion: [Int], size: [Int], regionShape: [Int],
+        into out: UnsafeMutableRawBufferPointer
+    ) throws {
+        let shardKey = key(shardIndex)
+        let itemSize = dtype.itemSize
+        let indexBytes = try store.get(
+            shardKey, range: sharding.indexAtStart ? .range(offset: 0, length: sharding.indexSize) : .suffix(length: sharding.indexSize))
+        let innerGrid = ChunkGrid(shape: sharding.shardShape, chunkShape: sharding.innerShape)
+        guard let indexBytes else {
+            // No shard: the fill value throughout.
+            let filled = context.filledChunk(size)
+            filled.withUnsafeBytes { source in
+                RegionCopy.copy(
+                    from: source, shape: size, start: size.map { _ in 0 }, to: out, shape: regionShape, start: inRegion, extent: size,
+                    itemSize: itemSize)
+            }
+            return
+        }
+        let entries = try sharding.decodeIndex(indexBytes)
+        for inner in innerGrid.chunks(meeting: inChunk, size) {
+            let (inInner, inShardRegion, part) = innerGrid.overlap(inner, inChunk, size)
+            let number = inner.enumerated().reduce(0) { $0 * sharding.perShard[$1.offset] + $1.element }
+            let offset = entries[2 * number], length = entries[2 * number + 1]
+            let chunk: NDArray
+            if offset == ShardingCodec.empty && length == ShardingCodec.empty {
+                chunk = context.filledChunk(sharding.innerShape)
+            } else {
+                guard length < UInt64(Int.max), offset < UInt64(Int.max) - length,
+                    let bytes = try store.get(shardKey, range: .range(offset: Int(offset), length: Int(length))),
+                    bytes.count == Int(length)
+                else { throw ImMetaIOError(.corruptData, "shard index entry \(number) points outside the shard", file: shardKey) }
+                chunk = try sharding.inner.decode(bytes)
+            }
+            let target = zip(inRegion, inShardRegion).map(+)
+            chunk.withUnsafeBytes { source in
+                RegionCopy.copy(
+                    from: source, shape: sharding.innerShape, start: inInner, to: out, shape: regionShape, start: target,
+                    extent: part, itemSize: itemSize)
+            }
+        }
+    }
+
+    /// Writes `array` into the region starting at `start` (the origin when `nil`).
+    public func write(_ array: NDArray, at start: [Int]? = nil) throws {
+        let start = start ?? shape.map { _ in 0 }
+        guard array.dtype == dtype else {
+            throw ImMetaIOError(.invalidArgument, "cannot write \(array.dtype) into a \(dtype) array", file: name)
+        }
+        try checkRegion(start, array.shape)
+        let extent = array.shape
+        let chunks = grid.chunks(meeting: start, extent)
+        let itemSize = dtype.itemSize
+        let chunkShape = metadata.chunkShape
+        try array.withUnsafeBytes { input in
+            try parallel(chunks) { index in
+                let (inChunk, inRegion, size) = grid.overlap(index, start, extent)
+                let chunkKey = key(index)
+                var chunk: NDArray
+                if grid.covers(index, start, extent) {
+                    // Replaced whole: no read. Edge chunks keep the fill value past the array's end.
+                    let partial = zip(index, chunkShape).enumerated().contains { ($0.element.0 + 1) * $0.element.1 > shape[$0.offset] }
+                    chunk = partial ? context.filledChunk(chunkShape) : NDArray(unsafeUninitializedShape: chunkShape, dtype: dtype) { _ in }
+                } else {
+                    chunk = try store.get(chunkKey).map { try pipeline.decode($0) } ?? context.filledChunk(chunkShape)
+                }
+                chunk.withUnsafeMutableBytes { out in
+                    RegionCopy.copy(
+                        from: input, shape: extent, start: inRegion, to: out, shape: chunkShape, start: inChunk, extent: size,
+                        itemSize: itemSize)
+                }
+                if !writeEmptyChunks, context.isFill(chunk) {
+                    try store.delete(chunkKey)
+                    return
+                }
+                let encoded = try pipeline.encode(chunk)
+                if encoded.isEmpty { try store.delete(chunkKey) } else { try store.set(chunkKey, encoded) }
+            }
+        }
+    }
+
+    /// Changes the shape. Chunks wholly outside the new shape are deleted; the metadata is
+    /// rewritten.
+    public mutating func resize(to newShape: [Int]) throws {
+        guard newShape.count == shape.count, newShape.allSatisfy({ $0 >= 0 }) else {
+            throw ImMetaIOError(.invalidArgument, "cannot resize a \(shape.count)-D array to \(newShape)", file: name)
+        }
+        let old = grid
+        metadata.shape = newShape
+        let kept = grid.gridShape
+        let stale = old.chunks(meeting: shape.map { _ in 0 }, old.shape).filter { index in
+            zip(index, kept).contains { $0 >= $1 }
+        }
+        try parallel(stale) { try store.delete(key($0)) }
+        try writeMetadata()
+    }
+
+    /// Appends `array` along `axis`: the array grows by `array.shape[axis]` and the data is written
+    /// into the new part. The other axes must match.
+    public mutating func append(_ array: NDArray, along axis: Int = 0) throws {
+        guard axis >= 0, axis < shape.count, array.rank == shape.count,
+            (0..<shape.count).allSatisfy({ $0 == axis || array.shape[$0] == shape[$0] })
+        else {
+            throw ImMetaIOError(.invalidArgument, "cannot append shape \(array.shape) to \(shape) along axis \(axis)", file: name)
+        }
+        var start = shape.map { _ in 0 }
+        start[axis] = shape[axis]
+        var grown = shape
+        grown[axis] += array.shape[axis]
+        try resize(to: grown)
+        try write(array, at: start)
+    }
+
+    /// Replaces the user attributes (rewriting `zarr.json`).
+    public mutating func setAttributes(_ attributes: JSONObject) throws {
+        metadata.attributes = attributes
+        try writeMetadata()
+    }
+
+    /// Bytes stored for the array: its metadata and every chunk or shard.
+    public func storedBytes() throws -> Int {
+        try store.list(prefix: Self.prefix(path)).reduce(0) { total, key in
+            // Nested arrays and groups are not counted (keys with their own zarr.json below).
+            total + (try store.size(of: key) ?? 0)
+        }
+    }
+}

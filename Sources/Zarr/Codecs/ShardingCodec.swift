@@ -1,0 +1,136 @@
+import ImMetaIOCore
+import NDArrayModule
+
+/// `sharding_indexed`: a shard holds a grid of inner chunks, each encoded with the inner codecs,
+/// and an index of `(offset, nbytes)` pairs (uint64, both all-ones for an empty inner chunk)
+/// encoded with the index codecs at the start or the end of the shard.
+struct ShardingCodec: ArrayToBytesCodec {
+    let shardShape: [Int]
+    let innerShape: [Int]
+    /// Inner chunks per shard along each axis.
+    let perShard: [Int]
+    let inner: CodecPipeline
+    let index: CodecPipeline
+    let indexAtStart: Bool
+    /// Encoded size of the index (the index codecs must be fixed-size).
+    let indexSize: Int
+    let context: ChunkContext
+    static let empty = UInt64.max
+
+    init(_ configuration: JSONObject, shape: [Int], context: ChunkContext) throws(ImMetaIOError) {
+        guard let innerShape = configuration["chunk_shape"]?.arrayValue?.compactMap(\.intValue), innerShape.count == shape.count,
+            innerShape.allSatisfy({ $0 > 0 }), zip(shape, innerShape).allSatisfy({ $0 % $1 == 0 })
+        else { throw corrupt("sharding chunk_shape must divide the shard shape \(shape)") }
+        func specs(_ key: String) throws(ImMetaIOError) -> [ZarrCodecSpec] {
+            guard let list = configuration[key]?.arrayValue else { throw corrupt("sharding_indexed needs '\(key)'") }
+            var result: [ZarrCodecSpec] = []
+            for entry in list { result.append(try ZarrCodecSpec(json: entry)) }
+            return result
+        }
+        shardShape = shape
+        self.innerShape = innerShape
+        perShard = zip(shape, innerShape).map { $0 / $1 }
+        self.context = context
+        inner = try CodecPipeline(specs("codecs"), shape: innerShape, context: context)
+        let indexContext = ChunkContext(dtype: .uint64, fill: [UInt8](repeating: 0xFF, count: 8), writeEmptyChunks: true)
+        index = try CodecPipeline(specs("index_codecs"), shape: perShard + [2], context: indexContext)
+        switch configuration["index_location"]?.stringValue ?? "end" {
+        case "start": indexAtStart = true
+        case "end": indexAtStart = false
+        case let other: throw corrupt("index_location must be 'start' or 'end', not '\(other)'")
+        }
+        guard let size = index.fixedSize else { throw ImMetaIOError(.unsupportedFeature, "shard index codecs of variable size") }
+        indexSize = size
+    }
+
+    var innerCount: Int { perShard.reduce(1, *) }
+
+    /// Inner chunk `number` (C order) as a grid index.
+    func innerIndex(_ number: Int) -> [Int] {
+        var index = [Int](repeating: 0, count: perShard.count)
+        var rest = number
+        for axis in stride(from: perShard.count - 1, through: 0, by: -1) {
+            index[axis] = rest % perShard[axis]
+            rest /= perShard[axis]
+        }
+        return index
+    }
+
+    func fixedSize(_ shape: [Int]) -> Int? { nil }
+
+    /// Encodes a whole shard; an empty result means every inner chunk is the fill value and
+    /// nothing needs storing.
+    func encode(_ shard: NDArray) throws -> [UInt8] {
+        var entries = [UInt64](repeating: Self.empty, count: innerCount * 2)
+        var data: [UInt8] = []
+        let itemSize = context.dtype.itemSize
+        try shard.withUnsafeBytes { source in
+            for number in 0..<innerCount {
+                let position = innerIndex(number)
+                let chunk = NDArray(unsafeUninitializedShape: innerShape, dtype: context.dtype) { out in
+                    RegionCopy.copy(
+                        from: source, shape: shardShape, start: zip(position, innerShape).map(*), to: out, shape: innerShape,
+                        start: innerShape.map { _ in 0 }, extent: innerShape, itemSize: itemSize)
+                }
+                if !context.writeEmptyChunks, context.isFill(chunk) { continue }
+                let encoded = try inner.encode(chunk)
+                entries[2 * number] = UInt64(data.count)
+                entries[2 * number + 1] = UInt64(encoded.count)
+                data += encoded
+            }
+        }
+        return try assemble(entries: entries, data: data)
+    }
+
+    /// Joins the index and the inner chunks' bytes (offsets in `entries` relative to the data).
+    func assemble(entries: [UInt64], data: [UInt8]) throws -> [UInt8] {
+        guard entries.contains(where: { $0 != Self.empty }) else { return [] }
+        var entries = entries
+        if indexAtStart {
+            for number in 0..<innerCount where entries[2 * number] != Self.empty { entries[2 * number] += UInt64(indexSize) }
+        }
+        let table = try NDArray(entries, shape: perShard + [2])
+        let encodedIndex = try index.encode(table)
+        guard encodedIndex.count == indexSize else { throw corrupt("shard index encoded to \(encodedIndex.count) bytes") }
+        return indexAtStart ? encodedIndex + data : data + encodedIndex
+    }
+
+    /// The index's `(offset, nbytes)` pairs from its encoded bytes.
+    func decodeIndex(_ bytes: [UInt8]) throws -> [UInt64] {
+        guard bytes.count == indexSize else { throw corrupt("shard index of \(bytes.count) bytes, expected \(indexSize)") }
+        return try index.decode(bytes).scalars(as: UInt64.self)
+    }
+
+    /// Where the index lies in a shard of `size` bytes.
+    func indexRange(shardSize: Int) -> Range<Int> { indexAtStart ? 0..<indexSize : (shardSize - indexSize)..<shardSize }
+
+    /// Decodes inner chunk bytes, checking the entry against the shard's size.
+    func entryRange(_ entries: [UInt64], _ number: Int, shardSize: Int) throws -> Range<Int>? {
+        let offset = entries[2 * number], length = entries[2 * number + 1]
+        if offset == Self.empty && length == Self.empty { return nil }
+        guard offset <= UInt64(shardSize), length <= UInt64(shardSize) - offset else {
+            throw corrupt("shard index entry \(number) points outside the shard")
+        }
+        return Int(offset)..<Int(offset + length)
+    }
+
+    func decode(_ bytes: [UInt8], shape: [Int]) throws -> NDArray {
+        guard bytes.count >= indexSize else { throw corrupt("shard of \(bytes.count) bytes is smaller than its index") }
+        let entries = try decodeIndex(Array(bytes[indexRange(shardSize: bytes.count)]))
+        var shard = context.filledChunk(shardShape)
+        let itemSize = context.dtype.itemSize
+        for number in 0..<innerCount {
+            guard let range = try entryRange(entries, number, shardSize: bytes.count) else { continue }
+            let chunk = try inner.decode(Array(bytes[range]))
+            let position = innerIndex(number)
+            chunk.withUnsafeBytes { source in
+                shard.withUnsafeMutableBytes { out in
+                    RegionCopy.copy(
+                        from: source, shape: innerShape, start: innerShape.map { _ in 0 }, to: out, shape: shardShape,
+                        start: zip(position, innerShape).map(*), extent: innerShape, itemSize: itemSize)
+                }
+            }
+        }
+        return shard
+    }
+}

@@ -1,0 +1,114 @@
+import ImMetaIOCore
+import NDArrayModule
+
+/// A codec as named in `zarr.json`: its name and configuration.
+public struct ZarrCodecSpec: Sendable, Hashable {
+    /// The codec's registered name (`bytes`, `zstd`, `sharding_indexed`, …).
+    public var name: String
+    /// Its configuration object.
+    public var configuration: JSONObject
+
+    /// A codec by name and configuration.
+    public init(name: String, configuration: JSONObject = [:]) {
+        self.name = name
+        self.configuration = configuration
+    }
+
+    /// `bytes`: elements in the given byte order (`little` or `big`).
+    public static func bytes(endian: String = "little") -> ZarrCodecSpec {
+        ZarrCodecSpec(name: "bytes", configuration: ["endian": .string(endian)])
+    }
+    /// `transpose`: the chunk stored with its axes permuted (`order[i]` is the source axis of axis `i`).
+    public static func transpose(order: [Int]) -> ZarrCodecSpec {
+        ZarrCodecSpec(name: "transpose", configuration: ["order": .array(order.map(JSONValue.int))])
+    }
+    /// `gzip` at `level` (0…9).
+    public static func gzip(level: Int = 5) -> ZarrCodecSpec { ZarrCodecSpec(name: "gzip", configuration: ["level": .int(level)]) }
+    /// `zstd` at `level`, with or without Zstandard's content checksum.
+    public static func zstd(level: Int = 3, checksum: Bool = false) -> ZarrCodecSpec {
+        ZarrCodecSpec(name: "zstd", configuration: ["level": .int(level), "checksum": .bool(checksum)])
+    }
+    /// `blosc` with a compressor (`lz4`, `lz4hc`, `blosclz`, `zstd`, `zlib`, `snappy`), level,
+    /// shuffle (`noshuffle`, `shuffle`, `bitshuffle`), type size and block size (0: automatic).
+    public static func blosc(
+        cname: String = "lz4", clevel: Int = 5, shuffle: String = "shuffle", typesize: Int = 1, blocksize: Int = 0
+    ) -> ZarrCodecSpec {
+        ZarrCodecSpec(
+            name: "blosc",
+            configuration: [
+                "cname": .string(cname), "clevel": .int(clevel), "shuffle": .string(shuffle), "typesize": .int(typesize),
+                "blocksize": .int(blocksize),
+            ])
+    }
+    /// `crc32c`: a CRC-32C checksum appended to the bytes.
+    public static let crc32c = ZarrCodecSpec(name: "crc32c")
+    /// `sharding_indexed`: shards of inner chunks of `chunkShape`, each encoded with `codecs`, and
+    /// an index encoded with `indexCodecs` at the `start` or `end` of the shard.
+    public static func sharding(
+        chunkShape: [Int], codecs: [ZarrCodecSpec] = [.bytes()], indexCodecs: [ZarrCodecSpec] = [.bytes(), .crc32c],
+        indexLocation: String = "end"
+    ) -> ZarrCodecSpec {
+        ZarrCodecSpec(
+            name: "sharding_indexed",
+            configuration: [
+                "chunk_shape": .array(chunkShape.map(JSONValue.int)), "codecs": .array(codecs.map(\.json)),
+                "index_codecs": .array(indexCodecs.map(\.json)), "index_location": .string(indexLocation),
+            ])
+    }
+
+    /// The `{"name": …, "configuration": …}` object.
+    public var json: JSONValue {
+        configuration.isEmpty ? ["name": .string(name)] : ["name": .string(name), "configuration": .object(configuration)]
+    }
+
+    /// Parses a codec entry: an object with `name` and optional `configuration`, or a bare name.
+    init(json: JSONValue) throws(ImMetaIOError) {
+        if let name = json.stringValue {
+            self.init(name: name)
+            return
+        }
+        guard let name = json["name"]?.stringValue else {
+            throw ImMetaIOError(.corruptData, "a codec entry has no name: \(json)")
+        }
+        let configuration = json["configuration"]
+        guard configuration == nil || configuration?.objectValue != nil else {
+            throw ImMetaIOError(.corruptData, "codec \(name) has a configuration that is not an object")
+        }
+        self.init(name: name, configuration: configuration?.objectValue ?? [:])
+    }
+}
+
+/// What every codec of a chunk needs to know about the array.
+struct ChunkContext: Sendable {
+    let dtype: DType
+    /// One element holding the fill value, native byte order.
+    let fill: [UInt8]
+    /// Whether chunks equal to the fill value are stored anyway.
+    let writeEmptyChunks: Bool
+}
+
+/// Transforms arrays into arrays (`transpose`).
+protocol ArrayToArrayCodec: Sendable {
+    func encodedShape(_ shape: [Int]) -> [Int]
+    func encode(_ array: NDArray) throws -> NDArray
+    func decode(_ array: NDArray, shape: [Int]) throws -> NDArray
+}
+
+/// Serialises arrays (`bytes`, `sharding_indexed`).
+protocol ArrayToBytesCodec: Sendable {
+    func encode(_ array: NDArray) throws -> [UInt8]
+    func decode(_ bytes: [UInt8], shape: [Int]) throws -> NDArray
+    /// The encoded size when it depends only on the shape (for shard index sizes).
+    func fixedSize(_ shape: [Int]) -> Int?
+}
+
+/// Transforms bytes (`gzip`, `zstd`, `blosc`, `crc32c`).
+protocol BytesToBytesCodec: Sendable {
+    func encode(_ bytes: [UInt8]) throws -> [UInt8]
+    /// `expectedSize` bounds the output (decompression bombs are refused).
+    func decode(_ bytes: [UInt8], expectedSize: Int?) throws -> [UInt8]
+    /// Encoded size for a given input size when fixed (`crc32c`: +4), else `nil`.
+    func fixedSize(_ size: Int) -> Int?
+}
+
+func corrupt(_ message: String) -> ImMetaIOError { ImMetaIOError(.corruptData, message) }

@@ -1,0 +1,125 @@
+import Foundation
+import ImMetaIOCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A store in a folder: each key is a file under the root (`c/0/0` → `root/c/0/0`).
+///
+/// Writes are atomic: a value goes to a temporary file in the same folder and is renamed over
+/// its key, so a reader or a crash never sees half a chunk. Byte-range reads use `pread`.
+/// Safe from several threads and processes for distinct keys; two writers of one key leave one
+/// of the two values (the last rename wins).
+public struct FileSystemStore: ZarrStore {
+    /// The folder holding the hierarchy.
+    public let root: String
+
+    /// A store rooted at `path` (created on the first write if missing).
+    public init(path: String) {
+        var root = path
+        while root.count > 1, root.hasSuffix("/") { root.removeLast() }
+        self.root = root
+    }
+
+    public var capabilities: StoreCapabilities { StoreCapabilities(partialReads: true, writes: true, deletes: true, listing: true) }
+    public var displayName: String { root }
+
+    private func path(_ key: String) throws -> String {
+        guard !key.hasPrefix("/"), !key.split(separator: "/").contains(".."), !key.contains("\0") else {
+            throw ImMetaIOError(.invalidArgument, "invalid store key '\(key)'", file: root)
+        }
+        return key.isEmpty ? root : "\(root)/\(key)"
+    }
+
+    public func get(_ key: String) throws -> [UInt8]? {
+        try read(key, range: nil)
+    }
+
+    public func get(_ key: String, range: ByteRange) throws -> [UInt8]? {
+        try read(key, range: range)
+    }
+
+    private func read(_ key: String, range: ByteRange?) throws -> [UInt8]? {
+        let file = try path(key)
+        let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+        if descriptor < 0 {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw ImMetaIOError(.io, "cannot open: \(String(cString: strerror(errno)))", file: file)
+        }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw ImMetaIOError(.io, "cannot stat", file: file) }
+        if (info.st_mode & S_IFMT) == S_IFDIR { return nil }
+        let size = Int(info.st_size)
+        var start = 0, length = size
+        switch range {
+        case .range(let offset, let count)?:
+            start = min(max(offset, 0), size)
+            length = min(max(count, 0), size - start)
+        case .suffix(let count)?:
+            length = min(max(count, 0), size)
+            start = size - length
+        case nil: break
+        }
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
+            var done = 0
+            while done < length {
+                let n = pread(descriptor, buffer.baseAddress! + done, length - done, off_t(start + done))
+                if n < 0, errno == EINTR { continue }
+                if n <= 0 { break }
+                done += n
+            }
+            failed = done < length
+            count = done
+        }
+        if failed { throw ImMetaIOError(.io, "short read (\(bytes.count) of \(length) bytes)", file: file) }
+        return bytes
+    }
+
+    public func size(of key: String) throws -> Int? {
+        var info = stat()
+        guard stat(try path(key), &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int(info.st_size)
+    }
+
+    public func set(_ key: String, _ value: [UInt8]) throws {
+        let file = try path(key)
+        let folder = (file as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let sink = try OutputSink(path: file)
+        try sink.write(value)
+        try sink.commit()
+    }
+
+    public func delete(_ key: String) throws {
+        let file = try path(key)
+        if unlink(file) != 0, errno != ENOENT, errno != EISDIR {
+            // A directory key (a group) is removed with its contents.
+            if errno == EPERM || errno == ENOTEMPTY {
+                try FileManager.default.removeItem(atPath: file)
+            } else {
+                throw ImMetaIOError(.io, "cannot delete: \(String(cString: strerror(errno)))", file: file)
+            }
+        }
+    }
+
+    public func list(prefix: String) throws -> [String] {
+        // Walk only the folder the prefix names (chunk folders can hold millions of files).
+        let folderPart = prefix.contains("/") ? String(prefix[..<(prefix.lastIndex(of: "/") ?? prefix.startIndex)]) : ""
+        let start = folderPart.isEmpty ? root : "\(root)/\(folderPart)"
+        guard let enumerator = FileManager.default.enumerator(atPath: start) else { return [] }
+        var keys: [String] = []
+        while let item = enumerator.nextObject() as? String {
+            let key = folderPart.isEmpty ? item : "\(folderPart)/\(item)"
+            let name = (item as NSString).lastPathComponent
+            guard key.hasPrefix(prefix), !name.hasPrefix("."),
+                (enumerator.fileAttributes?[.type] as? FileAttributeType) != .typeDirectory
+            else { continue }
+            keys.append(key)
+        }
+        return keys
+    }
+}

@@ -1,0 +1,79 @@
+import ImMetaIOCore
+
+/// A byte range of a stored value: `offset..<offset+length`, or the last `length` bytes.
+public enum ByteRange: Sendable, Hashable {
+    /// `length` bytes from `offset`.
+    case range(offset: Int, length: Int)
+    /// The last `length` bytes (a shard index at the end of its shard).
+    case suffix(length: Int)
+}
+
+/// What a store can do, so that arrays pick the cheapest way to read and write.
+public struct StoreCapabilities: Sendable, Hashable {
+    /// Reads of byte ranges cost only the bytes asked for (file seek, HTTP range).
+    public var partialReads: Bool
+    /// Values can be written.
+    public var writes: Bool
+    /// Values can be deleted.
+    public var deletes: Bool
+    /// Keys can be listed.
+    public var listing: Bool
+
+    /// Creates a set of capabilities.
+    public init(partialReads: Bool, writes: Bool, deletes: Bool, listing: Bool) {
+        self.partialReads = partialReads
+        self.writes = writes
+        self.deletes = deletes
+        self.listing = listing
+    }
+}
+
+/// Where a Zarr hierarchy's keys and values live (`zarr.json`, `c/0/0`, …): a folder, memory,
+/// or (later) an object store.
+///
+/// Keys are `/`-separated relative paths without a leading slash. Implementations must be safe
+/// to call from several threads at once: arrays read and write chunks in parallel. No operation
+/// appends to an existing value, so object stores (which cannot) fit the protocol.
+public protocol ZarrStore: Sendable {
+    /// What the store supports.
+    var capabilities: StoreCapabilities { get }
+    /// The value under `key`, or `nil` when there is none.
+    func get(_ key: String) throws -> [UInt8]?
+    /// Part of the value under `key` (clipped to its size), or `nil` when there is none.
+    func get(_ key: String, range: ByteRange) throws -> [UInt8]?
+    /// Stores `value` under `key`, replacing any previous value as one step (readers see the old
+    /// or the new value, never a mix).
+    func set(_ key: String, _ value: [UInt8]) throws
+    /// Removes `key` (nothing happens when it does not exist).
+    func delete(_ key: String) throws
+    /// Every key that starts with `prefix`, in no particular order.
+    func list(prefix: String) throws -> [String]
+    /// The size of the value under `key`, or `nil` when there is none.
+    func size(of key: String) throws -> Int?
+    /// A short description for messages (the folder's path, `memory`).
+    var displayName: String { get }
+}
+
+extension ZarrStore {
+    /// Reads the value to measure it; stores with cheaper ways replace this.
+    public func size(of key: String) throws -> Int? { try get(key)?.count }
+
+    /// Whether `key` has a value.
+    public func contains(_ key: String) throws -> Bool { try get(key, range: .range(offset: 0, length: 0)) != nil }
+
+    /// Deletes every key under `prefix`.
+    public func deleteAll(prefix: String) throws {
+        for key in try list(prefix: prefix) { try delete(key) }
+    }
+
+    /// The bytes of `range` cut out of a whole value (for stores without cheaper partial reads).
+    static func slice(_ value: [UInt8], _ range: ByteRange) -> [UInt8] {
+        switch range {
+        case .range(let offset, let length):
+            let start = min(max(offset, 0), value.count)
+            return Array(value[start..<min(value.count, start + max(length, 0))])
+        case .suffix(let length):
+            return Array(value.suffix(max(length, 0)))
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import ImMetaIO
+
+extension ImMetaIOCommand {
+    /// `immetaio zarr info|write|read`: Zarr v3 stores.
+    struct Zarr: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Inspect, write and read Zarr v3 stores.", subcommands: [Info.self, Write.self, Read.self])
+
+        /// `immetaio zarr info STORE`: the hierarchy's tree.
+        struct Info: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Print a store's tree: shapes, data types, chunk and shard shapes, codecs, stored bytes.")
+
+            @Argument(help: "The store's folder.")
+            var store: String
+            @Option(help: "A node inside the store.")
+            var path = ""
+
+            func run() throws {
+                try reportingErrors { print(try ZarrNode.describeTree(in: FileSystemStore(path: store), path: path)) }
+            }
+        }
+
+        /// `immetaio zarr write SRC STORE --chunks …`: an image or array file as a Zarr array.
+        struct Write: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Write an image (any readable file, .npy included) as a Zarr v3 array.")
+
+            @Argument(help: "The image or .npy file.")
+            var source: String
+            @Argument(help: "The store's folder.")
+            var store: String
+            @Option(help: "The array's path inside the store.")
+            var path = ""
+            @Option(help: "Chunk shape, comma-separated (inner chunks when --shards is given).")
+            var chunks: String
+            @Option(help: "Shard shape, comma-separated: shards the array with sharding_indexed.")
+            var shards: String?
+            @Option(help: "Chunk codecs as JSON, e.g. '[{\"name\": \"bytes\"}, {\"name\": \"zstd\"}]' (default: bytes).")
+            var codecs: String?
+            @Option(help: "Where the shard index goes: start or end.")
+            var indexLocation = "end"
+            @Option(help: "The fill value as JSON (0, \"NaN\", true).")
+            var fill = "0"
+            @Option(help: "Axis names, comma-separated.")
+            var dimensionNames: String?
+            @Flag(help: "Store chunks equal to the fill value too.")
+            var writeEmptyChunks = false
+            @Flag(help: "Replace an existing node.")
+            var overwrite = false
+
+            func run() throws {
+                try reportingErrors {
+                    let image = try readImage(from: .path(source))
+                    func shape(_ text: String) throws -> [Int] {
+                        let values = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                        guard values.count == image.rank else {
+                            throw ImMetaIOError(.invalidArgument, "'\(text)' needs \(image.rank) comma-separated sizes")
+                        }
+                        return values
+                    }
+                    var chunkCodecs: [ZarrCodecSpec] = [.bytes()]
+                    if let codecs {
+                        guard let list = (try? JSONParser.parse(codecs))?.arrayValue else {
+                            throw ImMetaIOError(.invalidArgument, "--codecs must be a JSON list")
+                        }
+                        chunkCodecs = try list.map { entry in
+                            guard let name = entry["name"]?.stringValue else { throw ImMetaIOError(.invalidArgument, "codec without a name") }
+                            return ZarrCodecSpec(name: name, configuration: entry["configuration"]?.objectValue ?? [:])
+                        }
+                    }
+                    let inner = try shape(chunks)
+                    let metadata = ZarrArrayMetadata(
+                        shape: image.shape, dtype: image.dtype, chunkShape: try shards.map(shape) ?? inner,
+                        fillValue: (try? JSONParser.parse(fill)) ?? .string(fill),
+                        codecs: shards == nil
+                            ? chunkCodecs : [.sharding(chunkShape: inner, codecs: chunkCodecs, indexLocation: indexLocation)],
+                        dimensionNames: dimensionNames.map { $0.split(separator: ",").map { String($0) } })
+                    let array = try ZarrArray.create(
+                        in: FileSystemStore(path: store), path: path, metadata: metadata, overwrite: overwrite,
+                        writeEmptyChunks: writeEmptyChunks)
+                    try array.write(image)
+                    print("\(source) -> \(store)\(path.isEmpty ? "" : "/" + path): \(image.shape) \(image.dtype)")
+                }
+            }
+        }
+
+        /// `immetaio zarr read STORE DST [--start …] [--shape …]`: an array or a region of it, written as any format.
+        struct Read: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Read a Zarr v3 array (or a region) into a file (.npy keeps it exactly).")
+
+            @Argument(help: "The store's folder.")
+            var store: String
+            @Argument(help: "The output file; its extension names the format.")
+            var destination: String
+            @Option(help: "The array's path inside the store.")
+            var path = ""
+            @Option(help: "Region start, comma-separated.")
+            var start: String?
+            @Option(help: "Region shape, comma-separated.")
+            var shape: String?
+
+            func run() throws {
+                try reportingErrors {
+                    let array = try ZarrArray.open(in: FileSystemStore(path: store), path: path)
+                    func list(_ text: String?) -> [Int]? { text.map { $0.split(separator: ",").compactMap { Int($0) } } }
+                    let origin = list(start) ?? array.shape.map { _ in 0 }
+                    let extent = list(shape) ?? zip(array.shape, origin).map { $0 - $1 }
+                    let data = try array.read(start: origin, shape: extent)
+                    try writeImage(data, to: destination)
+                    print("\(store)\(path.isEmpty ? "" : "/" + path) -> \(destination): \(data.shape) \(data.dtype)")
+                }
+            }
+        }
+    }
+}
