@@ -13,6 +13,7 @@ Usage: interop.py PATH/TO/immetaio
   Python bindings exactly as we decode them (and unchanged for the lossless ones); their files
   (several compressions, two parts with a tiled one, half + uint channels) decode identically here.
 - TIFF with tifffile, both ways (see `tiff_checks`).
+- Zarr v3 with zarr-python 3, both ways (see `zarr_checks`).
 Exits non-zero with a list of failures.
 """
 import os
@@ -268,6 +269,7 @@ def main(tool):
           "we read OpenEXR's half + uint file differently (uint ids must stay exact)")
 
     tiff_checks(tool, work, rng)
+    zarr_checks(tool, work, rng)
 
     print(f"interop: {checks - len(failures)}/{checks} checks passed (Pillow {Image.__version__}, numpy {np.__version__})")
     for failure in failures:
@@ -352,6 +354,106 @@ def tiff_checks(tool, work, rng):
         ours, theirs = np.load(path + ".npy"), tifffile.imread(path)
         check(ours.shape == theirs.shape and ours.dtype == theirs.dtype and np.array_equal(ours, theirs),
               f"we read tifffile's {name} file differently: {ours.shape} vs {theirs.shape}")
+
+
+def zarr_checks(tool, work, rng):
+    """Zarr v3 both ways with zarr-python: every data type, every codec and combination both
+    support, sharded (index at start and at end) and not, with transpose, partial edge chunks and
+    missing chunks (a non-zero fill value shows them)."""
+    import json as jsonlib
+
+    import zarr
+    from zarr.codecs import (BloscCodec, BytesCodec, Crc32cCodec, GzipCodec, ShardingCodec, ShardingCodecIndexLocation,
+                             TransposeCodec, ZstdCodec)
+
+    dtypes = [np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+              np.float16, np.float32, np.float64]
+    # (name, our --codecs JSON, zarr-python filters/serializer/compressors); shape 7×13×10 with 3×4×6 chunks.
+    chains = [
+        ("bytes", [{"name": "bytes", "configuration": {"endian": "little"}}], dict(compressors=None)),
+        ("big-endian", [{"name": "bytes", "configuration": {"endian": "big"}}],
+         dict(serializer=BytesCodec(endian="big"), compressors=None)),
+        ("gzip", [{"name": "bytes"}, {"name": "gzip", "configuration": {"level": 5}}], dict(compressors=GzipCodec(level=5))),
+        ("zstd-checksum", [{"name": "bytes"}, {"name": "zstd", "configuration": {"level": 3, "checksum": True}}],
+         dict(compressors=ZstdCodec(level=3, checksum=True))),
+        ("blosc-lz4", [{"name": "bytes"}, {"name": "blosc", "configuration": {"cname": "lz4", "clevel": 5, "shuffle": "shuffle",
+                                                                                "typesize": 4, "blocksize": 0}}],
+         dict(compressors=BloscCodec(cname="lz4", clevel=5, shuffle="shuffle", typesize=4))),
+        ("blosc-zstd-bitshuffle", [{"name": "bytes"}, {"name": "blosc", "configuration": {
+            "cname": "zstd", "clevel": 3, "shuffle": "bitshuffle", "typesize": 2, "blocksize": 0}}],
+         dict(compressors=BloscCodec(cname="zstd", clevel=3, shuffle="bitshuffle", typesize=2))),
+        ("blosc-blosclz", [{"name": "bytes"}, {"name": "blosc", "configuration": {
+            "cname": "blosclz", "clevel": 9, "shuffle": "noshuffle", "typesize": 1, "blocksize": 0}}],
+         dict(compressors=BloscCodec(cname="blosclz", clevel=9, shuffle="noshuffle", typesize=1))),
+        ("crc32c", [{"name": "bytes"}, {"name": "crc32c"}], dict(compressors=Crc32cCodec())),
+        ("transpose-zstd", [{"name": "transpose", "configuration": {"order": [2, 0, 1]}}, {"name": "bytes"}, {"name": "zstd"}],
+         dict(filters=TransposeCodec(order=(2, 0, 1)), compressors=ZstdCodec())),
+    ]
+    shape, chunks = (7, 13, 10), (3, 4, 6)
+
+    def data(dtype):
+        values = rng.integers(0, 120, shape)
+        return (values > 60) if dtype is np.bool_ else values.astype(dtype)
+
+    for dtype in dtypes:
+        for name, ours, theirs in chains:
+            if dtype is np.bool_ and name.startswith("blosc"):
+                continue  # zarr-python's blosc needs a numeric typesize for bool: skip in both directions
+            array = data(dtype)
+            label = f"{np.dtype(dtype).name} {name}"
+            source = os.path.join(work, f"zarr-{label.replace(' ', '-')}.npy")
+            np.save(source, array)
+            # Ours → zarr-python.
+            store = source + ".ours.zarr"
+            run(tool, "zarr", "write", source, store, "--chunks", ",".join(map(str, chunks)), "--codecs", jsonlib.dumps(ours),
+                "--fill", "false" if dtype is np.bool_ else "0")
+            read = zarr.open_array(store, mode="r")[:]
+            check(read.dtype == array.dtype and np.array_equal(read, array), f"zarr-python reads our {label} array differently")
+            # zarr-python → ours, with a non-zero fill value and only part of the array written.
+            store = source + ".theirs.zarr"
+            fill = True if dtype is np.bool_ else 5
+            z = zarr.create_array(store, shape=shape, chunks=chunks, dtype=dtype, fill_value=fill, **theirs)
+            z[1:6, 2:11, :7] = array[1:6, 2:11, :7]
+            run(tool, "zarr", "read", store, store + ".npy")
+            check(np.array_equal(np.load(store + ".npy"), z[:]), f"we read zarr-python's {label} array differently")
+
+    # Sharding both ways, index at the start and at the end, with partial shards and missing chunks.
+    for location in ("start", "end"):
+        for dtype in (np.uint8, np.uint16, np.float32):
+            array = data(dtype)
+            label = f"sharded {location} {np.dtype(dtype).name}"
+            source = os.path.join(work, f"zarr-{label.replace(' ', '-')}.npy")
+            np.save(source, array)
+            store = source + ".ours.zarr"
+            run(tool, "zarr", "write", source, store, "--chunks", "3,4,5", "--shards", "6,8,10", "--index-location", location,
+                "--codecs", jsonlib.dumps([{"name": "bytes"}, {"name": "zstd"}]))
+            z = zarr.open_array(store, mode="r")
+            check(np.array_equal(z[:], array) and z.metadata.codecs[0].index_location.value == location,
+                  f"zarr-python reads our {label} array differently")
+            store = source + ".theirs.zarr"
+            z = zarr.create_array(store, shape=shape, chunks=(6, 8, 10), dtype=dtype, fill_value=3, compressors=None,
+                                  serializer=ShardingCodec(chunk_shape=(3, 4, 5), codecs=[BytesCodec(), ZstdCodec()],
+                                                           index_location=ShardingCodecIndexLocation(location)))
+            z[2:7, 1:12, 4:9] = array[2:7, 1:12, 4:9]
+            run(tool, "zarr", "read", store, store + ".npy")
+            check(np.array_equal(np.load(store + ".npy"), z[:]), f"we read zarr-python's {label} array differently")
+            run(tool, "zarr", "read", store, store + ".part.npy", "--start", "1,3,2", "--shape", "4,7,6")
+            check(np.array_equal(np.load(store + ".part.npy"), z[1:5, 3:10, 2:8]),
+                  f"we read a region of zarr-python's {label} array differently")
+    # Special fill values and dimension names.
+    for fill in ("NaN", "Infinity", "-Infinity"):
+        store = os.path.join(work, f"zarr-fill-{fill}.zarr")
+        z = zarr.create_array(store, shape=(5, 4), chunks=(2, 4), dtype="float32", fill_value=float(fill.replace("Infinity", "inf")),
+                              dimension_names=("y", "x"))
+        z[0:1] = 1.5
+        run(tool, "zarr", "read", store, store + ".npy")
+        check(np.array_equal(np.load(store + ".npy"), z[:], equal_nan=True), f"we read zarr-python's fill value {fill} differently")
+    path = os.path.join(work, "zarr-float.npy")
+    np.save(path, np.full((4, 4), np.nan, np.float32))
+    run(tool, "zarr", "write", path, path + ".zarr", "--chunks", "2,2", "--fill", '"NaN"', "--dimension-names", "y,x")
+    z = zarr.open_array(path + ".zarr", mode="r")
+    check(np.isnan(z.fill_value) and z.metadata.dimension_names == ("y", "x") and np.isnan(z[:]).all()
+          and not os.path.exists(os.path.join(path + ".zarr", "c")), "our NaN-filled array differs in zarr-python or stored empty chunks")
 
 
 if __name__ == "__main__":

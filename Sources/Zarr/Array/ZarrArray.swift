@@ -76,7 +76,9 @@ public struct ZarrArray: Sendable {
             guard overwrite else { throw ImMetaIOError(.invalidArgument, "a Zarr node exists here already", file: name) }
             try store.deleteAll(prefix: prefix(path))
         }
-        // Validates codecs and fill value before anything is written.
+        // Codecs spelt out in full; codecs and fill value validated before anything is written.
+        var metadata = metadata
+        metadata.codecs = metadata.codecs.map { $0.normalized(itemSize: metadata.dtype.itemSize) }
         let array = try ZarrArray(store: store, path: path, metadata: metadata, writeEmptyChunks: writeEmptyChunks)
         try array.writeMetadata()
         return array

@@ -56,6 +56,38 @@ public struct ZarrCodecSpec: Sendable, Hashable {
             ])
     }
 
+    /// The spec with every configuration field spelt out (defaults filled in), as readers such as
+    /// zarr-python expect; nested sharding codecs too.
+    func normalized(itemSize: Int) -> ZarrCodecSpec {
+        var configuration = self.configuration
+        func setDefault(_ key: String, _ value: JSONValue) { if configuration[key] == nil { configuration[key] = value } }
+        switch name {
+        case "bytes": setDefault("endian", "little")
+        case "gzip": setDefault("level", 5)
+        case "zstd":
+            setDefault("level", 0)
+            setDefault("checksum", false)
+        case "blosc":
+            setDefault("cname", "zstd")
+            setDefault("clevel", 5)
+            setDefault("shuffle", "shuffle")
+            setDefault("typesize", .int(itemSize))
+            setDefault("blocksize", 0)
+        case "sharding_indexed":
+            for key in ["codecs", "index_codecs"] {
+                let list = configuration[key]?.arrayValue ?? (key == "codecs" ? [ZarrCodecSpec.bytes().json] : [
+                    ZarrCodecSpec.bytes().json, ZarrCodecSpec.crc32c.json,
+                ])
+                configuration[key] = .array(list.map { entry in
+                    (try? ZarrCodecSpec(json: entry)).map { $0.normalized(itemSize: key == "codecs" ? itemSize : 8).json } ?? entry
+                })
+            }
+            setDefault("index_location", "end")
+        default: break
+        }
+        return ZarrCodecSpec(name: name, configuration: configuration)
+    }
+
     /// The `{"name": …, "configuration": …}` object.
     public var json: JSONValue {
         configuration.isEmpty ? ["name": .string(name)] : ["name": .string(name), "configuration": .object(configuration)]
