@@ -251,6 +251,105 @@ def tiff_benchmark(swift_bench, work, repeats):
     return lines
 
 
+def zarr_benchmark(swift_bench, work, repeats):
+    """Issue 6: Zarr v3 write, read and 100 random single-image reads by zarr-python, tensorstore
+    and us, on the same arrays and codecs; returns the report's lines."""
+    import shutil
+
+    import tensorstore as ts
+    import zarr
+    from zarr.codecs import BloscCodec, ZstdCodec
+
+    repeats = max(1, min(repeats, 3))
+    rng = np.random.default_rng(5)
+    bases = [np.moveaxis(photo_like(256, 256, seed=s), -1, 0) for s in range(20)]
+    frames = np.stack([np.roll(bases[i % 20], 3 * i, axis=2) for i in range(2000)])
+    volume = microscopy_stack(64, 2048, seed=12)
+    blosc = {"name": "blosc", "configuration": {"cname": "lz4", "clevel": 1, "shuffle": "shuffle", "typesize": 1, "blocksize": 0}}
+    zstd = {"name": "zstd", "configuration": {"level": 3, "checksum": False}}
+    cases = [
+        ("2000×3×256×256 uint8, blosc-lz4 clevel 1 shuffle", frames, (1, 3, 256, 256), None, blosc,
+         BloscCodec(cname="lz4", clevel=1, shuffle="shuffle", typesize=1)),
+        ("2000×3×256×256 uint8, zstd 3", frames, (1, 3, 256, 256), None, zstd, ZstdCodec(level=3)),
+        ("2000×3×256×256 uint8, zstd 3, shards of 100 images", frames, (1, 3, 256, 256), (100, 3, 256, 256), zstd,
+         ZstdCodec(level=3)),
+        ("64×2048×2048 uint16, zstd 3, shards 16×512×512 of 1×256×256", volume, (1, 256, 256), (16, 512, 512), zstd,
+         ZstdCodec(level=3)),
+    ]
+    rows = []
+    for label, data, chunks, shards, codec_json, codec in cases:
+        indices = sorted(rng.integers(0, data.shape[0], 100).tolist())
+        source = os.path.join(work, "zarr-data.npy")
+        np.save(source, data)
+        result = {}
+        # zarr-python.
+        path = os.path.join(work, "zarr-python.zarr")
+        def zarr_write():
+            shutil.rmtree(path, ignore_errors=True)
+            z = zarr.create_array(path, shape=data.shape, chunks=chunks, shards=shards, dtype=data.dtype, compressors=codec)
+            z[:] = data
+        write = median_ms(repeats, zarr_write) / 1000
+        z = zarr.open_array(path, mode="r")
+        read = median_ms(repeats, lambda: z[:]) / 1000
+        random = median_ms(repeats, lambda: [z[i] for i in indices])
+        result["zarr-python"] = (write, read, random)
+        # tensorstore, same metadata.
+        path = os.path.join(work, "tensorstore.zarr")
+        inner = [{"name": "bytes", "configuration": {"endian": "little"}}, codec_json]
+        codecs = inner if shards is None else [{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": list(chunks), "codecs": inner,
+            "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "crc32c"}]}}]
+        spec = {"driver": "zarr3", "kvstore": {"driver": "file", "path": path},
+                "metadata": {"shape": list(data.shape), "data_type": str(data.dtype),
+                             "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": list(shards or chunks)}},
+                             "codecs": codecs}}
+        def ts_write():
+            shutil.rmtree(path, ignore_errors=True)
+            ts.open(spec, create=True, delete_existing=True).result().write(data).result()
+        write = median_ms(repeats, ts_write) / 1000
+        t = ts.open({"driver": "zarr3", "kvstore": {"driver": "file", "path": path}}).result()
+        read = median_ms(repeats, lambda: t.read().result()) / 1000
+        random = median_ms(repeats, lambda: [t[i].read().result() for i in indices])
+        result["tensorstore"] = (write, read, random)
+        # Ours.
+        codecs_file = os.path.join(work, "zarr-codecs.json")
+        with open(codecs_file, "w") as f:
+            json.dump([{"name": "bytes", "configuration": {"endian": "little"}}, codec_json], f)
+        ours = json.loads(subprocess.check_output([
+            swift_bench, "zarr", source, os.path.join(work, "immetaio.zarr"), codecs_file, ",".join(map(str, chunks)),
+            ",".join(map(str, shards)) if shards else "-", str(repeats), ",".join(map(str, indices))]))
+        result["immetaio"] = (ours["write_s"], ours["read_s"], ours["random_ms"])
+        # Our store must open identically in zarr-python.
+        if not np.array_equal(zarr.open_array(os.path.join(work, "immetaio.zarr"), mode="r")[:100], data[:100]):
+            sys.exit(f"zarr-python reads our {label} array differently")
+        rows.append((label, result))
+    lines = [
+        "## Zarr v3 (issue 6)",
+        "",
+        f"zarr-python {zarr.__version__}, tensorstore (PyPI), ours; each writes a fresh local store, reads it back whole",
+        "(warm page cache) and reads 100 random images along axis 0 one by one. Same shapes, chunks, shards and codecs",
+        "(`bytes` + the compressor; shard indexes `bytes` + `crc32c`). The 2000-image arrays are photographic 256×256 RGB",
+        "frames (20 bases rolled), the volume is `microscopy_stack(64, 2048)`. Medians of "
+        f"{repeats} runs; ratios are peer time / our time.",
+        "",
+        "| array | tool | write s | read all s | 100 random ms | write ratio | read ratio | random ratio |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, result in rows:
+        us = result["immetaio"]
+        for tool in ("zarr-python", "tensorstore", "immetaio"):
+            w, r, q = result[tool]
+            ratios = ("", "", "") if tool == "immetaio" else (f"{w / us[0]:.2f}x", f"{r / us[1]:.2f}x", f"{q / us[2]:.2f}x")
+            lines.append(f"| {label} | {tool} | {w:.2f} | {r:.2f} | {q:.0f} | {ratios[0]} | {ratios[1]} | {ratios[2]} |")
+    lines += [
+        "",
+        "Targets (issue 6): read and write at least 5× zarr-python and at least tensorstore's speed; random reads of 100",
+        "single images at least 5× zarr-python. (Ratios ≥ 5.00x against zarr-python, ≥ 1.00x against tensorstore.)",
+        "",
+    ]
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--swift-bench", required=True)
@@ -258,11 +357,11 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--frames", type=int, default=100, help="frames per save benchmark")
     parser.add_argument("--skip-saves", action="store_true", help="skip the save/load benchmarks")
-    parser.add_argument("--only", choices=["tiff"], help="run one section and print it (BENCHMARKS.md untouched)")
+    parser.add_argument("--only", choices=["tiff", "zarr"], help="run one section and print it (BENCHMARKS.md untouched)")
     args = parser.parse_args()
     repeats = args.repeats
     cv2.setNumThreads(1)
-    sections = {"tiff": tiff_benchmark}
+    sections = {"tiff": tiff_benchmark, "zarr": zarr_benchmark}
     if args.only:
         print("\n".join(sections[args.only](args.swift_bench, tempfile.mkdtemp(prefix="immetaio-bench-"), repeats)))
         return

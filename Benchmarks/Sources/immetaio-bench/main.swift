@@ -23,7 +23,9 @@ func medianMilliseconds(_ repeats: Int, _ body: () throws -> Void) rethrows -> D
 }
 
 let arguments = CommandLine.arguments
-if arguments.count >= 2, let command = SaveBenchmarks.commands[arguments[1]] ?? TIFFBenchmarks.commands[arguments[1]] {
+if arguments.count >= 2, let command = SaveBenchmarks.commands[arguments[1]] ?? TIFFBenchmarks.commands[arguments[1]]
+    ?? ZarrBenchmarks.commands[arguments[1]]
+{
     do {
         try command(Array(arguments.dropFirst(2)))
         exit(0)

@@ -1,0 +1,51 @@
+import Foundation
+import ImMetaIO
+
+/// Issue 6's Zarr benchmarks: write and read whole arrays, and single images at random.
+enum ZarrBenchmarks {
+    static let commands: [String: @Sendable ([String]) throws -> Void] = [
+        "zarr": run
+    ]
+
+    /// `zarr DATA.npy STORE CODECS.json CHUNKS SHARDS REPEATS INDICES`: writes DATA as a Zarr
+    /// array (CODECS for chunks, inner chunks when SHARDS is not `-`), reads it back whole, then
+    /// reads the images at INDICES (comma-separated, along axis 0) one by one. Prints JSON: median
+    /// write and read seconds, random-read milliseconds for all indices, stored bytes.
+    static func run(_ arguments: [String]) throws {
+        guard arguments.count == 7, let repeats = Int(arguments[5]) else {
+            throw Failure(description: "usage: zarr DATA.npy STORE CODECS.json CHUNKS SHARDS REPEATS INDICES")
+        }
+        let data = try readImage(from: .path(arguments[0]))
+        let storePath = arguments[1]
+        guard let codecList = try JSONParser.parse(String(contentsOfFile: arguments[2], encoding: .utf8)).arrayValue else {
+            throw Failure(description: "CODECS must be a JSON list")
+        }
+        let codecs = codecList.map { ZarrCodecSpec(name: $0["name"]?.stringValue ?? "", configuration: $0["configuration"]?.objectValue ?? [:]) }
+        let chunks = arguments[3].split(separator: ",").compactMap { Int($0) }
+        let shards = arguments[4] == "-" ? nil : arguments[4].split(separator: ",").compactMap { Int($0) }
+        let indices = arguments[6].split(separator: ",").compactMap { Int($0) }
+        let metadata = ZarrArrayMetadata(
+            shape: data.shape, dtype: data.dtype, chunkShape: shards ?? chunks,
+            codecs: shards == nil ? codecs : [.sharding(chunkShape: chunks, codecs: codecs)])
+        let store = FileSystemStore(path: storePath)
+        var result: [String: Double] = [:]
+        result["write_s"] = try medianMilliseconds(repeats) {
+            try? FileManager.default.removeItem(atPath: storePath)
+            let array = try ZarrArray.create(in: store, metadata: metadata)
+            try array.write(data)
+        } / 1000
+        let array = try ZarrArray.open(in: store)
+        var back = data
+        result["read_s"] = try medianMilliseconds(repeats) { back = try array.read() } / 1000
+        guard back == data else { throw Failure(description: "the Zarr array reads back differently") }
+        let imageShape = [1] + data.shape.dropFirst()
+        result["random_ms"] = try medianMilliseconds(repeats) {
+            for index in indices {
+                _ = try array.read(start: [index] + imageShape.dropFirst().map { _ in 0 }, shape: imageShape)
+            }
+        }
+        result["bytes"] = Double(try array.storedBytes())
+        let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+        print(String(decoding: json, as: UTF8.self))
+    }
+}
