@@ -58,6 +58,27 @@ enum RegionCopy {
     }
 }
 
+extension RegionCopy {
+    /// The byte offset of the box (`start`, `extent`) in a C-ordered array of `shape` when the
+    /// box is one contiguous run of it, else `nil`.
+    static func contiguousOffset(start: [Int], extent: [Int], shape: [Int], itemSize: Int) -> Int? {
+        let rank = shape.count
+        var axis = 0
+        while axis < rank, extent[axis] == 1 { axis += 1 }
+        // After the first axis longer than 1, every axis must be whole.
+        if axis < rank {
+            for later in (axis + 1)..<rank where extent[later] != shape[later] { return nil }
+        }
+        var offset = 0
+        var step = itemSize
+        for axis in (0..<rank).reversed() {
+            offset += start[axis] * step
+            step *= shape[axis]
+        }
+        return offset
+    }
+}
+
 /// A regular grid of chunks over an array: which chunks a region touches, and their boxes.
 struct ChunkGrid: Sendable {
     let shape: [Int]

@@ -157,6 +157,18 @@ public struct ZarrArray: Sendable {
                     try readPartOfShard(index, sharding, inChunk: inChunk, inRegion: inRegion, size: size, regionShape: extent, into: out)
                     return
                 }
+                if pipeline.isDirect, size == metadata.chunkShape,
+                    let offset = RegionCopy.contiguousOffset(start: inRegion, extent: size, shape: extent, itemSize: itemSize)
+                {
+                    // A whole chunk that is one run of the output: decoded straight into place.
+                    let target = UnsafeMutableRawBufferPointer(rebasing: out[offset..<(offset + size.reduce(itemSize, *))])
+                    if let stored = try store.get(key(index)) {
+                        try pipeline.decode(stored, into: target)
+                    } else {
+                        ChunkContext.fill(target, with: context.fill)
+                    }
+                    return
+                }
                 let stored = try store.get(key(index))
                 // A missing chunk reads as the fill value: a filled box of just the overlap.
                 let chunk = try stored.map { try pipeline.decode($0) } ?? context.filledChunk(size)
@@ -231,6 +243,14 @@ public struct ZarrArray: Sendable {
             try parallel(chunks) { index in
                 let (inChunk, inRegion, size) = grid.overlap(index, start, extent)
                 let chunkKey = key(index)
+                if pipeline.isDirect, size == chunkShape,
+                    let offset = RegionCopy.contiguousOffset(start: inRegion, extent: size, shape: extent, itemSize: itemSize)
+                {
+                    // A whole chunk that is one run of the input: encoded from it without a copy.
+                    let raw = UnsafeRawBufferPointer(rebasing: input[offset..<(offset + size.reduce(itemSize, *))])
+                    if !writeEmptyChunks, context.isFill(raw) { try store.delete(chunkKey) } else { try store.set(chunkKey, try pipeline.encode(raw: raw)) }
+                    return
+                }
                 var chunk: NDArray
                 if grid.covers(index, start, extent) {
                     // Replaced whole: no read. Edge chunks keep the fill value past the array's end.

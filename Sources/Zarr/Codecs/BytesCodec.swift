@@ -62,17 +62,29 @@ struct TransposeCodec: ArrayToArrayCodec {
 
 /// `crc32c`: appends the CRC-32C (Castagnoli) of the bytes, little-endian, and checks it on read.
 struct CRC32CCodec: BytesToBytesCodec {
-    func encode(_ bytes: [UInt8]) throws -> [UInt8] {
-        var out = bytes
+    func encode(_ bytes: UnsafeRawBufferPointer) throws -> [UInt8] {
+        var out = [UInt8](bytes)
         let crc = CRC32C.checksum(bytes)
         withUnsafeBytes(of: crc.littleEndian) { out.append(contentsOf: $0) }
         return out
     }
 
-    func decode(_ bytes: [UInt8], expectedSize: Int?) throws -> [UInt8] {
+    func decode(_ bytes: UnsafeRawBufferPointer, expectedSize: Int?) throws -> [UInt8] {
+        [UInt8](try verified(bytes))
+    }
+
+    func decode(_ bytes: UnsafeRawBufferPointer, into target: UnsafeMutableRawBufferPointer) throws -> Bool {
+        let body = try verified(bytes)
+        guard body.count == target.count else { throw corrupt("crc32c: \(body.count) bytes, expected \(target.count)") }
+        if let base = body.baseAddress, let out = target.baseAddress { out.copyMemory(from: base, byteCount: body.count) }
+        return true
+    }
+
+    /// The data without its checksum, once the checksum matches.
+    private func verified(_ bytes: UnsafeRawBufferPointer) throws -> UnsafeRawBufferPointer {
         guard bytes.count >= 4 else { throw corrupt("crc32c: data shorter than its checksum") }
-        let body = Array(bytes.dropLast(4))
-        let stored = bytes.suffix(4).reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        let body = UnsafeRawBufferPointer(rebasing: bytes[..<(bytes.count - 4)])
+        let stored = bytes.loadUnaligned(fromByteOffset: bytes.count - 4, as: UInt32.self).littleEndian
         guard CRC32C.checksum(body) == stored else { throw corrupt("crc32c checksum mismatch") }
         return body
     }

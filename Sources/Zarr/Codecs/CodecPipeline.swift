@@ -57,7 +57,44 @@ struct CodecPipeline: Sendable {
         return arrayToBytes as? ShardingCodec
     }
 
+    /// Whether chunks are stored as their own little-endian bytes before any bytes→bytes codec:
+    /// then encoding reads, and decoding writes, the caller's memory directly.
+    var isDirect: Bool {
+        guard arrayToArray.isEmpty, let bytes = arrayToBytes as? BytesCodec else { return false }
+        return !bytes.bigEndian
+    }
+
+    /// Encodes a chunk given as its raw C-order bytes (``isDirect`` pipelines only).
+    func encode(raw: UnsafeRawBufferPointer) throws -> [UInt8] {
+        guard let first = bytesToBytes.first else { return [UInt8](raw) }
+        var bytes = try first.encode(raw)
+        for codec in bytesToBytes.dropFirst() { bytes = try codec.encode(bytes) }
+        return bytes
+    }
+
+    /// Decodes a chunk straight into `target` (its raw C-order bytes; ``isDirect`` pipelines only).
+    func decode(_ encoded: [UInt8], into target: UnsafeMutableRawBufferPointer) throws {
+        guard let innermost = bytesToBytes.first else {
+            guard encoded.count == target.count else { throw corrupt("chunk holds \(encoded.count) bytes, expected \(target.count)") }
+            encoded.withUnsafeBytes { if let base = $0.baseAddress { target.baseAddress?.copyMemory(from: base, byteCount: $0.count) } }
+            return
+        }
+        var bytes = encoded
+        var sizes: [Int?] = [target.count]
+        for codec in bytesToBytes { sizes.append(sizes[sizes.count - 1].flatMap(codec.fixedSize)) }
+        for (index, codec) in bytesToBytes.enumerated().dropFirst().reversed() {
+            bytes = try codec.decode(bytes, expectedSize: sizes[index])
+        }
+        let done = try bytes.withUnsafeBytes { try innermost.decode($0, into: target) }
+        if !done {
+            let decoded = try innermost.decode(bytes, expectedSize: target.count)
+            guard decoded.count == target.count else { throw corrupt("chunk holds \(decoded.count) bytes, expected \(target.count)") }
+            decoded.withUnsafeBytes { if let base = $0.baseAddress { target.baseAddress?.copyMemory(from: base, byteCount: $0.count) } }
+        }
+    }
+
     func encode(_ chunk: NDArray) throws -> [UInt8] {
+        if isDirect { return try chunk.withUnsafeBytes { try encode(raw: $0) } }
         var array = chunk
         for codec in arrayToArray { array = try codec.encode(array) }
         var bytes = try arrayToBytes.encode(array)
@@ -114,9 +151,12 @@ extension ChunkContext {
     }
 
     /// Whether every element of `chunk` equals the fill value (bit for bit).
-    func isFill(_ chunk: NDArray) -> Bool {
+    func isFill(_ chunk: NDArray) -> Bool { chunk.withUnsafeBytes { isFill($0) } }
+
+    /// Whether every element of `raw` equals the fill value (bit for bit).
+    func isFill(_ raw: UnsafeRawBufferPointer) -> Bool {
         let fill = self.fill
-        return chunk.withUnsafeBytes { raw in
+        return {
             let size = fill.count
             if fill.allSatisfy({ $0 == fill.first }), let value = fill.first {
                 // Eight bytes at a time.
@@ -136,6 +176,6 @@ extension ChunkContext {
                 return false
             }
             return true
-        }
+        }()
     }
 }

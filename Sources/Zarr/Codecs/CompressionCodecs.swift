@@ -1,4 +1,5 @@
 import CBlosc
+import Foundation
 import CDeflate
 import CZstd
 import ImMetaIOCore
@@ -15,22 +16,22 @@ struct GzipCodec: BytesToBytesCodec {
         guard (0...9).contains(level) else { throw corrupt("gzip level must be 0…9, not \(level)") }
     }
 
-    func encode(_ bytes: [UInt8]) throws -> [UInt8] {
+    func encode(_ bytes: UnsafeRawBufferPointer) throws -> [UInt8] {
         // libdeflate's levels 1…12; zlib's 0 (store) maps to libdeflate's 0.
         guard let compressor = libdeflate_alloc_compressor(Int32(level)) else { throw corrupt("cannot allocate a gzip compressor") }
         defer { libdeflate_free_compressor(compressor) }
         let bound = libdeflate_gzip_compress_bound(compressor, bytes.count)
         let output = [UInt8](unsafeUninitializedCapacity: bound) { out, count in
-            count = bytes.withUnsafeBytes { libdeflate_gzip_compress(compressor, $0.baseAddress, $0.count, out.baseAddress, out.count) }
+            count = libdeflate_gzip_compress(compressor, bytes.baseAddress, bytes.count, out.baseAddress, out.count)
         }
         guard !output.isEmpty else { throw corrupt("gzip compression failed") }
         return output
     }
 
-    func decode(_ bytes: [UInt8], expectedSize: Int?) throws -> [UInt8] {
+    func decode(_ bytes: UnsafeRawBufferPointer, expectedSize: Int?) throws -> [UInt8] {
         guard bytes.count >= 18 else { throw corrupt("gzip data too short") }
         // The trailer's ISIZE is the size modulo 2^32; it must agree with what the array expects.
-        let isize = bytes.suffix(4).reversed().reduce(0) { $0 << 8 | Int($1) }
+        let isize = Int(bytes.loadUnaligned(fromByteOffset: bytes.count - 4, as: UInt32.self).littleEndian)
         let size = expectedSize ?? isize
         guard size <= maximumDecodedChunk, expectedSize == nil || isize == size & 0xFFFF_FFFF else {
             throw corrupt("gzip data decodes to \(isize) bytes, expected \(expectedSize ?? -1)")
@@ -40,16 +41,49 @@ struct GzipCodec: BytesToBytesCodec {
         var status = LIBDEFLATE_SUCCESS
         let output = [UInt8](unsafeUninitializedCapacity: size) { out, count in
             var produced = 0
-            status = bytes.withUnsafeBytes {
-                libdeflate_gzip_decompress(decompressor, $0.baseAddress, $0.count, out.baseAddress, out.count, &produced)
-            }
+            status = libdeflate_gzip_decompress(decompressor, bytes.baseAddress, bytes.count, out.baseAddress, out.count, &produced)
             count = status == LIBDEFLATE_SUCCESS ? produced : 0
         }
         guard status == LIBDEFLATE_SUCCESS else { throw corrupt("damaged gzip data") }
         return output
     }
 
+    func decode(_ bytes: UnsafeRawBufferPointer, into target: UnsafeMutableRawBufferPointer) throws -> Bool {
+        guard let decompressor = libdeflate_alloc_decompressor() else { throw corrupt("cannot allocate a gzip decompressor") }
+        defer { libdeflate_free_decompressor(decompressor) }
+        var produced = 0
+        let status = libdeflate_gzip_decompress(decompressor, bytes.baseAddress, bytes.count, target.baseAddress, target.count, &produced)
+        guard status == LIBDEFLATE_SUCCESS, produced == target.count else { throw corrupt("damaged gzip data") }
+        return true
+    }
+
     func fixedSize(_ size: Int) -> Int? { nil }
+}
+
+/// Zstandard contexts kept for reuse: a context holds megabytes of tables, and creating one per
+/// chunk costs more than compressing a small chunk. `@unchecked Sendable`: the lists are only
+/// touched under the lock, and each context is used by one thread at a time.
+final class ZstdContexts: @unchecked Sendable {
+    static let shared = ZstdContexts()
+    private var compressors: [OpaquePointer] = []
+    private var decompressors: [OpaquePointer] = []
+    private let lock = NSLock()
+
+    func withCompressor<R>(_ body: (OpaquePointer) throws -> R) throws -> R {
+        guard let context = lock.withLock({ compressors.popLast() }) ?? ZSTD_createCCtx() else {
+            throw corrupt("cannot allocate a Zstandard context")
+        }
+        defer { lock.withLock { compressors.append(context) } }
+        return try body(context)
+    }
+
+    func withDecompressor<R>(_ body: (OpaquePointer) throws -> R) throws -> R {
+        guard let context = lock.withLock({ decompressors.popLast() }) ?? ZSTD_createDCtx() else {
+            throw corrupt("cannot allocate a Zstandard context")
+        }
+        defer { lock.withLock { decompressors.append(context) } }
+        return try body(context)
+    }
 }
 
 /// `zstd` through libzstd, with the optional content checksum.
@@ -63,15 +97,18 @@ struct ZstdCodec: BytesToBytesCodec {
         guard (-131072...22).contains(level) else { throw corrupt("zstd level must be at most 22, not \(level)") }
     }
 
-    func encode(_ bytes: [UInt8]) throws -> [UInt8] {
-        guard let context = ZSTD_createCCtx() else { throw corrupt("cannot allocate a Zstandard context") }
-        defer { ZSTD_freeCCtx(context) }
+    func encode(_ bytes: UnsafeRawBufferPointer) throws -> [UInt8] {
+        try ZstdContexts.shared.withCompressor { try encode(bytes, with: $0) }
+    }
+
+    private func encode(_ bytes: UnsafeRawBufferPointer, with context: OpaquePointer) throws -> [UInt8] {
+        ZSTD_CCtx_reset(context, ZSTD_reset_session_and_parameters)
         ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, Int32(level))
         ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, checksum ? 1 : 0)
         let bound = ZSTD_compressBound(bytes.count)
         var failed = false
         let output = [UInt8](unsafeUninitializedCapacity: bound) { out, count in
-            let size = bytes.withUnsafeBytes { ZSTD_compress2(context, out.baseAddress, out.count, $0.baseAddress, $0.count) }
+            let size = ZSTD_compress2(context, out.baseAddress, out.count, bytes.baseAddress, bytes.count)
             failed = ZSTD_isError(size) != 0
             count = failed ? 0 : size
         }
@@ -79,8 +116,8 @@ struct ZstdCodec: BytesToBytesCodec {
         return output
     }
 
-    func decode(_ bytes: [UInt8], expectedSize: Int?) throws -> [UInt8] {
-        let declared = bytes.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, $0.count) }
+    func decode(_ bytes: UnsafeRawBufferPointer, expectedSize: Int?) throws -> [UInt8] {
+        let declared = ZSTD_getFrameContentSize(bytes.baseAddress, bytes.count)
         let limit = expectedSize ?? maximumDecodedChunk
         // ZSTD_CONTENTSIZE_UNKNOWN and _ERROR are the two largest values.
         let known = declared < UInt64.max - 1
@@ -88,12 +125,22 @@ struct ZstdCodec: BytesToBytesCodec {
         let capacity = known ? Int(declared) : limit
         var failed = false
         let output = [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
-            let size = bytes.withUnsafeBytes { ZSTD_decompress(out.baseAddress, out.count, $0.baseAddress, $0.count) }
+            let size = (try? ZstdContexts.shared.withDecompressor {
+                ZSTD_decompressDCtx($0, out.baseAddress, out.count, bytes.baseAddress, bytes.count)
+            }) ?? 0
             failed = ZSTD_isError(size) != 0
             count = failed ? 0 : size
         }
         guard !failed else { throw corrupt("damaged Zstandard data") }
         return output
+    }
+
+    func decode(_ bytes: UnsafeRawBufferPointer, into target: UnsafeMutableRawBufferPointer) throws -> Bool {
+        let size = try ZstdContexts.shared.withDecompressor {
+            ZSTD_decompressDCtx($0, target.baseAddress, target.count, bytes.baseAddress, bytes.count)
+        }
+        guard ZSTD_isError(size) == 0, size == target.count else { throw corrupt("damaged Zstandard data") }
+        return true
     }
 
     func fixedSize(_ size: Int) -> Int? { nil }
@@ -125,33 +172,39 @@ struct BloscCodec: BytesToBytesCodec {
         }
     }
 
-    func encode(_ bytes: [UInt8]) throws -> [UInt8] {
+    func encode(_ bytes: UnsafeRawBufferPointer) throws -> [UInt8] {
         let capacity = bytes.count + Int(BLOSC_MAX_OVERHEAD)
         var status: Int32 = 0
         let output = [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
-            status = bytes.withUnsafeBytes {
-                blosc_compress_ctx(
-                    Int32(clevel), shuffle, typesize, $0.count, $0.baseAddress, out.baseAddress, out.count, cname, blocksize, 1)
-            }
+            status = blosc_compress_ctx(
+                Int32(clevel), shuffle, typesize, bytes.count, bytes.baseAddress, out.baseAddress, out.count, cname, blocksize, 1)
             count = max(0, Int(status))
         }
         guard status > 0 else { throw corrupt("blosc compression failed (\(status))") }
         return output
     }
 
-    func decode(_ bytes: [UInt8], expectedSize: Int?) throws -> [UInt8] {
+    func decode(_ bytes: UnsafeRawBufferPointer, expectedSize: Int?) throws -> [UInt8] {
         var size = 0
-        let valid = bytes.withUnsafeBytes { blosc_cbuffer_validate($0.baseAddress, $0.count, &size) }
+        let valid = blosc_cbuffer_validate(bytes.baseAddress, bytes.count, &size)
         guard valid == 0, size <= (expectedSize ?? maximumDecodedChunk), expectedSize == nil || size == expectedSize else {
             throw corrupt("invalid blosc data")
         }
         var status: Int32 = 0
         let output = [UInt8](unsafeUninitializedCapacity: size) { out, count in
-            status = bytes.withUnsafeBytes { blosc_decompress_ctx($0.baseAddress, out.baseAddress, out.count, 1) }
+            status = blosc_decompress_ctx(bytes.baseAddress, out.baseAddress, out.count, 1)
             count = max(0, Int(status))
         }
         guard status >= 0, output.count == size else { throw corrupt("damaged blosc data") }
         return output
+    }
+
+    func decode(_ bytes: UnsafeRawBufferPointer, into target: UnsafeMutableRawBufferPointer) throws -> Bool {
+        var size = 0
+        guard blosc_cbuffer_validate(bytes.baseAddress, bytes.count, &size) == 0, size == target.count,
+            blosc_decompress_ctx(bytes.baseAddress, target.baseAddress, target.count, 1) == Int32(size)
+        else { throw corrupt("damaged blosc data") }
+        return true
     }
 
     func fixedSize(_ size: Int) -> Int? { nil }

@@ -136,11 +136,22 @@ protocol ArrayToBytesCodec: Sendable {
 
 /// Transforms bytes (`gzip`, `zstd`, `blosc`, `crc32c`).
 protocol BytesToBytesCodec: Sendable {
-    func encode(_ bytes: [UInt8]) throws -> [UInt8]
+    func encode(_ bytes: UnsafeRawBufferPointer) throws -> [UInt8]
     /// `expectedSize` bounds the output (decompression bombs are refused).
-    func decode(_ bytes: [UInt8], expectedSize: Int?) throws -> [UInt8]
+    func decode(_ bytes: UnsafeRawBufferPointer, expectedSize: Int?) throws -> [UInt8]
+    /// Decodes straight into `target`, which must be filled exactly; `false` when this codec
+    /// cannot (the caller then decodes through a buffer).
+    func decode(_ bytes: UnsafeRawBufferPointer, into target: UnsafeMutableRawBufferPointer) throws -> Bool
     /// Encoded size for a given input size when fixed (`crc32c`: +4), else `nil`.
     func fixedSize(_ size: Int) -> Int?
+}
+
+extension BytesToBytesCodec {
+    func encode(_ bytes: [UInt8]) throws -> [UInt8] { try bytes.withUnsafeBytes { try encode($0) } }
+    func decode(_ bytes: [UInt8], expectedSize: Int?) throws -> [UInt8] {
+        try bytes.withUnsafeBytes { try decode($0, expectedSize: expectedSize) }
+    }
+    func decode(_ bytes: UnsafeRawBufferPointer, into target: UnsafeMutableRawBufferPointer) throws -> Bool { false }
 }
 
 func corrupt(_ message: String) -> ImMetaIOError { ImMetaIOError(.corruptData, message) }

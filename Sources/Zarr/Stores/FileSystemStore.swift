@@ -15,6 +15,8 @@ import Darwin
 public struct FileSystemStore: ZarrStore {
     /// The folder holding the hierarchy.
     public let root: String
+    /// Folders known to exist, so that writing thousands of chunks does not re-create them.
+    private let folders = FolderCache()
 
     /// A store rooted at `path` (created on the first write if missing).
     public init(path: String) {
@@ -88,8 +90,18 @@ public struct FileSystemStore: ZarrStore {
     public func set(_ key: String, _ value: [UInt8]) throws {
         let file = try path(key)
         let folder = (file as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let sink = try OutputSink(path: file)
+        if !folders.contains(folder) {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            folders.insert(folder)
+        }
+        let sink: OutputSink
+        do {
+            sink = try OutputSink(path: file)
+        } catch where error.code == .missingFile {
+            // The folder was removed since it was cached (a deleted node): make it again.
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            sink = try OutputSink(path: file)
+        }
         try sink.write(value)
         try sink.commit()
     }
@@ -122,4 +134,13 @@ public struct FileSystemStore: ZarrStore {
         }
         return keys
     }
+}
+
+/// A thread-safe set of folder paths. `@unchecked Sendable`: the set is only touched under the lock.
+private final class FolderCache: @unchecked Sendable {
+    private var folders = Set<String>()
+    private let lock = NSLock()
+
+    func contains(_ folder: String) -> Bool { lock.withLock { folders.contains(folder) } }
+    func insert(_ folder: String) { _ = lock.withLock { folders.insert(folder) } }
 }
