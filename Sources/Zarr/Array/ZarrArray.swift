@@ -157,6 +157,21 @@ public struct ZarrArray: Sendable {
                     try readPartOfShard(index, sharding, inChunk: inChunk, inRegion: inRegion, size: size, regionShape: extent, into: out)
                     return
                 }
+                if let sharding = pipeline.partialSharding {
+                    // A whole shard inside the region: its inner chunks decode straight into place.
+                    let origin = zip(index, metadata.chunkShape).map(*)
+                    if let stored = try store.get(key(index)) {
+                        try sharding.decode(stored, into: out, shape: extent, outStart: start, shardOrigin: origin, arrayShape: shape)
+                    } else {
+                        let filled = context.filledChunk(size)
+                        filled.withUnsafeBytes { source in
+                            RegionCopy.copy(
+                                from: source, shape: size, start: size.map { _ in 0 }, to: out, shape: extent, start: inRegion,
+                                extent: size, itemSize: itemSize)
+                        }
+                    }
+                    return
+                }
                 if pipeline.isDirect, size == metadata.chunkShape,
                     let offset = RegionCopy.contiguousOffset(start: inRegion, extent: size, shape: extent, itemSize: itemSize)
                 {
@@ -249,6 +264,13 @@ public struct ZarrArray: Sendable {
                     // A whole chunk that is one run of the input: encoded from it without a copy.
                     let raw = UnsafeRawBufferPointer(rebasing: input[offset..<(offset + size.reduce(itemSize, *))])
                     if !writeEmptyChunks, context.isFill(raw) { try store.delete(chunkKey) } else { try store.set(chunkKey, try pipeline.encode(raw: raw)) }
+                    return
+                }
+                if let sharding = pipeline.partialSharding, grid.covers(index, start, extent) {
+                    // A whole shard: inner chunks encoded straight from the input.
+                    let encoded = try sharding.encode(
+                        from: input, shape: extent, sourceStart: start, shardOrigin: zip(index, chunkShape).map(*), arrayShape: shape)
+                    if encoded.isEmpty { try store.delete(chunkKey) } else { try store.set(chunkKey, encoded) }
                     return
                 }
                 var chunk: NDArray

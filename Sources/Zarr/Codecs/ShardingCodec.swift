@@ -82,6 +82,89 @@ struct ShardingCodec: ArrayToBytesCodec {
         return try assemble(entries: entries, data: data)
     }
 
+    /// The box of inner chunk `number` inside a shard at `origin` of an array of `arrayShape`,
+    /// clipped to the array: its start in array coordinates and its extent (empty when the inner
+    /// chunk lies wholly past the array's end).
+    func innerBox(_ number: Int, shardOrigin origin: [Int], arrayShape: [Int]) -> (start: [Int], extent: [Int]) {
+        let position = innerIndex(number)
+        var start: [Int] = [], extent: [Int] = []
+        for axis in 0..<innerShape.count {
+            let low = origin[axis] + position[axis] * innerShape[axis]
+            start.append(low)
+            extent.append(max(0, min(innerShape[axis], arrayShape[axis] - low)))
+        }
+        return (start, extent)
+    }
+
+    /// Encodes the shard at `origin` (array coordinates) straight from the data being written:
+    /// `source` holds the region starting at `sourceStart`, which covers the shard (clipped to the
+    /// array). Inner chunks that are contiguous runs of `source` are compressed in place.
+    func encode(
+        from source: UnsafeRawBufferPointer, shape sourceShape: [Int], sourceStart: [Int], shardOrigin origin: [Int],
+        arrayShape: [Int]
+    ) throws -> [UInt8] {
+        var entries = [UInt64](repeating: Self.empty, count: innerCount * 2)
+        var data: [UInt8] = []
+        let itemSize = context.dtype.itemSize
+        for number in 0..<innerCount {
+            let (start, extent) = innerBox(number, shardOrigin: origin, arrayShape: arrayShape)
+            guard !extent.contains(0) else { continue }
+            let local = zip(start, sourceStart).map(-)
+            let encoded: [UInt8]
+            if inner.isDirect, extent == innerShape,
+                let offset = RegionCopy.contiguousOffset(start: local, extent: extent, shape: sourceShape, itemSize: itemSize)
+            {
+                let raw = UnsafeRawBufferPointer(rebasing: source[offset..<(offset + extent.reduce(itemSize, *))])
+                if !context.writeEmptyChunks, context.isFill(raw) { continue }
+                encoded = try inner.encode(raw: raw)
+            } else {
+                var chunk = extent == innerShape
+                    ? NDArray(unsafeUninitializedShape: innerShape, dtype: context.dtype) { _ in } : context.filledChunk(innerShape)
+                chunk.withUnsafeMutableBytes { out in
+                    RegionCopy.copy(
+                        from: source, shape: sourceShape, start: local, to: out, shape: innerShape,
+                        start: innerShape.map { _ in 0 }, extent: extent, itemSize: itemSize)
+                }
+                if !context.writeEmptyChunks, context.isFill(chunk) { continue }
+                encoded = try inner.encode(chunk)
+            }
+            entries[2 * number] = UInt64(data.count)
+            entries[2 * number + 1] = UInt64(encoded.count)
+            data += encoded
+        }
+        return try assemble(entries: entries, data: data)
+    }
+
+    /// Decodes a whole shard straight into the region being read: `out` holds the region starting
+    /// at `outStart` (array coordinates), which covers the shard at `origin` (clipped to the array).
+    func decode(
+        _ bytes: [UInt8], into out: UnsafeMutableRawBufferPointer, shape outShape: [Int], outStart: [Int],
+        shardOrigin origin: [Int], arrayShape: [Int]
+    ) throws {
+        guard bytes.count >= indexSize else { throw corrupt("shard of \(bytes.count) bytes is smaller than its index") }
+        let entries = try decodeIndex(Array(bytes[indexRange(shardSize: bytes.count)]))
+        let itemSize = context.dtype.itemSize
+        for number in 0..<innerCount {
+            let (start, extent) = innerBox(number, shardOrigin: origin, arrayShape: arrayShape)
+            guard !extent.contains(0) else { continue }
+            let local = zip(start, outStart).map(-)
+            let range = try entryRange(entries, number, shardSize: bytes.count)
+            if inner.isDirect, extent == innerShape,
+                let offset = RegionCopy.contiguousOffset(start: local, extent: extent, shape: outShape, itemSize: itemSize)
+            {
+                let target = UnsafeMutableRawBufferPointer(rebasing: out[offset..<(offset + extent.reduce(itemSize, *))])
+                if let range { try inner.decode(Array(bytes[range]), into: target) } else { ChunkContext.fill(target, with: context.fill) }
+                continue
+            }
+            let chunk = try range.map { try inner.decode(Array(bytes[$0])) } ?? context.filledChunk(innerShape)
+            chunk.withUnsafeBytes { source in
+                RegionCopy.copy(
+                    from: source, shape: innerShape, start: innerShape.map { _ in 0 }, to: out, shape: outShape, start: local,
+                    extent: extent, itemSize: itemSize)
+            }
+        }
+    }
+
     /// Joins the index and the inner chunks' bytes (offsets in `entries` relative to the data).
     func assemble(entries: [UInt64], data: [UInt8]) throws -> [UInt8] {
         guard entries.contains(where: { $0 != Self.empty }) else { return [] }
