@@ -40,7 +40,9 @@ public struct ZarrGroup: Sendable {
 
 /// An array or a group, opened from its `zarr.json`.
 public enum ZarrNode: Sendable {
+    /// An array.
     case array(ZarrArray)
+    /// A group.
     case group(ZarrGroup)
 
     /// Opens whatever node is at `path`.
