@@ -82,6 +82,8 @@ fuzz: deps
 	@cp examples/*.png examples/*.jpg examples/*.npy Fuzz/corpus-decoders/ 2>/dev/null || true
 	Fuzz/.build-fuzz/debug/fuzz-png-encoder -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -len_control=0 -artifact_prefix=Fuzz/artifacts/ Fuzz/corpus-encoder
 	Fuzz/.build-fuzz/debug/fuzz-decoders -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -artifact_prefix=Fuzz/artifacts/ Fuzz/corpus-decoders
+	@mkdir -p Fuzz/corpus-zarr
+	Fuzz/.build-fuzz/debug/fuzz-zarr -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -artifact_prefix=Fuzz/artifacts/ Fuzz/corpus-zarr
 
 clean:
 	rm -rf .build out Benchmarks/.build

@@ -18,6 +18,9 @@ let package = Package(
         .executableTarget(
             name: "fuzz-decoders", dependencies: [.product(name: "ImMetaIO", package: parentIdentity)],
             path: "Sources/fuzz-decoders"),
+        .executableTarget(
+            name: "fuzz-zarr", dependencies: [.product(name: "ImMetaIO", package: parentIdentity)],
+            path: "Sources/fuzz-zarr"),
     ],
     swiftLanguageModes: [.v6]
 )
