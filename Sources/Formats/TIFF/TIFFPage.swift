@@ -146,6 +146,12 @@ struct TIFFPage {
                 }
             }
             if compression == 1 {
+                if chunkWidth == width {
+                    // Large uncompressed strips: source and target pages set up in one call each.
+                    PagePopulation.prepareForReading(UnsafeRawBufferPointer(rebasing: raw.prefix(copyHeight * rowBytes)))
+                    PagePopulation.prepareForWriting(
+                        UnsafeMutableRawBufferPointer(start: target + targetOffset(0), count: copyHeight * rowBytes))
+                }
                 place(raw)
             } else if chunkWidth == width, [8, 32946, 50000].contains(compression),
                 let produced = try TIFFCodecs.decompress(
