@@ -79,13 +79,14 @@ let package = Package(
         .target(
             name: "TIFFFormat", dependencies: ["ImMetaIOCore", "CDeflate", "CZstd", "CWebP", "CShims"],
             path: "Sources/Formats/TIFF"),
+        .target(name: "BMPFormat", dependencies: ["ImMetaIOCore", "PNGFormat", "JPEGFormat"], path: "Sources/Formats/BMP"),
         .target(name: "FITSFormat", dependencies: ["ImMetaIOCore", "CFITSIO", "CDeflate"], path: "Sources/Formats/FITS"),
         // MARK: Zarr v3 engine (arrays, groups, codecs, sharding, stores)
         .target(name: "Zarr", dependencies: ["ImMetaIOCore", "NDArrayModule", "CBlosc", "CDeflate", "CZstd"], path: "Sources/Zarr"),
         .target(
             name: "ImMetaIO",
             dependencies: ["NDArrayModule", "ImMetaIOCore", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "WebPFormat",
-                "FITSFormat", "TIFFFormat", "Zarr",
+                "FITSFormat", "TIFFFormat", "BMPFormat", "Zarr",
             ],
             path: "Sources/ImMetaIO"),
         .executableTarget(
@@ -100,7 +101,7 @@ let package = Package(
         .testTarget(name: "NDArrayModuleTests", dependencies: ["NDArrayModule"]),
         .testTarget(name: "ZarrTests", dependencies: ["Zarr", "ImMetaIOCore", "NDArrayModule"]),
         .testTarget(
-            name: "ImMetaIOTests", dependencies: ["ImMetaIO", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "WebPFormat", "FITSFormat", "TIFFFormat", "CDeflate"],
+            name: "ImMetaIOTests", dependencies: ["ImMetaIO", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "WebPFormat", "FITSFormat", "TIFFFormat", "BMPFormat", "CDeflate"],
             exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]

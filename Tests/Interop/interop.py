@@ -14,6 +14,7 @@ Usage: interop.py PATH/TO/immetaio
   (several compressions, two parts with a tiled one, half + uint channels) decode identically here.
 - TIFF with tifffile, both ways (see `tiff_checks`).
 - Zarr v3 with zarr-python 3, both ways (see `zarr_checks`).
+- BMP with Pillow, both ways (see `bmp_checks`).
 Exits non-zero with a list of failures.
 """
 import os
@@ -270,6 +271,7 @@ def main(tool):
 
     tiff_checks(tool, work, rng)
     zarr_checks(tool, work, rng)
+    bmp_checks(tool, work, rng)
 
     print(f"interop: {checks - len(failures)}/{checks} checks passed (Pillow {Image.__version__}, numpy {np.__version__})")
     for failure in failures:
@@ -454,6 +456,32 @@ def zarr_checks(tool, work, rng):
     z = zarr.open_array(path + ".zarr", mode="r")
     check(np.isnan(z.fill_value) and z.metadata.dimension_names == ("y", "x") and np.isnan(z[:]).all()
           and not os.path.exists(os.path.join(path + ".zarr", "c")), "our NaN-filled array differs in zarr-python or stored empty chunks")
+
+
+def bmp_checks(tool, work, rng):
+    """BMP both ways with Pillow: our gray, RGB and RGBA files (odd widths) decode identically in
+    Pillow; Pillow's 1-bit, gray, palette, RGB and RGBA files decode here as Pillow decodes them."""
+    for channels in (1, 3, 4):
+        shape = (13, 7) if channels == 1 else (13, 7, channels)
+        array = rng.integers(0, 256, shape, dtype=np.uint8)
+        source = os.path.join(work, f"bmp-ours-{channels}.npy")
+        np.save(source, array)
+        run(tool, "copy", source, source + ".bmp")
+        with Image.open(source + ".bmp") as im:
+            theirs = np.asarray(im.convert({1: "L", 3: "RGB", 4: "RGBA"}[channels]))
+        check(np.array_equal(theirs, array), f"Pillow reads our {channels}-channel BMP differently")
+    base = rng.integers(0, 256, (21, 19, 3), dtype=np.uint8)
+    images = {
+        "1": Image.fromarray(base[..., 0] > 127), "L": Image.fromarray(base[..., 0]), "RGB": Image.fromarray(base),
+        "P": Image.fromarray(base).quantize(37), "RGBA": Image.fromarray(np.dstack([base, base[..., :1]])),
+    }
+    for mode, image in images.items():
+        path = os.path.join(work, f"bmp-pillow-{mode}.bmp")
+        image.save(path)
+        run(tool, "copy", path, path + ".npy")
+        with Image.open(path) as im:
+            expected = np.asarray(im.convert({"1": "L", "L": "L", "P": "RGB"}.get(mode, im.mode)))
+        check(np.array_equal(np.load(path + ".npy"), expected), f"we read Pillow's {mode} BMP differently")
 
 
 if __name__ == "__main__":
