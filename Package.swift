@@ -36,6 +36,8 @@ let package = Package(
         .systemLibrary(
             name: "CBlosc", path: "Sources/CBlosc", pkgConfig: "blosc", providers: [.apt(["libblosc-dev"]), .brew(["c-blosc"])]),
         .systemLibrary(
+            name: "CGIF", path: "Sources/CGIF", pkgConfig: "libgif", providers: [.apt(["libgif-dev"]), .brew(["giflib"])]),
+        .systemLibrary(
             name: "CFITSIO", path: "Sources/CFITSIO", pkgConfig: "cfitsio",
             providers: [.apt(["libcfitsio-dev"]), .brew(["cfitsio"])]),
         // OpenEXR's C API (OpenEXRCore). No pkg-config: OpenEXR's .pc file pulls in its C++ libraries.
@@ -79,6 +81,7 @@ let package = Package(
         .target(
             name: "TIFFFormat", dependencies: ["ImMetaIOCore", "CDeflate", "CZstd", "CWebP", "CShims"],
             path: "Sources/Formats/TIFF"),
+        .target(name: "GIFFormat", dependencies: ["ImMetaIOCore", "CGIF"], path: "Sources/Formats/GIF"),
         .target(name: "BMPFormat", dependencies: ["ImMetaIOCore", "PNGFormat", "JPEGFormat"], path: "Sources/Formats/BMP"),
         .target(name: "FITSFormat", dependencies: ["ImMetaIOCore", "CFITSIO", "CDeflate"], path: "Sources/Formats/FITS"),
         // MARK: Zarr v3 engine (arrays, groups, codecs, sharding, stores)
@@ -86,7 +89,7 @@ let package = Package(
         .target(
             name: "ImMetaIO",
             dependencies: ["NDArrayModule", "ImMetaIOCore", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "WebPFormat",
-                "FITSFormat", "TIFFFormat", "BMPFormat", "Zarr",
+                "FITSFormat", "TIFFFormat", "BMPFormat", "GIFFormat", "Zarr",
             ],
             path: "Sources/ImMetaIO"),
         .executableTarget(
@@ -101,7 +104,7 @@ let package = Package(
         .testTarget(name: "NDArrayModuleTests", dependencies: ["NDArrayModule"]),
         .testTarget(name: "ZarrTests", dependencies: ["Zarr", "ImMetaIOCore", "NDArrayModule"]),
         .testTarget(
-            name: "ImMetaIOTests", dependencies: ["ImMetaIO", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "WebPFormat", "FITSFormat", "TIFFFormat", "BMPFormat", "CDeflate"],
+            name: "ImMetaIOTests", dependencies: ["ImMetaIO", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "WebPFormat", "FITSFormat", "TIFFFormat", "BMPFormat", "GIFFormat", "CDeflate"],
             exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]

@@ -2,9 +2,9 @@ import Foundation
 import ImMetaIO
 import Testing
 
-/// Every PNG, JPEG, NPY, WebP, FITS and BMP file of the shared corpus decodes to the manifest's
+/// Every PNG, JPEG, NPY, WebP, FITS, BMP and GIF file of the shared corpus decodes to the manifest's
 /// shape, dtype and pixel hash, and every file the reference rejects gives a typed error.
-@Suite("Corpus conformance: PNG, JPEG, NPY, WebP, FITS, BMP", .enabled(if: Corpus.isAvailable, Corpus.missingNote))
+@Suite("Corpus conformance: PNG, JPEG, NPY, WebP, FITS, BMP, GIF", .enabled(if: Corpus.isAvailable, Corpus.missingNote))
 struct CorpusConformanceTests {
     /// How our decode differs from the reference on purpose.
     enum Difference {
@@ -31,6 +31,14 @@ struct CorpusConformanceTests {
             }),
             "Pillow 13 skips DISPOSE_OP_PREVIOUS after a frame blended with BLEND_OP_OVER (it copies the already blended canvas); we restore the canvas as the APNG specification says"
         ),
+        "gif/pillow/issue_2811.gif": (
+            .refused(.corruptData),
+            "its LZW minimum code size is 11; the GIF specification allows 2…8 and giflib refuses the data (Pillow's own decoder accepts up to 12)"
+        ),
+        "gif/pillow/test_extents.gif": (
+            .shape(check: { frames in frames.shape == [2, 100, 100, 4] }),
+            "a frame reaches past the logical screen: we clip it to the screen, so all frames keep the screen's size; Pillow grows its canvas and returns frames of different sizes"
+        ),
         "bmp/bmpsuite/b/badheadersize.bmp": (
             .shape(check: { image in
                 image.shape == [64, 127] && image.scalars(as: UInt8.self).allSatisfy { $0 == 0 || $0 == 255 }
@@ -47,7 +55,7 @@ struct CorpusConformanceTests {
         ),
     ]
 
-    static let entries = Corpus.entries(formats: ["png", "jpeg", "npy", "webp", "fits", "bmp"])
+    static let entries = Corpus.entries(formats: ["png", "jpeg", "npy", "webp", "fits", "bmp", "gif"])
 
     @Test("decodes like the reference", arguments: entries)
     func conforms(_ entry: Corpus.Entry) throws {

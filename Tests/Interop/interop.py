@@ -15,6 +15,7 @@ Usage: interop.py PATH/TO/immetaio
 - TIFF with tifffile, both ways (see `tiff_checks`).
 - Zarr v3 with zarr-python 3, both ways (see `zarr_checks`).
 - BMP with Pillow, both ways (see `bmp_checks`).
+- GIF with Pillow, both ways (see `gif_checks`).
 Exits non-zero with a list of failures.
 """
 import os
@@ -272,6 +273,7 @@ def main(tool):
     tiff_checks(tool, work, rng)
     zarr_checks(tool, work, rng)
     bmp_checks(tool, work, rng)
+    gif_checks(tool, work, rng)
 
     print(f"interop: {checks - len(failures)}/{checks} checks passed (Pillow {Image.__version__}, numpy {np.__version__})")
     for failure in failures:
@@ -482,6 +484,43 @@ def bmp_checks(tool, work, rng):
         with Image.open(path) as im:
             expected = np.asarray(im.convert({"1": "L", "L": "L", "P": "RGB"}.get(mode, im.mode)))
         check(np.array_equal(np.load(path + ".npy"), expected), f"we read Pillow's {mode} BMP differently")
+
+
+def gif_checks(tool, work, rng):
+    """GIF both ways with Pillow: our animations (exact palettes) open in Pillow with the same
+    frames, durations and loop; Pillow's animations (disposal modes, transparency) decode here as
+    Pillow composites them."""
+    from PIL import ImageSequence
+
+    palette = rng.integers(0, 256, (30, 3), dtype=np.uint8)
+    frames = palette[rng.integers(0, 30, (5, 21, 17))]
+    source = os.path.join(work, "gif-ours.npy")
+    np.save(source, frames)
+    run(tool, "copy", source, source + ".gif", "--option", "duration=[40,50,60,70,80]", "--option", "loop=3")
+    with Image.open(source + ".gif") as im:
+        decoded = [np.asarray(frame.convert("RGB")) for frame in ImageSequence.Iterator(im)]
+        durations = []
+        for index in range(im.n_frames):
+            im.seek(index)
+            durations.append(im.info.get("duration"))
+        loop = im.info.get("loop")
+    check(len(decoded) == 5 and all(np.array_equal(a, b) for a, b in zip(decoded, frames)),
+          "Pillow reads our GIF's frames differently")
+    check(durations == [40, 50, 60, 70, 80] and loop == 3, f"Pillow reads our GIF's timing differently: {durations}, loop {loop}")
+    # Pillow's animations: every disposal method, with and without transparency.
+    base = [Image.fromarray(palette[rng.integers(0, 30, (24, 20))]).quantize(16) for _ in range(4)]
+    for disposal in (0, 1, 2, 3):
+        for transparency in (None, 3):
+            path = os.path.join(work, f"gif-pillow-{disposal}-{transparency}.gif")
+            kwargs = {"transparency": transparency} if transparency is not None else {}
+            base[0].save(path, save_all=True, append_images=base[1:], duration=[30, 40, 50, 60], loop=0, disposal=disposal,
+                         optimize=False, **kwargs)
+            run(tool, "copy", path, path + ".npy")
+            with Image.open(path) as im:
+                expected = np.stack([np.asarray(frame.convert("RGBA")) for frame in ImageSequence.Iterator(im)])
+            ours = np.load(path + ".npy")
+            check(ours.shape == expected.shape and np.array_equal(ours, expected),
+                  f"we read Pillow's GIF (disposal {disposal}, transparency {transparency}) differently")
 
 
 if __name__ == "__main__":

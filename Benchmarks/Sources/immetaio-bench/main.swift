@@ -24,7 +24,7 @@ func medianMilliseconds(_ repeats: Int, _ body: () throws -> Void) rethrows -> D
 
 let arguments = CommandLine.arguments
 if arguments.count >= 2, let command = SaveBenchmarks.commands[arguments[1]] ?? TIFFBenchmarks.commands[arguments[1]]
-    ?? ZarrBenchmarks.commands[arguments[1]]
+    ?? ZarrBenchmarks.commands[arguments[1]] ?? GIFBenchmarks.commands[arguments[1]]
 {
     do {
         try command(Array(arguments.dropFirst(2)))

@@ -6,7 +6,7 @@ import ImMetaIO
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     let limits = DecodeLimits(maxPixels: 1 << 22, maxBytes: 1 << 26)
-    for format in ["png", "jpeg", "exr", "webp", "fits", "tiff", "bmp", "npy"] {
+    for format in ["png", "jpeg", "exr", "webp", "fits", "tiff", "bmp", "gif", "npy"] {
         do {
             let file = try openImage(.bytes(bytes), format: format, limits: limits)
             _ = try? file.properties()

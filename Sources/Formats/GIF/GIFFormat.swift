@@ -1,0 +1,168 @@
+import ImMetaIOCore
+import NDArrayModule
+
+/// GIF through giflib: every frame composited to the logical screen as H×W×4 RGBA (N×H×W×4 for
+/// all frames), the way Pillow composites them (see `GIFCompositor`), and animations written with
+/// our own colour quantiser.
+///
+/// **Read** metadata: `durations` (milliseconds per frame), `loop` (0: forever) when the file
+/// has a NETSCAPE2.0 extension, `comment`, `background` index. Without an index, all frames are
+/// read (an animation is a batch). Frames that reach past the logical screen are clipped to it.
+///
+/// **Write** (uint8 H×W gray, H×W×3 RGB or H×W×4 RGBA frames; one per `append`, or N×H×W×C):
+/// options `duration` (milliseconds: one number or a list, default 100), `loop` (default 0:
+/// forever; `null`: no loop extension), `palette_size` (2…256, default 256) and `dither`
+/// (Floyd–Steinberg, default false). Frames with at most `palette_size` colours are written
+/// exactly; others are quantised by median cut on a 5-bit-per-channel histogram, refined with
+/// two k-means passes, and mapped through a 32768-entry nearest-colour table. Alpha below 128 is
+/// transparent. Frames are quantised in parallel.
+public struct GIFFormat: ImageFormat {
+    /// Creates the plugin.
+    public init() {}
+
+    public var name: String { "gif" }
+    public var extensions: [String] { [".gif"] }
+    public var canWrite: Bool { true }
+
+    public func sniff(_ header: [UInt8]) -> Bool { header.starts(with: Array("GIF87a".utf8)) || header.starts(with: Array("GIF89a".utf8)) }
+
+    public func makeReader(_ request: ReadRequest) throws -> any ImageReader {
+        try OptionParser(request.options, plugin: name, file: request.displayName).finish()
+        return try GIFReader(request)
+    }
+
+    public func makeWriter(_ request: WriteRequest) throws -> any ImageWriter {
+        try GIFWriter(request)
+    }
+}
+
+final class GIFReader: ImageReader {
+    private let request: ReadRequest
+    private var frames: [GIFFrameInfo] = []
+    private let width: Int, height: Int
+    private var loop: Int?
+    private var comments: [String] = []
+    private var background: Int?
+
+    init(_ request: ReadRequest) throws {
+        self.request = request
+        do {
+            let stream = try GIFStream(request.bytes.stableBytes)
+            width = stream.width
+            height = stream.height
+            background = stream.background
+            guard width > 0, height > 0 else { throw GIFStream.Failure.corrupt("empty logical screen") }
+            // A file cut short after an image keeps the images before the cut, as Pillow reads it.
+            while let frame = try nextFrame(stream, after: frames.count) {
+                frames.append(frame)
+                do { try stream.skipPixels() } catch { break }
+                guard frames.count <= 100_000 else { throw GIFStream.Failure.corrupt("more than 100000 frames") }
+            }
+            loop = stream.loop
+            comments = stream.comments
+        } catch GIFStream.Failure.notGIF {
+            throw request.error(.unsupportedFormat, "not a GIF file")
+        } catch GIFStream.Failure.corrupt(let message) {
+            throw request.error(.corruptData, "invalid GIF: \(message)")
+        }
+        guard !frames.isEmpty else { throw request.error(.corruptData, "invalid GIF: no image") }
+    }
+
+    /// The next frame; read errors after the first frame end the file instead of failing it.
+    private func nextFrame(_ stream: GIFStream, after count: Int) throws -> GIFFrameInfo? {
+        do {
+            return try stream.nextFrame()
+        } catch {
+            if count > 0 { return nil }
+            throw error
+        }
+    }
+
+    var defaultIndex: ImageIndex { .all }
+
+    func imageCount() throws -> Int { frames.count }
+
+    func properties(at index: Int) throws -> ImageProperties {
+        ImageProperties(shape: [height, width, 4], dtype: .uint8, imageCount: frames.count)
+    }
+
+    func metadata(at index: Int) throws -> JSONObject {
+        var meta: JSONObject = ["durations": .array(frames.map { .int($0.duration) }), "duration": .int(frames[index].duration)]
+        if let loop { meta["loop"] = .int(loop) }
+        if !comments.isEmpty { meta["comment"] = .string(comments.joined(separator: "\n")) }
+        if let background { meta["background"] = .int(background) }
+        return meta
+    }
+
+    /// Frames in order, composited; each handed to `body` as RGBA bytes until it returns false.
+    private func decode(upTo last: Int, _ body: (Int, [UInt8]) throws -> Void) throws {
+        do {
+            let stream = try GIFStream(request.bytes.stableBytes)
+            var compositor = GIFCompositor(width: width, height: height, globalPalette: stream.globalPalette, background: background)
+            for index in 0...min(last, frames.count - 1) {
+                guard let frame = try nextFrame(stream, after: index) else { break }
+                try request.limits.check(
+                    pixels: frame.width * frame.height, shape: [frame.height, frame.width], dtype: .uint8, file: request.displayName)
+                let pixels = try stream.readPixels(frame)
+                try body(index, compositor.draw(frame, pixels: pixels))
+            }
+        } catch let failure as GIFStream.Failure {
+            switch failure {
+            case .notGIF: throw request.error(.unsupportedFormat, "not a GIF file")
+            case .corrupt(let message): throw request.error(.corruptData, "invalid GIF: \(message)")
+            }
+        }
+    }
+
+    private func array(_ rgba: [UInt8]) -> NDArray {
+        NDArray(unsafeUninitializedShape: [height, width, 4], dtype: .uint8) { out in rgba.withUnsafeBytes { out.copyMemory(from: $0) } }
+    }
+
+    func read(at index: Int) throws -> NDArray {
+        try request.limits.check(imageShape: [height, width, 4], dtype: .uint8, hasChannelAxis: true, file: request.displayName)
+        var result: NDArray?
+        try decode(upTo: index) { number, rgba in if number == index { result = array(rgba) } }
+        guard let result else { throw request.error(.corruptData, "invalid GIF: frame \(index) is missing") }
+        return result
+    }
+
+    func readAll() throws -> NDArray {
+        let count = frames.count
+        try request.limits.check(
+            pixels: NDArray.checkedElementCount([count, height, width]) ?? .max, shape: [count, height, width, 4], dtype: .uint8,
+            file: request.displayName)
+        let frameBytes = height * width * 4
+        var decoded = 0
+        var output = NDArray(unsafeUninitializedShape: [count, height, width, 4], dtype: .uint8) { $0.initializeMemory(as: UInt8.self, repeating: 0) }
+        try output.withUnsafeMutableBytes { out in
+            try decode(upTo: count - 1) { number, rgba in
+                rgba.withUnsafeBytes { (out.baseAddress! + number * frameBytes).copyMemory(from: $0.baseAddress!, byteCount: frameBytes) }
+                decoded = number + 1
+            }
+        }
+        guard decoded == count else { throw request.error(.corruptData, "invalid GIF: \(count - decoded) frames missing") }
+        return output
+    }
+
+    func makeFrameIterator() throws -> ImageFrameIterator {
+        // One stream and one compositor for the whole pass: each frame decoded once.
+        let stream: GIFStream
+        do { stream = try GIFStream(request.bytes.stableBytes) } catch { throw request.error(.corruptData, "invalid GIF") }
+        var compositor = GIFCompositor(width: width, height: height, globalPalette: stream.globalPalette, background: background)
+        let request = self.request
+        let shape = [height, width, 4]
+        return ImageFrameIterator {
+            do {
+                guard let frame = try stream.nextFrame() else { return nil }
+                // (Read errors after the first frame end the iteration below, like the other paths.)
+                try request.limits.check(
+                    pixels: frame.width * frame.height, shape: [frame.height, frame.width], dtype: .uint8, file: request.displayName)
+                let rgba = compositor.draw(frame, pixels: try stream.readPixels(frame))
+                return NDArray(unsafeUninitializedShape: shape, dtype: .uint8) { out in rgba.withUnsafeBytes { out.copyMemory(from: $0) } }
+            } catch let failure as GIFStream.Failure {
+                if case .corrupt(let message) = failure { throw request.error(.corruptData, "invalid GIF: \(message)") }
+                throw request.error(.corruptData, "invalid GIF")
+            }
+        }
+    }
+}
