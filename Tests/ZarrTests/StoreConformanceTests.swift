@@ -1,0 +1,89 @@
+import Dispatch
+import Foundation
+import ImMetaIOCore
+import NDArrayModule
+import Testing
+@testable import Zarr
+
+/// What every store must do, run against each store.
+@Suite struct StoreConformanceTests {
+    /// The stores under test, each fresh.
+    static let stores: [String] = ["memory", "folder"]
+
+    static func make(_ kind: String) -> (any ZarrStore, cleanup: () -> Void) {
+        if kind == "memory" { return (MemoryStore(), {}) }
+        let folder = NSTemporaryDirectory() + "zarr-store-" + UUID().uuidString
+        return (FileSystemStore(path: folder), { try? FileManager.default.removeItem(atPath: folder) })
+    }
+
+    @Test(arguments: stores)
+    func getSetDeleteListAndRanges(_ kind: String) throws {
+        let (store, cleanup) = Self.make(kind)
+        defer { cleanup() }
+        #expect(store.capabilities.writes && store.capabilities.deletes && store.capabilities.listing)
+        #expect(try store.get("a/zarr.json") == nil)
+        #expect(try store.size(of: "a/zarr.json") == nil)
+        try store.set("a/zarr.json", Array("{}".utf8))
+        try store.set("a/c/0/1", [0, 1, 2, 3, 4, 5, 6, 7])
+        try store.set("a/c/0/1", [9, 8, 7, 6, 5])  // replaced whole
+        try store.set("b", [])
+        #expect(try store.get("a/c/0/1") == [9, 8, 7, 6, 5])
+        #expect(try store.size(of: "a/c/0/1") == 5)
+        #expect(try store.get("b") == [])
+        #expect(try store.contains("b"))
+        #expect(try store.get("a/c/0/1", range: .range(offset: 1, length: 3)) == [8, 7, 6])
+        #expect(try store.get("a/c/0/1", range: .range(offset: 3, length: 100)) == [6, 5])  // clipped
+        #expect(try store.get("a/c/0/1", range: .range(offset: 10, length: 2)) == [])
+        #expect(try store.get("a/c/0/1", range: .suffix(length: 2)) == [6, 5])
+        #expect(try store.get("a/c/0/1", range: .suffix(length: 50)) == [9, 8, 7, 6, 5])
+        #expect(try store.get("missing", range: .suffix(length: 2)) == nil)
+        #expect(try store.list(prefix: "a/").sorted() == ["a/c/0/1", "a/zarr.json"])
+        #expect(try store.list(prefix: "a/c/").sorted() == ["a/c/0/1"])
+        try store.delete("a/c/0/1")
+        try store.delete("a/c/0/1")  // deleting nothing is fine
+        #expect(try store.get("a/c/0/1") == nil)
+        try store.deleteAll(prefix: "a/")
+        #expect(try store.list(prefix: "a/").isEmpty)
+    }
+
+    @Test(arguments: stores)
+    func concurrentWritersOfDistinctKeysLoseNothing(_ kind: String) throws {
+        let (store, cleanup) = Self.make(kind)
+        defer { cleanup() }
+        DispatchQueue.concurrentPerform(iterations: 64) { index in
+            try? store.set("c/\(index % 8)/\(index)", [UInt8](repeating: UInt8(index), count: 1000 + index))
+        }
+        for index in 0..<64 {
+            #expect(try store.get("c/\(index % 8)/\(index)") == [UInt8](repeating: UInt8(index), count: 1000 + index))
+        }
+        #expect(try store.list(prefix: "c/").count == 64)
+    }
+}
+
+/// What every codec must do: round-trip every data type bit for bit, and refuse damaged input
+/// with a typed error.
+@Suite struct CodecConformanceTests {
+    static let codecs: [ZarrCodecSpec] = [
+        .gzip(level: 6), .zstd(level: 1), .zstd(level: 5, checksum: true), .crc32c,
+        .blosc(cname: "lz4", clevel: 5, shuffle: "shuffle", typesize: 4), .blosc(cname: "lz4hc", clevel: 3, shuffle: "noshuffle"),
+        .blosc(cname: "blosclz", clevel: 9, shuffle: "bitshuffle", typesize: 8), .blosc(cname: "zstd", clevel: 2),
+        .blosc(cname: "zlib", clevel: 4),
+    ]
+
+    @Test(arguments: codecs)
+    func roundTripsAndRefusesDamage(_ codec: ZarrCodecSpec) throws {
+        for dtype in [DType.bool, .int8, .uint16, .int32, .float32, .float64, .uint64, .float16] {
+            let context = ChunkContext(dtype: dtype, fill: [UInt8](repeating: 0, count: dtype.itemSize), writeEmptyChunks: true)
+            let pipeline = try CodecPipeline([.bytes(), codec], shape: [5, 7], context: context)
+            let chunk = sampleArray([5, 7], dtype, seed: 11)
+            let encoded = try pipeline.encode(chunk)
+            #expect(try pipeline.decode(encoded) == chunk, "\(codec.name) \(dtype)")
+            var target = [UInt8](repeating: 0, count: 35 * dtype.itemSize)
+            try target.withUnsafeMutableBytes { try pipeline.decode(encoded, into: $0) }
+            #expect(target == chunk.withUnsafeBytes { Array($0) })
+            for damaged in [Array(encoded.prefix(encoded.count / 2)), [UInt8](repeating: 0xA5, count: 40), []] {
+                #expect(throws: ImMetaIOError.self, "\(codec.name) damaged") { _ = try pipeline.decode(damaged) }
+            }
+        }
+    }
+}
