@@ -70,6 +70,17 @@ import Testing
         #expect(try readImages(from: .path(path)).count == 5)
     }
 
+    @Test func largeUncompressedStripsAreReadFromTheFile() throws {
+        // 2 MiB strips take the positioned-read path; the same bytes in memory take the copy path.
+        let folder = try TestImages.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let stack = try NDArray.stacked((0..<3).map { TestImages.gradient(height: 1024, width: 512, channels: 0, dtype: .uint16, seed: UInt64($0 + 1)) })
+        let path = folder + "/large.tif"
+        try writeImage(stack, to: path)
+        #expect(try readImage(from: .path(path)) == stack)
+        #expect(try readImage(from: .bytes(Array(try Data(contentsOf: URL(fileURLWithPath: path))))) == stack)
+    }
+
     @Test func resolutionDescriptionAndSoftware() throws {
         let image = TestImages.gradient(height: 8, width: 8, channels: 0)
         let bytes = try encodeImage(

@@ -142,6 +142,7 @@ final class TIFFReader: ImageReader {
             throw describe(error)
         }
         let bytes = request.bytes.stableBytes
+        let source = request.bytes
         let little = littleEndian
         let pageBytes = pages[0].shape.reduce(1, *) * pages[0].dtype.itemSize
         let perPage = pages.map(\.chunkCount)
@@ -159,7 +160,8 @@ final class TIFFReader: ImageReader {
                     }
                     let target = UnsafeMutableRawBufferPointer(rebasing: out[(low * pageBytes)..<((low + 1) * pageBytes)])
                     do throws(TIFFError) {
-                        try pages[low].decodeChunk(chunk - firstChunk[low], file: bytes, littleEndian: little, into: target)
+                        try pages[low].decodeChunk(
+                            chunk - firstChunk[low], file: bytes, source: source, littleEndian: little, into: target)
                     } catch {
                         failures[chunk] = error
                     }

@@ -108,7 +108,8 @@ struct TIFFPage {
     /// Decodes strip or tile `index` into its part of `out` (the image's bytes). Chunks write
     /// disjoint parts of `out`, so they may be decoded concurrently.
     func decodeChunk(
-        _ index: Int, file: UnsafeRawBufferPointer, littleEndian: Bool, into out: UnsafeMutableRawBufferPointer
+        _ index: Int, file: UnsafeRawBufferPointer, source: ResourceBytes? = nil, littleEndian: Bool,
+        into out: UnsafeMutableRawBufferPointer
     ) throws(TIFFError) {
         let (across, down, _) = grid
         let plane = index / (across * down), chunkRow = index % (across * down) / across, chunkColumn = index % across
@@ -146,11 +147,13 @@ struct TIFFPage {
                 }
             }
             if compression == 1 {
-                if chunkWidth == width {
-                    // Large uncompressed strips: source and target pages set up in one call each.
-                    PagePopulation.prepareForReading(UnsafeRawBufferPointer(rebasing: raw.prefix(copyHeight * rowBytes)))
-                    PagePopulation.prepareForWriting(
-                        UnsafeMutableRawBufferPointer(start: target + targetOffset(0), count: copyHeight * rowBytes))
+                if chunkWidth == width, predictor == 1, littleEndian || itemSize == 1, copyHeight * rowBytes >= 1 << 20 {
+                    // Large uncompressed strips of whole rows: read from the file straight into the
+                    // array (one copy from the page cache), target pages allocated in one call.
+                    let region = UnsafeMutableRawBufferPointer(start: target + targetOffset(0), count: copyHeight * rowBytes)
+                    PagePopulation.prepareForWriting(region)
+                    if let source, length >= region.count, source.read(into: region, from: start) { return }
+                    PagePopulation.prepareForReading(UnsafeRawBufferPointer(rebasing: raw.prefix(region.count)))
                 }
                 place(raw)
             } else if chunkWidth == width, [8, 32946, 50000].contains(compression),

@@ -7,19 +7,23 @@ import Darwin
 /// The bytes of an opened source: a read-only memory map of a file, or an in-memory array.
 ///
 /// Mapping lets decoders read straight from the page cache without a copy, and lets multi-image
-/// formats touch only the pages of the frames they decode. `@unchecked Sendable`: the bytes are
-/// never mutated after creation.
+/// formats touch only the pages of the frames they decode. A mapped file stays open for
+/// positioned reads of large blocks (``read(into:from:)``). `@unchecked Sendable`: the bytes are
+/// never mutated after creation, and positioned reads of one descriptor are safe from any thread.
 public final class ResourceBytes: @unchecked Sendable {
     private let base: UnsafeRawPointer?
     /// Number of bytes.
     public let count: Int
     private let mapped: Bool
+    /// The open file behind a mapping (-1 for memory), for positioned reads.
+    private let descriptor: Int32
 
     /// Copies an array into storage whose address stays fixed for the object's lifetime (C
     /// decoders keep pointers into it).
     public init(_ bytes: [UInt8]) {
         count = bytes.count
         mapped = false
+        descriptor = -1
         let storage = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
         bytes.withUnsafeBytes { if let source = $0.baseAddress { storage.copyMemory(from: source, byteCount: $0.count) } }
         base = UnsafeRawPointer(storage)
@@ -30,24 +34,47 @@ public final class ResourceBytes: @unchecked Sendable {
     public init(mapping path: String) throws(ImMetaIOError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Self.openError(path: path, errno: errno) }
-        defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw ImMetaIOError(.io, "cannot stat: \(Self.describe(errno))", file: path) }
+        guard fstat(fd, &info) == 0 else {
+            close(fd)
+            throw ImMetaIOError(.io, "cannot stat: \(Self.describe(errno))", file: path)
+        }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
             throw ImMetaIOError(.invalidArgument, "not a regular file", file: path)
         }
         let size = Int(info.st_size)
         count = size
         if size == 0 {
+            close(fd)
             base = nil
             mapped = false
+            descriptor = -1
             return
         }
         guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED else {
+            close(fd)
             throw ImMetaIOError(.io, "cannot map file: \(Self.describe(errno))", file: path)
         }
         base = UnsafeRawPointer(address)
         mapped = true
+        descriptor = fd
+    }
+
+    /// Copies `target.count` bytes from `offset` into `target` with positioned reads of the file
+    /// (one copy out of the page cache, without faulting the mapping in), for large contiguous
+    /// blocks such as uncompressed image data. Returns `false` for in-memory bytes or when the
+    /// range is not all there; the caller then copies from ``stableBytes``.
+    public func read(into target: UnsafeMutableRawBufferPointer, from offset: Int) -> Bool {
+        guard descriptor >= 0, offset >= 0, offset <= count - target.count, let destination = target.baseAddress else { return false }
+        var done = 0
+        while done < target.count {
+            let n = pread(descriptor, destination + done, target.count - done, off_t(offset + done))
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { return false }
+            done += n
+        }
+        return true
     }
 
     /// Calls `body` with the bytes.
@@ -65,6 +92,7 @@ public final class ResourceBytes: @unchecked Sendable {
     }
 
     deinit {
+        if descriptor >= 0 { close(descriptor) }
         if mapped, let base {
             munmap(UnsafeMutableRawPointer(mutating: base), count)
         } else if let base {
