@@ -19,7 +19,7 @@ public final class OutputSink {
     private var target: Target
     private var buffer: [UInt8] = []
     private var finished = false
-    /// Number of bytes written so far: the offset at which the next ``write(_:)`` lands.
+    /// Number of bytes written so far: the offset at which the next write lands.
     public private(set) var position = 0
     /// The destination's name for messages: the path, or `<bytes>`.
     public let displayName: String
