@@ -154,19 +154,13 @@ struct GIFCompositor {
 
     private mutating func convertToColour() {
         mode = firstTransparency == nil ? .rgb : .rgba
-        canvas = [UInt8](repeating: 0, count: width * height * 4)
-        for pixel in 0..<(width * height) {
-            let index = Int(indices[pixel])
-            let (r, g, b) = Self.rgb(index, firstPalette)
-            canvas[pixel * 4] = r
-            canvas[pixel * 4 + 1] = g
-            canvas[pixel * 4 + 2] = b
-            canvas[pixel * 4 + 3] = mode == .rgba && index == firstTransparency ? 0 : 255
-        }
+        canvas = indexedRGBA()
     }
 
-    private func output() -> [UInt8] {
-        if mode != .indexed { return canvas }
+    private func output() -> [UInt8] { mode == .indexed ? indexedRGBA() : canvas }
+
+    /// The indexed canvas through the first frame's palette; its transparent index is alpha 0.
+    private func indexedRGBA() -> [UInt8] {
         var out = [UInt8](repeating: 0, count: width * height * 4)
         for pixel in 0..<(width * height) {
             let index = Int(indices[pixel])
