@@ -15,6 +15,7 @@ import io
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -254,8 +255,6 @@ def tiff_benchmark(swift_bench, work, repeats):
 def zarr_benchmark(swift_bench, work, repeats):
     """Issue 6: Zarr v3 write, read and 100 random single-image reads by zarr-python, tensorstore
     and us, on the same arrays and codecs; returns the report's lines."""
-    import shutil
-
     import tensorstore as ts
     import zarr
     from zarr.codecs import BloscCodec, ZstdCodec
@@ -396,7 +395,11 @@ def main():
     cv2.setNumThreads(1)
     sections = {"tiff": tiff_benchmark, "zarr": zarr_benchmark, "gif": gif_benchmark}
     if args.only:
-        print("\n".join(sections[args.only](args.swift_bench, tempfile.mkdtemp(prefix="immetaio-bench-"), repeats)))
+        scratch = tempfile.mkdtemp(prefix="immetaio-bench-")
+        try:
+            print("\n".join(sections[args.only](args.swift_bench, scratch, repeats)))
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
         return
 
     image = photo_like()
@@ -474,6 +477,7 @@ def main():
     for section in sections.values():
         extra += section(args.swift_bench, work, repeats)
     write_report(args.output, peers, ours, repeats, frontier, saves, args.frames, extra)
+    shutil.rmtree(work, ignore_errors=True)  # several GB of frames and stores
     print(open(args.output).read())
 
 
