@@ -192,6 +192,14 @@ func sampleArray(_ shape: [Int], _ dtype: DType, seed: UInt64 = 1) -> NDArray {
             try store.set("bad/zarr.json", Array(text.utf8))
             #expect(throws: ImMetaIOError.self, "\(text)") { try ZarrArray.open(in: store, path: "bad") }
         }
+        // Sizes beyond what can be allocated: chunks refused when opening, reads checked first.
+        try store.set("huge/zarr.json", Array(#"{"zarr_format": 3, "node_type": "array", "shape": [1099511627776], "data_type": "uint8", "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [1099511627776]}}, "fill_value": 0, "codecs": [{"name": "bytes"}]}"#.utf8))
+        #expect(throws: ImMetaIOError.self) { try ZarrArray.open(in: store, path: "huge") }
+        let big = try ZarrArray.create(
+            in: store, path: "big", metadata: ZarrArrayMetadata(shape: [1 << 40], dtype: .uint8, chunkShape: [1 << 20]))
+        let error = try #require(throws: ImMetaIOError.self) { try big.read() }
+        #expect(error.code == .limitExceeded)
+        #expect(try big.read(start: [5], shape: [3]) == NDArray(shape: [3], dtype: .uint8))
         // An extension that may be ignored is kept.
         try store.set("ok/zarr.json", Array(#"{"zarr_format": 3, "node_type": "array", "shape": [8], "data_type": "uint8", "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [4]}}, "fill_value": 0, "codecs": [{"name": "bytes"}], "future": {"must_understand": false}}"#.utf8))
         #expect(try ZarrArray.open(in: store, path: "ok").read() == NDArray(shape: [8], dtype: .uint8))

@@ -146,6 +146,7 @@ final class GIFReader: ImageReader {
 
     func makeFrameIterator() throws -> ImageFrameIterator {
         // One stream and one compositor for the whole pass: each frame decoded once.
+        try request.limits.check(imageShape: [height, width, 4], dtype: .uint8, hasChannelAxis: true, file: request.displayName)
         let stream: GIFStream
         do { stream = try GIFStream(request.bytes.stableBytes) } catch { throw request.error(.corruptData, "invalid GIF") }
         var compositor = GIFCompositor(width: width, height: height, globalPalette: stream.globalPalette, background: background)

@@ -69,7 +69,10 @@ public struct ZarrArray: Sendable {
         writeEmptyChunks: Bool = false
     ) throws -> ZarrArray {
         let name = describe(store, path)
-        guard metadata.chunkShape.count == metadata.shape.count, metadata.chunkShape.allSatisfy({ $0 > 0 }) else {
+        guard metadata.chunkShape.count == metadata.shape.count, metadata.chunkShape.allSatisfy({ $0 > 0 }),
+            let elements = NDArray.checkedElementCount(metadata.chunkShape),
+            elements <= ZarrArrayMetadata.maximumChunkBytes / metadata.dtype.itemSize
+        else {
             throw ImMetaIOError(.invalidArgument, "chunk shape \(metadata.chunkShape) does not fit shape \(metadata.shape)", file: name)
         }
         if try store.contains(prefix(path) + "zarr.json") {
@@ -120,9 +123,12 @@ public struct ZarrArray: Sendable {
 
     private func checkRegion(_ start: [Int], _ extent: [Int]) throws {
         guard start.count == shape.count, extent.count == shape.count,
-            (0..<shape.count).allSatisfy({ start[$0] >= 0 && extent[$0] >= 0 && start[$0] + extent[$0] <= shape[$0] })
+            (0..<shape.count).allSatisfy({ start[$0] >= 0 && extent[$0] >= 0 && extent[$0] <= shape[$0] - start[$0] })
         else {
             throw ImMetaIOError(.invalidArgument, "region at \(start) of shape \(extent) is outside the array's shape \(shape)", file: name)
+        }
+        guard let count = NDArray.checkedElementCount(extent), !count.multipliedReportingOverflow(by: dtype.itemSize).overflow else {
+            throw ImMetaIOError(.limitExceeded, "region of shape \(extent) is too large to hold in memory", file: name)
         }
     }
 
@@ -141,11 +147,17 @@ public struct ZarrArray: Sendable {
     }
 
     /// The whole array.
-    public func read() throws -> NDArray { try read(start: shape.map { _ in 0 }, shape: shape) }
+    /// - Parameter limits: bounds on the array's size, checked before any allocation.
+    public func read(limits: DecodeLimits = .default) throws -> NDArray {
+        try read(start: shape.map { _ in 0 }, shape: shape, limits: limits)
+    }
 
     /// The region of `shape` elements starting at `start`.
-    public func read(start: [Int], shape extent: [Int]) throws -> NDArray {
+    /// - Parameter limits: bounds on the region's size (as pixels, its element count), checked
+    ///   before any allocation.
+    public func read(start: [Int], shape extent: [Int], limits: DecodeLimits = .default) throws -> NDArray {
         try checkRegion(start, extent)
+        try limits.check(pixels: NDArray.checkedElementCount(extent) ?? .max, shape: extent, dtype: dtype, file: name)
         let chunks = grid.chunks(meeting: start, extent)
         let itemSize = dtype.itemSize
         let sharding = store.capabilities.partialReads ? pipeline.partialSharding : nil

@@ -101,6 +101,12 @@ public struct ZarrArrayMetadata: Sendable {
             let chunks = json["chunk_grid"]?["configuration"]?["chunk_shape"]?.arrayValue?.compactMap(\.intValue),
             chunks.count == shape.count, chunks.allSatisfy({ $0 > 0 })
         else { throw corrupt("chunk_grid must be regular with one positive chunk size per axis") }
+        // Chunks are decoded whole: their size must be one this engine can allocate.
+        guard let chunkElements = NDArray.checkedElementCount(chunks),
+            case let (chunkBytes, overflow) = chunkElements.multipliedReportingOverflow(by: dtype.itemSize), !overflow,
+            chunkBytes <= Self.maximumChunkBytes
+        else { throw corrupt("chunk shape \(chunks) exceeds the \(Self.maximumChunkBytes >> 30) GiB a chunk may hold") }
+        guard NDArray.checkedElementCount(shape) != nil else { throw corrupt("shape \(shape) is impossibly large") }
         guard let codecList = json["codecs"]?.arrayValue, !codecList.isEmpty else { throw corrupt("codecs must be a non-empty list") }
         var codecs: [ZarrCodecSpec] = []
         for entry in codecList {
@@ -132,6 +138,9 @@ public struct ZarrArrayMetadata: Sendable {
             extensions[key] = value
         }
     }
+
+    /// The largest chunk (or shard) this engine decodes: 2 GiB.
+    static let maximumChunkBytes = 1 << 31
 
     static let supportedCodecs: Set<String> = ["bytes", "transpose", "gzip", "zstd", "blosc", "crc32c", "sharding_indexed"]
 
