@@ -108,14 +108,12 @@ public struct FileSystemStore: ZarrStore {
 
     public func delete(_ key: String) throws {
         let file = try path(key)
-        if unlink(file) != 0, errno != ENOENT, errno != EISDIR {
-            // A directory key (a group) is removed with its contents.
-            if errno == EPERM || errno == ENOTEMPTY {
-                try FileManager.default.removeItem(atPath: file)
-            } else {
-                throw ImMetaIOError(.io, "cannot delete: \(String(cString: strerror(errno)))", file: file)
-            }
-        }
+        // Keys are files; a missing key, or a folder that only groups keys, is nothing to delete.
+        guard unlink(file) != 0 else { return }
+        let code = errno
+        var info = stat()
+        if code == ENOENT || (stat(file, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR) { return }
+        throw ImMetaIOError(.io, "cannot delete: \(String(cString: strerror(code)))", file: file)
     }
 
     public func list(prefix: String) throws -> [String] {
