@@ -36,8 +36,9 @@ public final class ResourceBytes: @unchecked Sendable {
         guard fd >= 0 else { throw Self.openError(path: path, errno: errno) }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
+            let code = errno
             close(fd)
-            throw ImMetaIOError(.io, "cannot stat: \(Self.describe(errno))", file: path)
+            throw ImMetaIOError(.io, "cannot stat: \(Self.describe(code))", file: path)
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             close(fd)
@@ -53,8 +54,9 @@ public final class ResourceBytes: @unchecked Sendable {
             return
         }
         guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED else {
+            let code = errno
             close(fd)
-            throw ImMetaIOError(.io, "cannot map file: \(Self.describe(errno))", file: path)
+            throw ImMetaIOError(.io, "cannot map file: \(Self.describe(code))", file: path)
         }
         base = UnsafeRawPointer(address)
         mapped = true
