@@ -23,9 +23,10 @@ func medianMilliseconds(_ repeats: Int, _ body: () throws -> Void) rethrows -> D
 }
 
 let arguments = CommandLine.arguments
-if arguments.count >= 2, let command = SaveBenchmarks.commands[arguments[1]] ?? TIFFBenchmarks.commands[arguments[1]]
-    ?? ZarrBenchmarks.commands[arguments[1]] ?? GIFBenchmarks.commands[arguments[1]]
-{
+/// Subcommands of the sections that run in their own process (`immetaio-bench NAME ARGS…`).
+let commands = [SaveBenchmarks.commands, TIFFBenchmarks.commands, ZarrBenchmarks.commands, GIFBenchmarks.commands]
+    .reduce(into: [String: @Sendable ([String]) throws -> Void]()) { $0.merge($1) { first, _ in first } }
+if arguments.count >= 2, let command = commands[arguments[1]] {
     do {
         try command(Array(arguments.dropFirst(2)))
         exit(0)

@@ -60,10 +60,8 @@ final class GIFReader: ImageReader {
             }
             loop = stream.loop
             comments = stream.comments
-        } catch GIFStream.Failure.notGIF {
-            throw request.error(.unsupportedFormat, "not a GIF file")
-        } catch GIFStream.Failure.corrupt(let message) {
-            throw request.error(.corruptData, "invalid GIF: \(message)")
+        } catch let failure as GIFStream.Failure {
+            throw GIFFramePass.describe(failure, request)
         }
         guard !frames.isEmpty else { throw request.error(.corruptData, "invalid GIF: no image") }
     }
@@ -94,23 +92,13 @@ final class GIFReader: ImageReader {
         return meta
     }
 
-    /// Frames in order, composited; each handed to `body` as RGBA bytes until it returns false.
+    /// Frames in order, composited, each handed to `body` with its number, up to frame `last`.
     private func decode(upTo last: Int, _ body: (Int, [UInt8]) throws -> Void) throws {
-        do {
-            let stream = try GIFStream(request.bytes.stableBytes)
-            var compositor = GIFCompositor(width: width, height: height, globalPalette: stream.globalPalette, background: background)
-            for index in 0...min(last, frames.count - 1) {
-                guard let frame = try nextFrame(stream, after: index) else { break }
-                try request.limits.check(
-                    pixels: frame.width * frame.height, shape: [frame.height, frame.width], dtype: .uint8, file: request.displayName)
-                let pixels = try stream.readPixels(frame)
-                try body(index, compositor.draw(frame, pixels: pixels))
-            }
-        } catch let failure as GIFStream.Failure {
-            switch failure {
-            case .notGIF: throw request.error(.unsupportedFormat, "not a GIF file")
-            case .corrupt(let message): throw request.error(.corruptData, "invalid GIF: \(message)")
-            }
+        let pass = try GIFFramePass(request, width: width, height: height, background: background, frames: frames.count)
+        var index = 0
+        while index <= last, let rgba = try pass.next() {
+            try body(index, rgba)
+            index += 1
         }
     }
 
@@ -145,25 +133,56 @@ final class GIFReader: ImageReader {
     }
 
     func makeFrameIterator() throws -> ImageFrameIterator {
-        // One stream and one compositor for the whole pass: each frame decoded once.
+        // One pass for the whole iteration: each frame decoded once.
         try request.limits.check(imageShape: [height, width, 4], dtype: .uint8, hasChannelAxis: true, file: request.displayName)
-        let stream: GIFStream
-        do { stream = try GIFStream(request.bytes.stableBytes) } catch { throw request.error(.corruptData, "invalid GIF") }
-        var compositor = GIFCompositor(width: width, height: height, globalPalette: stream.globalPalette, background: background)
-        let request = self.request
-        let shape = [height, width, 4]
-        return ImageFrameIterator {
-            do {
-                guard let frame = try stream.nextFrame() else { return nil }
-                // (Read errors after the first frame end the iteration below, like the other paths.)
-                try request.limits.check(
-                    pixels: frame.width * frame.height, shape: [frame.height, frame.width], dtype: .uint8, file: request.displayName)
-                let rgba = compositor.draw(frame, pixels: try stream.readPixels(frame))
-                return NDArray(unsafeUninitializedShape: shape, dtype: .uint8) { out in rgba.withUnsafeBytes { out.copyMemory(from: $0) } }
-            } catch let failure as GIFStream.Failure {
-                if case .corrupt(let message) = failure { throw request.error(.corruptData, "invalid GIF: \(message)") }
-                throw request.error(.corruptData, "invalid GIF")
-            }
+        let pass = try GIFFramePass(request, width: width, height: height, background: background, frames: frames.count)
+        return ImageFrameIterator { try pass.next().map(self.array) }
+    }
+}
+
+/// One decoding pass over a GIF's frames: giflib stream and compositor, the per-frame size check,
+/// and the rule that a read error after the first frame ends the file (as Pillow reads it).
+final class GIFFramePass {
+    private let request: ReadRequest
+    private let stream: GIFStream
+    private var compositor: GIFCompositor
+    private let frames: Int
+    private var decoded = 0
+
+    init(_ request: ReadRequest, width: Int, height: Int, background: Int?, frames: Int) throws {
+        self.request = request
+        self.frames = frames
+        do {
+            stream = try GIFStream(request.bytes.stableBytes)
+        } catch {
+            throw Self.describe(error, request)
         }
+        compositor = GIFCompositor(width: width, height: height, globalPalette: stream.globalPalette, background: background)
+    }
+
+    static func describe(_ failure: GIFStream.Failure, _ request: ReadRequest) -> ImMetaIOError {
+        switch failure {
+        case .notGIF: request.error(.unsupportedFormat, "not a GIF file")
+        case .corrupt(let message): request.error(.corruptData, "invalid GIF: \(message)")
+        }
+    }
+
+    /// The next frame composited as RGBA bytes, or `nil` after the last.
+    func next() throws -> [UInt8]? {
+        guard decoded < frames else { return nil }
+        let frame: GIFFrameInfo
+        do {
+            guard let next = try stream.nextFrame() else { return nil }
+            frame = next
+        } catch {
+            if decoded > 0 { return nil }
+            throw Self.describe(error, request)
+        }
+        try request.limits.check(
+            pixels: frame.width * frame.height, shape: [frame.height, frame.width], dtype: .uint8, file: request.displayName)
+        let pixels: [UInt8]
+        do { pixels = try stream.readPixels(frame) } catch { throw Self.describe(error, request) }
+        decoded += 1
+        return compositor.draw(frame, pixels: pixels)
     }
 }

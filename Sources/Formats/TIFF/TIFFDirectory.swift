@@ -28,6 +28,15 @@ enum TIFFError: Error {
     case notTIFF
     case corrupt(String)
     case unsupported(String)
+
+    /// The public error for the file of `request`.
+    func error(for request: ReadRequest) -> ImMetaIOError {
+        switch self {
+        case .notTIFF: request.error(.unsupportedFormat, "not a TIFF file")
+        case .corrupt(let message): request.error(.corruptData, "invalid TIFF: \(message)")
+        case .unsupported(let message): request.error(.unsupportedFeature, "TIFF \(message) is not supported yet")
+        }
+    }
 }
 
 /// Reads the header and every IFD of a TIFF file.

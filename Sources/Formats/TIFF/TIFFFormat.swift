@@ -57,12 +57,8 @@ public struct TIFFFormat: ImageFormat {
         try OptionParser(request.options, plugin: name, file: request.displayName).finish()
         do {
             return try TIFFReader(request)
-        } catch TIFFError.notTIFF {
-            throw request.error(.unsupportedFormat, "not a TIFF file")
-        } catch TIFFError.corrupt(let message) {
-            throw request.error(.corruptData, "invalid TIFF: \(message)")
-        } catch TIFFError.unsupported(let message) {
-            throw request.error(.unsupportedFeature, "TIFF \(message) is not supported yet")
+        } catch let error as TIFFError {
+            throw error.error(for: request)
         }
     }
 }
@@ -139,7 +135,7 @@ final class TIFFReader: ImageReader {
         do throws(TIFFError) {
             for page in pages { try page.checkDecodable() }
         } catch {
-            throw describe(error)
+            throw error.error(for: request)
         }
         let bytes = request.bytes.stableBytes
         let source = request.bytes
@@ -168,15 +164,7 @@ final class TIFFReader: ImageReader {
                 }
             }
         }
-        if let failure = failures.lazy.compactMap({ $0 }).first { throw describe(failure) }
+        if let failure = failures.lazy.compactMap({ $0 }).first { throw failure.error(for: request) }
         return image
-    }
-
-    private func describe(_ error: TIFFError) -> ImMetaIOError {
-        switch error {
-        case .corrupt(let message): request.error(.corruptData, "invalid TIFF: \(message)")
-        case .unsupported(let message): request.error(.unsupportedFeature, "TIFF \(message) is not supported yet")
-        case .notTIFF: request.error(.corruptData, "invalid TIFF")
-        }
     }
 }

@@ -19,6 +19,8 @@ struct TIFFPage {
     let byteCounts: [Int]
     let dtype: DType
     let reduced: Bool
+    /// JPEGTables (tag 347): the quantisation and Huffman tables shared by JPEG chunks.
+    let jpegTables: [UInt8]?
 
     init(_ directory: TIFFDirectory) throws(TIFFError) {
         self.directory = directory
@@ -36,6 +38,7 @@ struct TIFFPage {
         planar = (directory.integer(284) ?? 1) == 2 && samples > 1
         predictor = directory.integer(317) ?? 1
         reduced = ((directory.integer(254) ?? 0) & 1) != 0
+        jpegTables = directory.entries[347].map { $0.integers.map { UInt8(truncatingIfNeeded: $0) } }
         if let tileWidth = directory.integer(322), let tileHeight = directory.integer(323) {
             guard tileWidth > 0, tileHeight > 0, tileWidth < 1 << 20, tileHeight < 1 << 20 else { throw .corrupt("invalid tile size") }
             self.tileWidth = tileWidth
@@ -195,7 +198,7 @@ struct TIFFPage {
         case 50001: return try TIFFCodecs.webp(raw, count: chunkBytes, samples: perPixel, rowBytes: rowBytes)
         case 7:
             return try TIFFCodecs.jpeg(
-                raw, tables: directory.entries[347].map { $0.integers.map { UInt8(truncatingIfNeeded: $0) } },
+                raw, tables: jpegTables,
                 photometric: directory.integer(262) ?? 2, samples: perPixel, count: chunkBytes, rowBytes: rowBytes)
         default: return try TIFFCodecs.deflate(raw, count: chunkBytes)
         }

@@ -94,17 +94,22 @@ struct CRC32CCodec: BytesToBytesCodec {
 
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), eight bytes per step.
 enum CRC32C {
-    private static let tables: [[UInt32]] = {
-        var tables = [[UInt32]](repeating: [UInt32](repeating: 0, count: 256), count: 8)
+    /// Eight 256-entry tables, one after another: entry `256 · k + b` is the CRC of byte `b`
+    /// followed by `k` zero bytes.
+    private static let table: [UInt32] = {
+        var table = [UInt32](repeating: 0, count: 8 * 256)
         for byte in 0..<256 {
             var crc = UInt32(byte)
             for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0x82F6_3B78 : crc >> 1 }
-            tables[0][byte] = crc
+            table[byte] = crc
         }
-        for byte in 0..<256 {
-            for table in 1..<8 { tables[table][byte] = (tables[table - 1][byte] >> 8) ^ tables[0][Int(tables[table - 1][byte] & 0xFF)] }
+        for k in 1..<8 {
+            for byte in 0..<256 {
+                let previous = table[256 * (k - 1) + byte]
+                table[256 * k + byte] = (previous >> 8) ^ table[Int(previous & 0xFF)]
+            }
         }
-        return tables
+        return table
     }()
 
     static func checksum(_ bytes: [UInt8]) -> UInt32 {
@@ -112,39 +117,22 @@ enum CRC32C {
     }
 
     static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        let t = tables
-        var i = 0
-        let count = bytes.count
-        t[0].withUnsafeBufferPointer { t0 in
-            t[1].withUnsafeBufferPointer { t1 in
-                t[2].withUnsafeBufferPointer { t2 in
-                    t[3].withUnsafeBufferPointer { t3 in
-                        t[4].withUnsafeBufferPointer { t4 in
-                            t[5].withUnsafeBufferPointer { t5 in
-                                t[6].withUnsafeBufferPointer { t6 in
-                                    t[7].withUnsafeBufferPointer { t7 in
-                                        while i + 8 <= count {
-                                            let word = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
-                                            let low = UInt32(truncatingIfNeeded: word) ^ crc
-                                            let high = UInt32(truncatingIfNeeded: word >> 32)
-                                            crc = t7[Int(low & 0xFF)] ^ t6[Int((low >> 8) & 0xFF)] ^ t5[Int((low >> 16) & 0xFF)]
-                                                ^ t4[Int(low >> 24)] ^ t3[Int(high & 0xFF)] ^ t2[Int((high >> 8) & 0xFF)]
-                                                ^ t1[Int((high >> 16) & 0xFF)] ^ t0[Int(high >> 24)]
-                                            i += 8
-                                        }
-                                        while i < count {
-                                            crc = (crc >> 8) ^ t0[Int((crc ^ UInt32(bytes[i])) & 0xFF)]
-                                            i += 1
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+        table.withUnsafeBufferPointer { t in
+            var crc: UInt32 = 0xFFFF_FFFF
+            var i = 0
+            while i + 8 <= bytes.count {
+                let word = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
+                let low = UInt32(truncatingIfNeeded: word) ^ crc, high = UInt32(truncatingIfNeeded: word >> 32)
+                crc = t[0x700 + Int(low & 0xFF)] ^ t[0x600 + Int((low >> 8) & 0xFF)] ^ t[0x500 + Int((low >> 16) & 0xFF)]
+                    ^ t[0x400 + Int(low >> 24)] ^ t[0x300 + Int(high & 0xFF)] ^ t[0x200 + Int((high >> 8) & 0xFF)]
+                    ^ t[0x100 + Int((high >> 16) & 0xFF)] ^ t[Int(high >> 24)]
+                i += 8
             }
+            while i < bytes.count {
+                crc = (crc >> 8) ^ t[Int((crc ^ UInt32(bytes[i])) & 0xFF)]
+                i += 1
+            }
+            return ~crc
         }
-        return ~crc
     }
 }

@@ -123,16 +123,16 @@ struct ZstdCodec: BytesToBytesCodec {
         let known = declared < UInt64.max - 1
         guard !known || declared <= UInt64(limit) else { throw corrupt("Zstandard data decodes to \(declared) bytes, expected \(limit)") }
         let capacity = known ? Int(declared) : limit
-        var failed = false
-        let output = [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
-            let size = (try? ZstdContexts.shared.withDecompressor {
-                ZSTD_decompressDCtx($0, out.baseAddress, out.count, bytes.baseAddress, bytes.count)
-            }) ?? 0
-            failed = ZSTD_isError(size) != 0
-            count = failed ? 0 : size
+        return try ZstdContexts.shared.withDecompressor { context in
+            var failed = false
+            let output = [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
+                let size = ZSTD_decompressDCtx(context, out.baseAddress, out.count, bytes.baseAddress, bytes.count)
+                failed = ZSTD_isError(size) != 0
+                count = failed ? 0 : size
+            }
+            guard !failed else { throw corrupt("damaged Zstandard data") }
+            return output
         }
-        guard !failed else { throw corrupt("damaged Zstandard data") }
-        return output
     }
 
     func decode(_ bytes: UnsafeRawBufferPointer, into target: UnsafeMutableRawBufferPointer) throws -> Bool {
