@@ -10,11 +10,14 @@ let package = Package(
     products: [
         .library(name: "ImMetaIO", targets: ["ImMetaIO"]),
         .library(name: "NDArrayModule", targets: ["NDArrayModule"]),
+        // Video through FFmpeg, apart so that applications without video need not link FFmpeg.
+        .library(name: "ImMetaIOVideo", targets: ["ImMetaIOVideo"]),
         .executable(name: "immetaio", targets: ["immetaio"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // MARK: System libraries
@@ -45,11 +48,17 @@ let package = Package(
             name: "COpenEXR", path: "Sources/COpenEXR",
             providers: [.apt(["libopenexr-dev"]), .brew(["openexr"])]),
 
+        .systemLibrary(
+            name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"]), .brew(["ffmpeg"])]),
+
         // MARK: C shims (what Swift cannot do: setjmp/longjmp error managers)
         .target(name: "CShims", dependencies: ["CJPEG"], path: "Sources/CShims", linkerSettings: [.linkedLibrary("jpeg")]),
         .target(
             name: "CEXRShims", dependencies: ["COpenEXR"], path: "Sources/CEXRShims",
             linkerSettings: [.linkedLibrary("OpenEXRCore")]),
+        // FFmpeg's error macros and its va_list log callback.
+        .target(name: "CFFmpegShims", dependencies: ["CFFmpeg"], path: "Sources/CFFmpegShims"),
         // OpenEXR's C++ library for pixel decoding (DWA codecs, faster PIZ, its own thread pool).
         // Imath's pkg-config file supplies the include path its headers need (OpenEXR's own adds
         // -pthread, which SwiftPM refuses with a warning); the libraries are named here.
@@ -87,14 +96,19 @@ let package = Package(
         // MARK: Zarr v3 engine (arrays, groups, codecs, sharding, stores)
         .target(name: "Zarr", dependencies: ["ImMetaIOCore", "NDArrayModule", "CBlosc", "CDeflate", "CZstd"], path: "Sources/Zarr"),
         .target(
+            name: "VideoFormat",
+            dependencies: ["ImMetaIOCore", "CFFmpeg", "CFFmpegShims", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/Formats/Video"),
+        .target(
             name: "ImMetaIO",
             dependencies: ["NDArrayModule", "ImMetaIOCore", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "WebPFormat",
                 "FITSFormat", "TIFFFormat", "BMPFormat", "GIFFormat", "Zarr",
             ],
             path: "Sources/ImMetaIO"),
+        .target(name: "ImMetaIOVideo", dependencies: ["ImMetaIO", "VideoFormat"], path: "Sources/ImMetaIOVideo"),
         .executableTarget(
             name: "immetaio",
-            dependencies: ["ImMetaIO", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["ImMetaIOVideo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/immetaio"),
 
         // A child process for the kill-during-save test (not a product).
@@ -104,7 +118,9 @@ let package = Package(
         .testTarget(name: "NDArrayModuleTests", dependencies: ["NDArrayModule"]),
         .testTarget(name: "ZarrTests", dependencies: ["Zarr", "ImMetaIOCore", "NDArrayModule"]),
         .testTarget(
-            name: "ImMetaIOTests", dependencies: ["ImMetaIO", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "WebPFormat", "FITSFormat", "TIFFFormat", "BMPFormat", "GIFFormat", "CDeflate"],
+            name: "ImMetaIOTests", dependencies: ["ImMetaIO", "ImMetaIOVideo", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "WebPFormat", "FITSFormat", "TIFFFormat", "BMPFormat", "GIFFormat", "CDeflate",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,5 @@
 import ArgumentParser
-import ImMetaIO
+import ImMetaIOVideo
 
 extension ImMetaIOCommand {
     /// `immetaio copy SRC DST`: decode any supported file and write it in DST's format.
@@ -30,11 +30,26 @@ extension ImMetaIOCommand {
         func run() throws {
             let writeOptions = try Self.parse(options)
             try reportingErrors {
-                let file = try openImage(.path(source))
+                let file = try openImage(.path(source), registry: registry)
+                let target = try registry.writeFormat(forPath: destination, format: nil, extensionHint: nil)
+                if file.format.name == "ffmpeg", target.name == "ffmpeg", index == nil {
+                    // Video to video is copied frame by frame: one decoded frame in memory, whatever its length.
+                    let writer = try ImageFileWriter(path: destination, options: writeOptions, registry: registry)
+                    var frames = try file.frames()
+                    var count = 0
+                    while let frame = try frames.next() {
+                        try writer.append(frame)
+                        count += 1
+                    }
+                    try writer.finish()
+                    let shape = try file.properties(index: 0).shape.map(String.init).joined(separator: "×")
+                    print("\(source) -> \(destination): \(count) frames of \(shape) uint8")
+                    return
+                }
                 let image = try file.read(index: all ? .all : index.map(ImageIndex.at))
                 // Metadata the destination format understands (text, resolution) is carried over.
                 let metadata = try file.metadata(index: index.map(ImageIndex.at))
-                try writeImage(image, to: destination, options: writeOptions, metadata: metadata)
+                try writeImage(image, to: destination, options: writeOptions, metadata: metadata, registry: registry)
                 print("\(source) -> \(destination): \(image.shape.map(String.init).joined(separator: "×")) \(image.dtype)")
             }
         }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import ImMetaIO
+import ImMetaIOVideo
 
 /// The `immetaio` command-line tool.
 @main
@@ -10,6 +10,9 @@ struct ImMetaIOCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [Info.self, Copy.self, Meta.self, Zarr.self])
 }
+
+/// The formats the tool reads and writes: every built-in plugin and video through FFmpeg.
+let registry = FormatRegistry.standardWithVideo
 
 /// A failure of the work a command was asked to do, reported as `Error: MESSAGE` with exit
 /// status 1 (ArgumentParser prints usage only for errors in the arguments themselves).

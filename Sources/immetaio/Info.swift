@@ -1,5 +1,5 @@
 import ArgumentParser
-import ImMetaIO
+import ImMetaIOVideo
 
 extension ImMetaIOCommand {
     /// `immetaio info FILE…`: properties and format metadata without decoding pixels.
@@ -18,7 +18,7 @@ extension ImMetaIOCommand {
             var failures = 0
             for path in files {
                 do {
-                    let file = try openImage(.path(path))
+                    let file = try openImage(.path(path), registry: registry)
                     let properties = try file.properties()
                     let metadata = try file.metadata()
                     var report: JSONObject = [

@@ -1,5 +1,5 @@
 import ArgumentParser
-import ImMetaIO
+import ImMetaIOVideo
 
 extension ImMetaIOCommand {
     /// `immetaio meta FILE…`: the metadata sidecar of each image (or the JSON file itself).

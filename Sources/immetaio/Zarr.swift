@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import ImMetaIO
+import ImMetaIOVideo
 
 extension ImMetaIOCommand {
     /// `immetaio zarr info|write|read`: Zarr v3 stores.
@@ -52,7 +52,7 @@ extension ImMetaIOCommand {
 
             func run() throws {
                 try reportingErrors {
-                    let image = try readImage(from: .path(source))
+                    let image = try readImage(from: .path(source), registry: registry)
                     func shape(_ text: String) throws -> [Int] {
                         let values = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
                         guard values.count == image.rank else {
@@ -108,7 +108,7 @@ extension ImMetaIOCommand {
                     let origin = list(start) ?? array.shape.map { _ in 0 }
                     let extent = list(shape) ?? zip(array.shape, origin).map { $0 - $1 }
                     let data = try array.read(start: origin, shape: extent)
-                    try writeImage(data, to: destination)
+                    try writeImage(data, to: destination, registry: registry)
                     print("\(store)\(path.isEmpty ? "" : "/" + path) -> \(destination): \(data.shape) \(data.dtype)")
                 }
             }

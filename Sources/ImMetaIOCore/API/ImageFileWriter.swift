@@ -22,20 +22,24 @@ public final class ImageFileWriter {
     ) throws {
         self.format = try registry.writeFormat(forPath: path, format: format, extensionHint: extensionHint)
         sink = try OutputSink(path: path)
-        writer = try Self.open(self.format, WriteRequest(sink: sink, options: options))
+        let fileExtension = extensionHint ?? FileExtension.of(path)
+        writer = try Self.open(self.format, WriteRequest(sink: sink, options: options, fileExtension: fileExtension))
     }
 
     /// Prepares to encode into memory; ``finish()`` returns the bytes.
     public init(
         encodingAs formatOrExtension: String, options: JSONObject = [:], registry: FormatRegistry
     ) throws {
+        let fileExtension: String?
         if let named = registry.format(named: formatOrExtension) {
             format = try registry.writeFormat(forPath: nil, format: named.name, extensionHint: nil)
+            fileExtension = nil
         } else {
             format = try registry.writeFormat(forPath: nil, format: nil, extensionHint: formatOrExtension)
+            fileExtension = formatOrExtension
         }
         sink = OutputSink()
-        writer = try Self.open(format, WriteRequest(sink: sink, options: options))
+        writer = try Self.open(format, WriteRequest(sink: sink, options: options, fileExtension: fileExtension))
     }
 
     private static func open(_ format: any ImageFormat, _ request: WriteRequest) throws -> any ImageWriter {

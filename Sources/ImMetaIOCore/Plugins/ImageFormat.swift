@@ -62,11 +62,15 @@ public struct WriteRequest {
     public let sink: OutputSink
     /// Plugin-specific write options (documented by each plugin); unknown keys are errors.
     public let options: JSONObject
+    /// The extension the output is named with or asked for (`.mp4`), lower-cased with its dot,
+    /// for plugins that write several containers; `nil` when unknown.
+    public let fileExtension: String?
 
     /// Creates a request.
-    public init(sink: OutputSink, options: JSONObject = [:]) {
+    public init(sink: OutputSink, options: JSONObject = [:], fileExtension: String? = nil) {
         self.sink = sink
         self.options = options
+        self.fileExtension = fileExtension.map(FileExtension.normalized)
     }
 
     /// An error of this request's destination.

@@ -1,0 +1,173 @@
+import CFFmpeg
+import ImMetaIOCore
+import NDArrayModule
+
+/// Reads a video's frames: all of them (the default index), one by index with seeking, or one at
+/// a time in order.
+final class VideoReader: ImageReader {
+    private let request: ReadRequest
+    private let layout: PixelLayout
+    /// The decoder used for reads by index; sequential passes open their own.
+    private let decoder: VideoDecoder
+    private let converter = FrameConverter()
+    private let width: Int, height: Int
+    /// Presentation timestamps of every frame, sorted: the frame index, built from the packets
+    /// (demuxed, not decoded) on the first call that needs the exact count or a position.
+    private var index: [Int64]?
+    /// Whether every packet carried a timestamp; without them, reads by index decode from the start.
+    private var indexHasTimestamps = true
+    /// The index of the frame ``decoder`` returns next, when known.
+    private var nextIndex: Int? = 0
+    /// Decoding forward at most this many frames is preferred to seeking.
+    private let seekDistance = 48
+
+    var defaultIndex: ImageIndex { .all }
+
+    init(_ request: ReadRequest) throws {
+        self.request = request
+        var parser = OptionParser(request.options, plugin: "video", file: request.displayName)
+        let layoutName = try parser.string("pixel_format", default: "rgb24", allowed: PixelLayout.allCases.map(\.rawValue))
+        layout = PixelLayout(rawValue: layoutName) ?? .rgb24
+        try parser.finish()
+        decoder = try VideoDecoder(request.bytes, displayName: request.displayName)
+        let parameters = decoder.stream.pointee.codecpar.pointee
+        width = Int(parameters.width)
+        height = Int(parameters.height)
+        guard width > 0, height > 0 else {
+            throw request.error(.corruptData, "the video stream has no frame size (\(width)×\(height))")
+        }
+        try request.limits.check(
+            imageShape: layout.shape(width: width, height: height), dtype: .uint8, hasChannelAxis: layout.channels > 1,
+            file: request.displayName)
+    }
+
+    private var frameShape: [Int] { layout.shape(width: width, height: height) }
+
+    func imageCount() throws -> Int { try frameIndex().count }
+
+    func properties(at index: Int) throws -> ImageProperties {
+        let listed = Int(decoder.stream.pointee.nb_frames)
+        return ImageProperties(shape: frameShape, dtype: .uint8, imageCount: self.index?.count ?? (listed > 0 ? listed : nil))
+    }
+
+    func metadata(at index: Int) throws -> JSONObject {
+        var metadata = VideoMetadata.describe(decoder)
+        if let timestamps = self.index, indexHasTimestamps, timestamps.indices.contains(index) {
+            let timeBase = decoder.stream.pointee.time_base
+            let start = decoder.stream.pointee.start_time
+            let origin = start == FFmpeg.noTimestamp ? timestamps[0] : start
+            metadata["timestamp"] = .double(Double(timestamps[index] - origin) * av_q2d(timeBase))
+        }
+        return metadata
+    }
+
+    func read(at position: Int) throws -> NDArray {
+        let timestamps = try frameIndex()
+        guard timestamps.indices.contains(position) else {
+            throw request.error(.invalidArgument, "frame \(position) is out of range: the video has \(timestamps.count) frames")
+        }
+        if let next = nextIndex, position >= next, position - next <= seekDistance {
+            // Close ahead: decoding forward is cheaper than seeking.
+        } else if indexHasTimestamps {
+            try decoder.seek(toTimestamp: timestamps[position])
+            nextIndex = nil
+        } else {
+            try decoder.seek(toTimestamp: timestamps[0])
+            nextIndex = 0
+        }
+        while let frame = try decoder.nextFrame() {
+            let current: Int
+            if let next = nextIndex {
+                current = next
+            } else if let time = VideoDecoder.timestamp(of: frame) {
+                current = Self.position(of: time, in: timestamps)
+            } else {
+                throw request.error(.corruptData, "a frame after seeking has no timestamp")
+            }
+            nextIndex = current + 1
+            if current >= position { return try converter.array(from: frame, as: layout, file: request.displayName) }
+        }
+        nextIndex = nil
+        throw request.error(.corruptData, "the video ends before frame \(position) (its container lists \(timestamps.count))")
+    }
+
+    func readAll() throws -> NDArray {
+        let count = try imageCount()
+        let shape = [count] + frameShape
+        try request.limits.check(
+            pixels: count * width * height, shape: shape, dtype: .uint8, file: request.displayName)
+        let frameBytes = frameShape.reduce(1, *)
+        let sequential = try VideoDecoder(request.bytes, displayName: request.displayName)
+        var decoded = 0
+        var stack = try NDArray(unsafeUninitializedShape: shape, dtype: .uint8) { bytes in
+            while let frame = try sequential.nextFrame() {
+                guard decoded < count else {
+                    throw request.error(.corruptData, "the video decodes to more frames than its container lists (\(count))")
+                }
+                let slot = UnsafeMutableRawBufferPointer(rebasing: bytes[(decoded * frameBytes)..<((decoded + 1) * frameBytes)])
+                try converter.convert(frame, as: layout, into: slot, file: request.displayName)
+                decoded += 1
+            }
+            // Frames the decoder dropped (damaged data) leave the rest of the stack undefined: trimmed below.
+        }
+        if decoded < count {
+            guard decoded > 0 else { throw request.error(.corruptData, "no frame of the video could be decoded") }
+            stack = trimmed(stack, to: decoded, frameBytes: frameBytes)
+        }
+        return stack
+    }
+
+    func makeFrameIterator() throws -> ImageFrameIterator {
+        let sequential = try VideoDecoder(request.bytes, displayName: request.displayName)
+        let converter = FrameConverter()
+        let layout = self.layout, name = request.displayName
+        return ImageFrameIterator {
+            guard let frame = try sequential.nextFrame() else { return nil }
+            return try converter.array(from: frame, as: layout, file: name)
+        }
+    }
+
+    /// The sorted presentation timestamps of every frame, from one pass over the packets.
+    private func frameIndex() throws(ImMetaIOError) -> [Int64] {
+        if let index { return index }
+        let demuxer = try VideoDecoder(request.bytes, displayName: request.displayName, decode: false)
+        var timestamps: [Int64] = []
+        var previous: Int64 = -1
+        while let packet = try demuxer.nextPacket() {
+            defer { demuxer.releasePacket() }
+            // Packets the demuxer marks for discarding (edit lists) never become frames.
+            if packet.pointee.flags & AV_PKT_FLAG_DISCARD != 0 { continue }
+            var time = packet.pointee.pts
+            if time == FFmpeg.noTimestamp { time = packet.pointee.dts }
+            if time == FFmpeg.noTimestamp {
+                indexHasTimestamps = false
+                time = previous + 1
+            }
+            previous = time
+            timestamps.append(time)
+            guard timestamps.count <= 50_000_000 else { throw request.error(.limitExceeded, "more than 50 million frames") }
+        }
+        timestamps.sort()
+        guard !timestamps.isEmpty else { throw request.error(.corruptData, "the video stream holds no frames") }
+        index = timestamps
+        return timestamps
+    }
+
+    /// The frame index of a decoded timestamp: the first listed timestamp at or after it.
+    private static func position(of time: Int64, in timestamps: [Int64]) -> Int {
+        var low = 0, high = timestamps.count
+        while low < high {
+            let middle = (low + high) / 2
+            if timestamps[middle] < time { low = middle + 1 } else { high = middle }
+        }
+        return min(low, timestamps.count - 1)
+    }
+
+    private func trimmed(_ stack: NDArray, to frames: Int, frameBytes: Int) -> NDArray {
+        NDArray(unsafeUninitializedShape: [frames] + frameShape, dtype: .uint8) { target in
+            stack.withUnsafeBytes { source in
+                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source.prefix(frames * frameBytes)))
+            }
+        }
+    }
+}
