@@ -18,7 +18,10 @@ let package = Package(
             providers: [.apt(["libturbojpeg0-dev"]), .brew(["jpeg-turbo"])]),
         .executableTarget(
             name: "immetaio-bench",
-            dependencies: [.product(name: "ImMetaIO", package: parentIdentity), "CTurboJPEG"],
+            dependencies: [
+                .product(name: "ImMetaIO", package: parentIdentity), .product(name: "ImMetaIOVideo", package: parentIdentity),
+                "CTurboJPEG",
+            ],
             path: "Sources/immetaio-bench"),
     ],
     swiftLanguageModes: [.v6]

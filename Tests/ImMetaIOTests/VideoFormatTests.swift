@@ -1,5 +1,6 @@
 import Foundation
 import ImMetaIOVideo
+@testable import VideoFormat
 import Logging
 import Testing
 
@@ -256,4 +257,40 @@ struct CollectingHandler: LogHandler {
         set { metadata[key] = newValue }
     }
     func log(event: LogEvent) { lines.append(event.message.description) }
+}
+
+/// The H.264 slice count that chooses slice or frame threading.
+@Suite struct H264SliceCountTests {
+    @Test func countsSlicesInBothFramings() {
+        // Two slices of an IDR picture (type 5) after SPS (7) and PPS (8), and one non-IDR slice (1).
+        let units: [[UInt8]] = [[0x67, 1, 2], [0x68, 3], [0x65, 9, 9, 9], [0x65, 8, 8], [0x41, 7]]
+        var annexB: [UInt8] = []
+        var lengthPrefixed: [UInt8] = []
+        for unit in units {
+            annexB += [0, 0, 0, 1] + unit
+            lengthPrefixed += [0, 0, 0, UInt8(unit.count)] + unit
+        }
+        let avcC: [UInt8] = [1, 0x64, 0, 0x28, 0xFF, 0xE1, 0]
+        annexB.withUnsafeBytes { packet in
+            #expect(H264SliceCount.count(in: packet, extradata: UnsafeRawBufferPointer(start: nil, count: 0)) == 3)
+        }
+        lengthPrefixed.withUnsafeBytes { packet in
+            avcC.withUnsafeBytes { #expect(H264SliceCount.count(in: packet, extradata: $0) == 3) }
+        }
+        // A length running past the packet stops the count instead of reading beyond it.
+        let broken: [UInt8] = [0, 0, 0, 2, 0x65, 1, 0, 0, 0, 200, 0x65]
+        broken.withUnsafeBytes { packet in
+            avcC.withUnsafeBytes { #expect(H264SliceCount.count(in: packet, extradata: $0) == 1) }
+        }
+    }
+
+    /// A file with two slices per frame (slice threading) decodes to what one slice per frame would.
+    @Test func slicedFilesDecodeLikeUnslicedOnes() throws {
+        let frames = VideoFormatTests.movingFrames(count: 12, height: 64, width: 96)
+        let registry = VideoFormatTests.registry
+        let sliced = try encodeImage(frames, as: ".mp4", options: ["codec_options": ["slices": 2], "crf": 10], registry: registry)
+        let back = try readImage(from: .bytes(sliced), registry: registry)
+        #expect(back.shape == frames.shape)
+        #expect(TestImages.psnr(frames, back) > 35)
+    }
 }

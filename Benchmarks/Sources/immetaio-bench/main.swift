@@ -24,7 +24,7 @@ func medianMilliseconds(_ repeats: Int, _ body: () throws -> Void) rethrows -> D
 
 let arguments = CommandLine.arguments
 /// Subcommands of the sections that run in their own process (`immetaio-bench NAME ARGS…`).
-let commands = [SaveBenchmarks.commands, TIFFBenchmarks.commands, ZarrBenchmarks.commands, GIFBenchmarks.commands]
+let commands = [SaveBenchmarks.commands, TIFFBenchmarks.commands, ZarrBenchmarks.commands, GIFBenchmarks.commands, VideoBenchmarks.commands]
     .reduce(into: [String: @Sendable ([String]) throws -> Void]()) { $0.merge($1) { first, _ in first } }
 if arguments.count >= 2, let command = commands[arguments[1]] {
     do {

@@ -1,5 +1,6 @@
 import CFFmpeg
 import CFFmpegShims
+import Foundation
 import ImMetaIOCore
 
 /// One demuxer and decoder over a video's bytes: opens the container, picks the best video
@@ -15,6 +16,8 @@ final class VideoDecoder {
     private var packet: UnsafeMutablePointer<AVPacket>?
     private(set) var streamIndex: Int32 = -1
     private var draining = false
+    /// Whether `packet` holds the stream's first packet, read before opening the decoder and not yet sent.
+    private var packetPending = false
     private var ended = false
 
     /// Opens `bytes`. Throws `unsupportedFormat` when FFmpeg does not recognise a container (so
@@ -66,13 +69,26 @@ final class VideoDecoder {
         }
         self.codec = codec
         let stream = self.stream
+        let parameters = stream.pointee.codecpar.pointee
         var status = avcodec_parameters_to_context(codec, stream.pointee.codecpar)
         guard status >= 0 else {
             throw ImMetaIOError(.corruptData, "bad codec parameters: \(FFmpeg.describe(status))", file: displayName)
         }
         codec.pointee.pkt_timebase = stream.pointee.time_base
-        codec.pointee.thread_count = 0
-        codec.pointee.thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE
+        // One thread per core. FFmpeg's automatic count is one more than the cores, which only
+        // adds a frame thread's buffers (about 10 MB at 1080p) without decoding faster.
+        codec.pointee.thread_count = Int32(min(16, ProcessInfo.processInfo.activeProcessorCount))
+        // FFmpeg threads either frames or slices, never both: frames by default, slices when an
+        // H.264 stream has a slice per thread (PyAV and x264's sliced-threads mode write such
+        // files), where slice threads decode them about 20 % faster here.
+        codec.pointee.thread_type = FF_THREAD_FRAME
+        if parameters.codec_id == AV_CODEC_ID_H264, let first = try nextPacket() {
+            packetPending = true
+            let extradata = UnsafeRawBufferPointer(start: parameters.extradata, count: Int(max(0, parameters.extradata_size)))
+            let slices = H264SliceCount.count(
+                in: UnsafeRawBufferPointer(start: first.pointee.data, count: Int(first.pointee.size)), extradata: extradata)
+            if slices >= Int(codec.pointee.thread_count) { codec.pointee.thread_type = FF_THREAD_SLICE }
+        }
         status = avcodec_open2(codec, decoder, nil)
         guard status >= 0 else {
             throw ImMetaIOError(
@@ -126,7 +142,14 @@ final class VideoDecoder {
             guard received == FFmpeg.tryAgain, !draining else {
                 throw ImMetaIOError(.corruptData, "cannot decode a frame: \(FFmpeg.describe(received))", file: displayName)
             }
-            guard let packet = try nextPacket() else {
+            let next: UnsafeMutablePointer<AVPacket>?
+            if packetPending, let packet {
+                packetPending = false
+                next = packet
+            } else {
+                next = try nextPacket()
+            }
+            guard let packet = next else {
                 draining = true
                 avcodec_send_packet(codec, nil)
                 continue
@@ -147,6 +170,8 @@ final class VideoDecoder {
             throw ImMetaIOError(.corruptData, "cannot seek: \(FFmpeg.describe(status))", file: displayName)
         }
         if let codec { avcodec_flush_buffers(codec) }
+        if packetPending, let packet { av_packet_unref(packet) }
+        packetPending = false
         draining = false
         ended = false
     }
