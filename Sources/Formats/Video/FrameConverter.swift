@@ -1,4 +1,5 @@
 import CFFmpeg
+import Foundation
 import ImMetaIOCore
 import NDArrayModule
 
@@ -38,90 +39,132 @@ enum PixelLayout: String, CaseIterable {
 }
 
 /// Converts between FFmpeg frames (any pixel format) and packed uint8 arrays with libswscale,
-/// keeping one scaler context while the formats stay the same.
+/// on one slice thread per core (at low bitrates conversion is as much work as decoding), keeping
+/// one scaler while the sizes and formats stay the same.
 final class FrameConverter {
+    /// What the scaler was made for.
+    private struct Setup: Equatable {
+        var width: Int32, height: Int32
+        var source: Int32, target: Int32
+        /// The YUV side's colour matrix (SWS_CS_*) and whether it is full range.
+        var matrix: Int32
+        var yuvFullRange: Bool
+        var decoding: Bool
+    }
+
     private var context: OpaquePointer?
+    private var setup: Setup?
 
     deinit { sws_freeContext(context) }
 
-    /// A decoded frame as an array of `layout`, converted with the frame's own colour matrix and
-    /// range (BT.601 when the file does not say).
+    /// A decoded frame as an array of `layout`.
     func array(from frame: UnsafeMutablePointer<AVFrame>, as layout: PixelLayout, file: String) throws(ImMetaIOError) -> NDArray {
         let width = Int(frame.pointee.width), height = Int(frame.pointee.height)
         var result = NDArray(unsafeUninitializedShape: layout.shape(width: width, height: height), dtype: .uint8) { _ in }
-        try convert(frame, as: layout, into: &result, file: file)
-        return result
-    }
-
-    /// Converts a decoded frame into an existing array's bytes (`target` has exactly one frame's size).
-    func convert(
-        _ frame: UnsafeMutablePointer<AVFrame>, as layout: PixelLayout, into target: UnsafeMutableRawBufferPointer, file: String
-    ) throws(ImMetaIOError) {
-        let width = Int32(frame.pointee.width), height = Int32(frame.pointee.height)
-        let source = AVPixelFormat(rawValue: frame.pointee.format)
-        context = sws_getCachedContext(
-            context, width, height, source, width, height, layout.pixelFormat, SWS_BILINEAR, nil, nil, nil)
-        guard let context, let base = target.baseAddress else {
-            throw ImMetaIOError(
-                .unsupportedFeature, "cannot convert \(pixelFormatName(source)) frames to \(layout.rawValue)", file: file)
-        }
-        let fullRange: Int32 = frame.pointee.color_range == AVCOL_RANGE_JPEG ? 1 : 0
-        let matrix = Int32(bitPattern: frame.pointee.colorspace.rawValue)
-        sws_setColorspaceDetails(
-            context, sws_getCoefficients(matrix), fullRange, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16)
-        var planes: [UnsafeMutablePointer<UInt8>?] = [base.assumingMemoryBound(to: UInt8.self), nil, nil, nil]
-        var strides: [Int32] = [width * Int32(layout.channels), 0, 0, 0]
-        let rows = withUnsafePointer(to: &frame.pointee.data) { data in
-            withUnsafePointer(to: &frame.pointee.linesize) { linesize in
-                data.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { sourcePlanes in
-                    linesize.withMemoryRebound(to: Int32.self, capacity: 8) { sourceStrides in
-                        sws_scale(context, sourcePlanes, sourceStrides, 0, height, &planes, &strides)
-                    }
-                }
-            }
-        }
-        guard rows == height else {
-            throw ImMetaIOError(.corruptData, "cannot convert a \(pixelFormatName(source)) frame", file: file)
-        }
-    }
-
-    private func convert(
-        _ frame: UnsafeMutablePointer<AVFrame>, as layout: PixelLayout, into array: inout NDArray, file: String
-    ) throws(ImMetaIOError) {
-        let outcome = array.withUnsafeMutableBytes { bytes in
+        let outcome = result.withUnsafeMutableBytes { bytes in
             Result { () throws(ImMetaIOError) in try convert(frame, as: layout, into: bytes, file: file) }
         }
         try outcome.get()
+        return result
     }
 
-    /// Converts packed pixels of `layout` into `frame` (already allocated in its output format).
+    /// Converts a decoded frame into `target` (exactly one frame of `layout`), with the frame's own
+    /// colour matrix and range (BT.601 when the file does not say).
+    func convert(
+        _ frame: UnsafeMutablePointer<AVFrame>, as layout: PixelLayout, into target: UnsafeMutableRawBufferPointer, file: String
+    ) throws(ImMetaIOError) {
+        let setup = Setup(
+            width: frame.pointee.width, height: frame.pointee.height, source: frame.pointee.format,
+            target: layout.pixelFormat.rawValue, matrix: Int32(bitPattern: frame.pointee.colorspace.rawValue),
+            yuvFullRange: frame.pointee.color_range == AVCOL_RANGE_JPEG, decoding: true)
+        guard let packed = Self.borrowing(target, layout: layout, width: setup.width, height: setup.height) else {
+            throw ImMetaIOError(.limitExceeded, "out of memory for a frame", file: file)
+        }
+        var borrowed: UnsafeMutablePointer<AVFrame>? = packed
+        defer { av_frame_free(&borrowed) }
+        try scale(frame, into: packed, setup, file: file)
+    }
+
+    /// Converts packed pixels of `layout` into `frame` (allocated in its output format), with the
+    /// BT.601 matrix in limited range, which the writer records in the stream.
     func fill(
         _ frame: UnsafeMutablePointer<AVFrame>, from pixels: UnsafeRawBufferPointer, as layout: PixelLayout, file: String
     ) throws(ImMetaIOError) {
-        let width = frame.pointee.width, height = frame.pointee.height
-        let target = AVPixelFormat(rawValue: frame.pointee.format)
-        context = sws_getCachedContext(
-            context, width, height, layout.pixelFormat, width, height, target, SWS_BICUBIC, nil, nil, nil)
-        guard let context, let base = pixels.baseAddress else {
-            throw ImMetaIOError(.unsupportedFeature, "cannot convert \(layout.rawValue) frames to \(pixelFormatName(target))", file: file)
+        let setup = Setup(
+            width: frame.pointee.width, height: frame.pointee.height, source: layout.pixelFormat.rawValue,
+            target: frame.pointee.format, matrix: SWS_CS_DEFAULT, yuvFullRange: false, decoding: false)
+        // libswscale only reads the source; the frame type has no read-only form.
+        let source = UnsafeMutableRawBufferPointer(mutating: pixels)
+        guard let packed = Self.borrowing(source, layout: layout, width: setup.width, height: setup.height) else {
+            throw ImMetaIOError(.limitExceeded, "out of memory for a frame", file: file)
         }
-        // Written with the BT.601 matrix in limited range, which the writer records in the stream.
-        sws_setColorspaceDetails(
-            context, sws_getCoefficients(SWS_CS_DEFAULT), 1, sws_getCoefficients(SWS_CS_DEFAULT), 0, 0, 1 << 16, 1 << 16)
-        var planes: [UnsafePointer<UInt8>?] = [base.assumingMemoryBound(to: UInt8.self), nil, nil, nil]
-        var strides: [Int32] = [width * Int32(layout.channels), 0, 0, 0]
-        let rows = withUnsafeMutablePointer(to: &frame.pointee.data) { data in
-            withUnsafeMutablePointer(to: &frame.pointee.linesize) { linesize in
-                data.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { targetPlanes in
-                    linesize.withMemoryRebound(to: Int32.self, capacity: 8) { targetStrides in
-                        sws_scale(context, &planes, &strides, 0, height, targetPlanes, targetStrides)
-                    }
-                }
-            }
+        var borrowed: UnsafeMutablePointer<AVFrame>? = packed
+        defer { av_frame_free(&borrowed) }
+        try scale(packed, into: frame, setup, file: file)
+    }
+
+    private func scale(
+        _ source: UnsafeMutablePointer<AVFrame>, into target: UnsafeMutablePointer<AVFrame>, _ setup: Setup, file: String
+    ) throws(ImMetaIOError) {
+        if setup != self.setup {
+            sws_freeContext(context)
+            context = Self.makeContext(setup)
+            self.setup = setup
         }
-        guard rows == height else {
-            throw ImMetaIOError(.io, "cannot convert a frame to \(pixelFormatName(target))", file: file)
+        let names = "\(pixelFormatName(AVPixelFormat(rawValue: setup.source))) to \(pixelFormatName(AVPixelFormat(rawValue: setup.target)))"
+        guard let context else { throw ImMetaIOError(.unsupportedFeature, "cannot convert \(names)", file: file) }
+        let status = sws_scale_frame(context, target, source)
+        guard status >= 0 else {
+            throw ImMetaIOError(.corruptData, "cannot convert a frame from \(names): \(FFmpeg.describe(status))", file: file)
         }
+    }
+
+    /// A frame over `bytes` (packed `layout` pixels) that does not own them: its buffer's free
+    /// function does nothing. libswscale needs reference-counted frames and would copy others.
+    private static func borrowing(
+        _ bytes: UnsafeMutableRawBufferPointer, layout: PixelLayout, width: Int32, height: Int32
+    ) -> UnsafeMutablePointer<AVFrame>? {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), let frame = av_frame_alloc() else { return nil }
+        frame.pointee.format = layout.pixelFormat.rawValue
+        frame.pointee.width = width
+        frame.pointee.height = height
+        frame.pointee.data.0 = base
+        frame.pointee.linesize.0 = width * Int32(layout.channels)
+        frame.pointee.buf.0 = av_buffer_create(base, bytes.count, { _, _ in }, nil, 0)
+        guard frame.pointee.buf.0 != nil else {
+            var pointer: UnsafeMutablePointer<AVFrame>? = frame
+            av_frame_free(&pointer)
+            return nil
+        }
+        return frame
+    }
+
+    /// A scaler with one slice thread per core. Decoding uses bilinear chroma upsampling (what
+    /// PyAV uses); encoding bicubic chroma downsampling.
+    private static func makeContext(_ setup: Setup) -> OpaquePointer? {
+        guard let context = sws_alloc_context() else { return nil }
+        let threads = Int64(min(16, ProcessInfo.processInfo.activeProcessorCount))
+        let flags = setup.decoding ? SWS_BILINEAR : SWS_BICUBIC
+        let settings: [(String, Int64)] = [
+            ("srcw", Int64(setup.width)), ("srch", Int64(setup.height)), ("src_format", Int64(setup.source)),
+            ("dstw", Int64(setup.width)), ("dsth", Int64(setup.height)), ("dst_format", Int64(setup.target)),
+            ("sws_flags", Int64(flags)), ("threads", threads),
+        ]
+        for (name, value) in settings where av_opt_set_int(UnsafeMutableRawPointer(context), name, value, 0) < 0 {
+            sws_freeContext(context)
+            return nil
+        }
+        guard sws_init_context(context, nil, nil) >= 0 else {
+            sws_freeContext(context)
+            return nil
+        }
+        let yuv = sws_getCoefficients(setup.matrix), rgb = sws_getCoefficients(SWS_CS_DEFAULT)
+        if setup.decoding {
+            sws_setColorspaceDetails(context, yuv, setup.yuvFullRange ? 1 : 0, rgb, 1, 0, 1 << 16, 1 << 16)
+        } else {
+            sws_setColorspaceDetails(context, rgb, 1, yuv, setup.yuvFullRange ? 1 : 0, 0, 1 << 16, 1 << 16)
+        }
+        return context
     }
 }
 
