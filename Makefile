@@ -42,6 +42,9 @@ demo: release
 	@.build/release/immetaio copy examples/gradient.png out/demo/gradient.npy
 	@.build/release/immetaio copy examples/depth16.png out/demo/depth16.npy
 	@.build/release/immetaio copy examples/gradient.png out/demo/gradient-q95.jpg --option quality=95
+	@echo "== video: examples/clip.mp4 to WebM frame by frame, and frame 12 to PNG"
+	@.build/release/immetaio copy examples/clip.mp4 out/demo/clip.webm
+	@.build/release/immetaio copy examples/clip.mp4 out/demo/clip-frame12.png --index 12
 	@.build/release/immetaio info --json out/demo/gradient-from-jpeg.png
 
 test: deps interop-venv
@@ -84,6 +87,11 @@ fuzz: deps
 	Fuzz/.build-fuzz/debug/fuzz-decoders -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -artifact_prefix=Fuzz/artifacts/ Fuzz/corpus-decoders
 	@mkdir -p Fuzz/corpus-zarr
 	Fuzz/.build-fuzz/debug/fuzz-zarr -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -artifact_prefix=Fuzz/artifacts/ Fuzz/corpus-zarr
+	@# Video seeds: examples/clip.mp4 in every container, converted by the tool itself.
+	@mkdir -p Fuzz/corpus-video
+	@[ -n "$$(ls Fuzz/corpus-video)" ] || { $(SWIFT) build --product immetaio && \
+		for ext in mp4 mkv webm avi; do .build/debug/immetaio copy examples/clip.mp4 Fuzz/corpus-video/seed.$$ext; done; }
+	Fuzz/.build-fuzz/debug/fuzz-video -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -artifact_prefix=Fuzz/artifacts/ Fuzz/corpus-video
 
 clean:
 	rm -rf .build out Benchmarks/.build

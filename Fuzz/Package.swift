@@ -19,6 +19,9 @@ let package = Package(
             name: "fuzz-decoders", dependencies: [.product(name: "ImMetaIO", package: parentIdentity)],
             path: "Sources/fuzz-decoders"),
         .executableTarget(
+            name: "fuzz-video", dependencies: [.product(name: "ImMetaIOVideo", package: parentIdentity)],
+            path: "Sources/fuzz-video"),
+        .executableTarget(
             name: "fuzz-zarr", dependencies: [.product(name: "ImMetaIO", package: parentIdentity)],
             path: "Sources/fuzz-zarr"),
     ],

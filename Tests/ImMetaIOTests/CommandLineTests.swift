@@ -63,4 +63,25 @@ import Testing
         let bad = try Self.run(["copy", source, "\(folder)/x.png", "--index", "1", "--all"])
         #expect(bad.status != 0)
     }
+
+    /// The tool reads and writes video: properties from headers, video to video frame by frame,
+    /// one frame by index.
+    @Test func videoInfoAndCopies() throws {
+        let folder = try TestImages.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let clip = Self.examples.appendingPathComponent("clip.mp4").path
+        let json = try Self.run(["info", "--json", clip])
+        #expect(json.status == 0, "\(json.output)")
+        let object = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
+        #expect(object?["format"] as? String == "ffmpeg")
+        #expect(object?["shape"] as? [Int] == [24, 48, 64, 3])
+        let webm = try Self.run(["copy", clip, "\(folder)/clip.webm"])
+        #expect(webm.status == 0 && webm.output.contains("24 frames"), "\(webm.output)")
+        let registry = VideoFormatTests.registry
+        #expect(try imageProperties(of: .path("\(folder)/clip.webm"), registry: registry).shape == [24, 48, 64, 3])
+        let frame = try Self.run(["copy", clip, "\(folder)/frame.png", "--index", "12"])
+        #expect(frame.status == 0, "\(frame.output)")
+        let png = try readImage(from: .path("\(folder)/frame.png"))
+        #expect(png == (try readImage(from: .path(clip), index: .at(12), registry: registry)))
+    }
 }

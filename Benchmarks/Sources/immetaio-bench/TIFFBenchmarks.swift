@@ -4,7 +4,7 @@ import ImMetaIO
 /// Issue 3's TIFF benchmark: a uint16 stack written and read, uncompressed and with Deflate.
 enum TIFFBenchmarks {
     static let commands: [String: @Sendable ([String]) throws -> Void] = [
-        "tiff-stack": stack
+        "tiff-stack": stack, "tiff-read": read,
     ]
 
     /// `tiff-stack STACK.npy OUTDIR REPEATS`: writes the stack as a multi-page TIFF (uncompressed,
@@ -29,5 +29,13 @@ enum TIFFBenchmarks {
         }
         let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
+    }
+
+    /// `tiff-read FILE REPEATS`: reads a TIFF whole, median of REPEATS; prints JSON with the time (ms).
+    static func read(_ arguments: [String]) throws {
+        guard arguments.count == 2, let repeats = Int(arguments[1]) else { throw Failure(description: "usage: tiff-read FILE REPEATS") }
+        var shape: [Int] = []
+        let ms = try medianMilliseconds(repeats) { shape = try readImage(from: .path(arguments[0])).shape }
+        print("{\"ms\": \(ms), \"shape\": \(shape)}")
     }
 }

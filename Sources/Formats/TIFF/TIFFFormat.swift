@@ -144,6 +144,7 @@ final class TIFFReader: ImageReader {
         let perPage = pages.map(\.chunkCount)
         let firstChunk = perPage.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1) }
         let total = firstChunk[firstChunk.count - 1]
+        if let image = readStoredInArrayOrder(pages: pages, shape: shape, pageBytes: pageBytes) { return image }
         var failures = [TIFFError?](repeating: nil, count: total)
         let image = NDArray(unsafeUninitializedShape: shape, dtype: pages[0].dtype) { out in
             failures.withUnsafeMutableBufferPointer { failures in
@@ -166,5 +167,40 @@ final class TIFFReader: ImageReader {
         }
         if let failure = failures.lazy.compactMap({ $0 }).first { throw failure.error(for: request) }
         return image
+    }
+
+    /// Pages whose pixels lie in the file exactly as in the array (see
+    /// `TIFFPage.storedInArrayOrder`), read with 4 MiB positioned reads on every core straight
+    /// into the array: one copy out of the page cache, no per-strip work. `nil` when a page is
+    /// stored otherwise.
+    private func readStoredInArrayOrder(pages: [TIFFPage], shape: [Int], pageBytes: Int) -> NDArray? {
+        let source = request.bytes
+        // Runs of file bytes that land consecutively in the array (usually one for the whole stack).
+        var runs: [(file: Int, array: Int, count: Int)] = []
+        for (index, page) in pages.enumerated() {
+            guard let range = page.storedInArrayOrder(littleEndian: littleEndian, fileSize: source.count) else { return nil }
+            if let last = runs.last, last.file + last.count == range.lowerBound {
+                runs[runs.count - 1].count += range.count
+            } else {
+                runs.append((range.lowerBound, index * pageBytes, range.count))
+            }
+        }
+        let block = 4 << 20
+        var blocks: [(file: Int, array: Int, count: Int)] = []
+        for run in runs {
+            for offset in stride(from: 0, to: run.count, by: block) {
+                blocks.append((run.file + offset, run.array + offset, min(block, run.count - offset)))
+            }
+        }
+        let file = source.stableBytes
+        return NDArray(unsafeUninitializedShape: shape, dtype: pages[0].dtype) { out in
+            ParallelLoop.run(blocks.count) { index in
+                let (from, to, count) = blocks[index]
+                let target = UnsafeMutableRawBufferPointer(rebasing: out[to..<(to + count)])
+                if !source.read(into: target, from: from) {
+                    target.copyMemory(from: UnsafeRawBufferPointer(rebasing: file[from..<(from + count)]))
+                }
+            }
+        }
     }
 }

@@ -108,6 +108,28 @@ struct TIFFPage {
         guard offsets.count >= chunkCount else { throw .corrupt("too few strips or tiles for the image") }
     }
 
+    /// Where the page's pixels lie in the file when they are stored exactly as the array holds
+    /// them: uncompressed whole-width strips of byte-aligned samples in native (little-endian)
+    /// order, without predictor, each strip right after the previous. Such pages are read with
+    /// a few large positioned reads instead of strip by strip. `nil` otherwise.
+    func storedInArrayOrder(littleEndian: Bool, fileSize: Int) -> Range<Int>? {
+        let itemSize = dtype.itemSize
+        guard compression == 1, predictor == 1, tileWidth == nil, bits == itemSize * 8, littleEndian || itemSize == 1,
+            chunkCount > 0, let start = offsets.first
+        else { return nil }
+        let rowBytes = width * (planar ? 1 : samples) * itemSize
+        let stripsPerPlane = (height + rowsPerChunk - 1) / rowsPerChunk
+        var next = start
+        for index in 0..<chunkCount {
+            let row = index % stripsPerPlane * rowsPerChunk
+            let expected = min(rowsPerChunk, height - row) * rowBytes
+            guard offsets[index] == next, byteCounts[index] == expected else { return nil }
+            next += expected
+        }
+        guard start >= 0, next <= fileSize, next - start == shape.reduce(1, *) * itemSize else { return nil }
+        return start..<next
+    }
+
     /// Decodes strip or tile `index` into its part of `out` (the image's bytes). Chunks write
     /// disjoint parts of `out`, so they may be decoded concurrently.
     func decodeChunk(
