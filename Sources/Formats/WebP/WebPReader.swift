@@ -133,6 +133,7 @@ final class AnimationDecoder {
         self.handle = handle
         var info = WebPAnimInfo()
         guard WebPAnimDecoderGetInfo(handle, &info) != 0, info.canvas_width > 0, info.canvas_height > 0 else {
+            // Not every stored property is set yet, so deinit will not run: free the decoder here.
             WebPAnimDecoderDelete(handle)
             throw request.error(.corruptData, "invalid WebP animation header")
         }
@@ -147,8 +148,8 @@ final class AnimationDecoder {
             var timestamp: Int32 = 0
             while WebPAnimDecoderHasMoreFrames(handle) != 0 {
                 guard WebPAnimDecoderGetNext(handle, &pixels, &timestamp) != 0 else {
-                    // A throwing initializer does not run deinit: free the decoder here.
-                    WebPAnimDecoderDelete(handle)
+                    // Every stored property is set by now, so deinit runs and frees the decoder
+                    // (freeing it here too was a double free, found by fuzzing).
                     throw request.error(.corruptData, "WebP animation frame \(durations.count) is damaged")
                 }
                 durations.append(Int(timestamp - previous))
