@@ -10,7 +10,7 @@ let parentIdentity = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 let package = Package(
     name: "ImMetaIOFuzz",
     platforms: [.macOS(.v13)],
-    dependencies: [.package(path: "..")],
+    dependencies: [.package(path: ".."), .package(url: "https://github.com/apple/swift-log", from: "1.16.2")],
     targets: [
         .executableTarget(
             name: "fuzz-png-encoder", dependencies: [.product(name: "ImMetaIO", package: parentIdentity)],
@@ -19,7 +19,10 @@ let package = Package(
             name: "fuzz-decoders", dependencies: [.product(name: "ImMetaIO", package: parentIdentity)],
             path: "Sources/fuzz-decoders"),
         .executableTarget(
-            name: "fuzz-video", dependencies: [.product(name: "ImMetaIOVideo", package: parentIdentity)],
+            name: "fuzz-video",
+            dependencies: [
+                .product(name: "ImMetaIOVideo", package: parentIdentity), .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Sources/fuzz-video"),
         .executableTarget(
             name: "fuzz-zarr", dependencies: [.product(name: "ImMetaIO", package: parentIdentity)],

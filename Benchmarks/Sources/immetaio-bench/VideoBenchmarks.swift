@@ -10,15 +10,22 @@ enum VideoBenchmarks {
 
     static let registry = FormatRegistry.standardWithVideo
 
-    /// `video-write FRAMES.npy OUT.mp4 REPEATS`: encodes the N×H×W×3 frames with the default
-    /// settings (libx264, CRF 23, preset medium, yuv420p) at 30 fps; prints the median time and the size.
+    /// `video-write FRAMES.npy OUT.mp4 REPEATS [KEY=VALUE…]`: encodes the N×H×W×3 frames with
+    /// the default settings (libx264, CRF 23, preset medium, yuv420p) at 30 fps, plus any write
+    /// options given (values as JSON); prints the median time and the size.
     static func write(_ arguments: [String]) throws {
-        guard arguments.count == 3, let repeats = Int(arguments[2]) else {
-            throw Failure(description: "usage: video-write FRAMES.npy OUT.mp4 REPEATS")
+        guard arguments.count >= 3, let repeats = Int(arguments[2]) else {
+            throw Failure(description: "usage: video-write FRAMES.npy OUT.mp4 REPEATS [KEY=VALUE…]")
+        }
+        var options: JSONObject = ["fps": 30]
+        for pair in arguments.dropFirst(3) {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw Failure(description: "options are KEY=VALUE, not \(pair)") }
+            options[parts[0]] = (try? JSONParser.parse(parts[1])) ?? .string(parts[1])
         }
         let frames = try readImage(from: .path(arguments[0]), limits: .unlimited)
         let ms = try medianMilliseconds(repeats) {
-            try writeImage(frames, to: arguments[1], options: ["fps": 30], registry: registry)
+            try writeImage(frames, to: arguments[1], options: options, registry: registry)
         }
         let size = try FileManager.default.attributesOfItem(atPath: arguments[1])[.size] as? Int ?? 0
         print("{\"ms\": \(ms), \"bytes\": \(size)}")

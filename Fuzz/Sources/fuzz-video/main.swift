@@ -3,9 +3,18 @@
 // is not instrumented; what is covered is our side: I/O callbacks, seeking, the frame index,
 // conversion and every path that frees FFmpeg's handles.
 import ImMetaIOVideo
+import Logging
+
+/// FFmpeg complains about every damaged input; only crashes matter here.
+let quiet: Void = {
+    var logger = Logger(label: "immetaio.ffmpeg")
+    logger.logLevel = .critical
+    VideoFormat.logger = logger
+}()
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    _ = quiet
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     let limits = DecodeLimits(maxPixels: 1 << 20, maxBytes: 1 << 25)
     do {
