@@ -76,10 +76,6 @@ enum SaveBenchmarks {
         }
     }
 
-    /// Peak resident set size of this process (ru_maxrss, kilobytes on Linux).
-    static func peakResidentMegabytes() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_maxrss) / 1024
-    }
+    /// Peak resident set size of this process in MB (see ``processMemoryMegabytes(_:)``).
+    static func peakResidentMegabytes() -> Double { processMemoryMegabytes("VmHWM") }
 }

@@ -74,7 +74,7 @@ enum VideoBenchmarks {
     /// carries across exec).
     static func stream(_ arguments: [String]) throws {
         guard arguments.count == 1 else { throw Failure(description: "usage: video-stream FILE") }
-        let startRSS = processMemory("VmRSS")
+        let startRSS = processMemoryMegabytes("VmRSS")
         var count = 0
         var checksum = 0
         let start = DispatchTime.now().uptimeNanoseconds
@@ -85,16 +85,7 @@ enum VideoBenchmarks {
         }
         let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         print(
-            "{\"frames\": \(count), \"start_rss_mb\": \(startRSS), \"peak_rss_mb\": \(processMemory("VmHWM")), "
+            "{\"frames\": \(count), \"start_rss_mb\": \(startRSS), \"peak_rss_mb\": \(processMemoryMegabytes("VmHWM")), "
                 + "\"ms\": \(ms), \"checksum\": \(checksum)}")
-    }
-
-    /// A memory figure of this process from /proc/self/status, in MB.
-    static func processMemory(_ field: String) -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
-            let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
-        else { return 0 }
-        return kilobytes / 1024
     }
 }

@@ -22,6 +22,21 @@ func medianMilliseconds(_ repeats: Int, _ body: () throws -> Void) rethrows -> D
     return times[times.count / 2]
 }
 
+/// A memory figure of this process in MB from /proc/self/status (`VmRSS`, `VmHWM`), or from
+/// `getrusage` elsewhere. On Linux `getrusage`'s peak carries the parent's across exec, so a child
+/// of the Python harness would report the harness's peak.
+func processMemoryMegabytes(_ field: String) -> Double {
+    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
+        let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
+    {
+        return kilobytes / 1024
+    }
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
 let arguments = CommandLine.arguments
 /// Subcommands of the sections that run in their own process (`immetaio-bench NAME ARGS…`).
 let commands = [SaveBenchmarks.commands, TIFFBenchmarks.commands, ZarrBenchmarks.commands, GIFBenchmarks.commands, VideoBenchmarks.commands]
