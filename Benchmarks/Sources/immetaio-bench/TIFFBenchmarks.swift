@@ -4,7 +4,7 @@ import ImMetaIO
 /// Issue 3's TIFF benchmark: a uint16 stack written and read, uncompressed and with Deflate.
 enum TIFFBenchmarks {
     static let commands: [String: @Sendable ([String]) throws -> Void] = [
-        "tiff-stack": stack, "tiff-read": read,
+        "tiff-stack": stack, "tiff-read": read, "tiff-write": write,
     ]
 
     /// `tiff-stack STACK.npy OUTDIR REPEATS`: writes the stack as a multi-page TIFF (uncompressed,
@@ -37,5 +37,16 @@ enum TIFFBenchmarks {
         var shape: [Int] = []
         let ms = try medianMilliseconds(repeats) { shape = try readImage(from: .path(arguments[0])).shape }
         print("{\"ms\": \(ms), \"shape\": \(shape)}")
+    }
+
+    /// `tiff-write STACK.npy OUT.tif REPEATS`: writes the stack uncompressed, median of REPEATS;
+    /// prints JSON with the time (ms).
+    static func write(_ arguments: [String]) throws {
+        guard arguments.count == 3, let repeats = Int(arguments[2]) else {
+            throw Failure(description: "usage: tiff-write STACK.npy OUT.tif REPEATS")
+        }
+        let stack = try readImage(from: .path(arguments[0]))
+        let ms = try medianMilliseconds(repeats) { try writeImage(stack, to: arguments[1]) }
+        print("{\"ms\": \(ms)}")
     }
 }
