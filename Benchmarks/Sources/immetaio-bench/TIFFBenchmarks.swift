@@ -22,6 +22,7 @@ enum TIFFBenchmarks {
                 try writeImage(stack, to: path, options: options)
             }
             var back = NDArray(shape: [0], dtype: .uint8)
+            sync()  // reads come from a clean page cache, not racing the writes' flush (as for tifffile)
             result["read_\(name)_ms"] = try medianMilliseconds(repeats) { back = try readImage(from: .path(path)) }
             guard back == stack else { throw Failure(description: "the \(name) TIFF reads back differently") }
             let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0

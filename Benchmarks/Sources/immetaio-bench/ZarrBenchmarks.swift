@@ -4,7 +4,7 @@ import ImMetaIO
 /// Issue 6's Zarr benchmarks: write and read whole arrays, and single images at random.
 enum ZarrBenchmarks {
     static let commands: [String: @Sendable ([String]) throws -> Void] = [
-        "zarr": run
+        "zarr": run, "zarr-read": readAll,
     ]
 
     /// `zarr DATA.npy STORE CODECS.json CHUNKS SHARDS REPEATS INDICES`: writes DATA as a Zarr
@@ -34,6 +34,7 @@ enum ZarrBenchmarks {
             let array = try ZarrArray.create(in: store, metadata: metadata)
             try array.write(data)
         } / 1000
+        sync()  // reads come from a clean page cache, not racing the writes' flush (as for the peers)
         let array = try ZarrArray.open(in: store)
         var back = data
         result["read_s"] = try medianMilliseconds(repeats) { back = try array.read() } / 1000
@@ -47,5 +48,14 @@ enum ZarrBenchmarks {
         result["bytes"] = Double(try array.storedBytes())
         let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
         print(String(decoding: json, as: UTF8.self))
+    }
+
+    /// `zarr-read STORE REPEATS`: reads the array at STORE whole, median of REPEATS; prints JSON
+    /// with the time (s).
+    static func readAll(_ arguments: [String]) throws {
+        guard arguments.count == 2, let repeats = Int(arguments[1]) else { throw Failure(description: "usage: zarr-read STORE REPEATS") }
+        let array = try ZarrArray.open(in: FileSystemStore(path: arguments[0]))
+        let seconds = try medianMilliseconds(repeats) { _ = try array.read() } / 1000
+        print("{\"read_s\": \(seconds)}")
     }
 }

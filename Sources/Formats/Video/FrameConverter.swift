@@ -77,6 +77,11 @@ final class FrameConverter {
             width: frame.pointee.width, height: frame.pointee.height, source: frame.pointee.format,
             target: layout.pixelFormat.rawValue, matrix: Int32(bitPattern: frame.pointee.colorspace.rawValue),
             yuvFullRange: frame.pointee.color_range == AVCOL_RANGE_JPEG, decoding: true)
+        // A stream may change its frame size midway; the target holds one frame of the first size.
+        guard target.count == Int(setup.width) * Int(setup.height) * layout.channels else {
+            throw ImMetaIOError(
+                .unsupportedFeature, "the video changes its frame size midway (to \(setup.width)×\(setup.height))", file: file)
+        }
         guard let packed = Self.borrowing(target, layout: layout, width: setup.width, height: setup.height) else {
             throw ImMetaIOError(.limitExceeded, "out of memory for a frame", file: file)
         }
@@ -93,6 +98,9 @@ final class FrameConverter {
         let setup = Setup(
             width: frame.pointee.width, height: frame.pointee.height, source: layout.pixelFormat.rawValue,
             target: frame.pointee.format, matrix: SWS_CS_DEFAULT, yuvFullRange: false, decoding: false)
+        guard pixels.count == Int(setup.width) * Int(setup.height) * layout.channels else {
+            throw ImMetaIOError(.invalidArgument, "a frame's pixels do not match its size", file: file)
+        }
         // libswscale only reads the source; the frame type has no read-only form.
         let source = UnsafeMutableRawBufferPointer(mutating: pixels)
         guard let packed = Self.borrowing(source, layout: layout, width: setup.width, height: setup.height) else {

@@ -19,7 +19,7 @@ final class VideoReader: ImageReader {
     private var index: [Int64]?
     /// Whether every packet carried a timestamp; without them, reads by index decode from the start.
     private var indexHasTimestamps = true
-    /// The index of the frame ``decoder`` returns next, when known.
+    /// The index of the frame ``randomAccess`` returns next, when known (0 for a new decoder).
     private var nextIndex: Int? = 0
     /// Decoding forward at most this many frames is preferred to seeking.
     private let seekDistance = 48
@@ -66,20 +66,21 @@ final class VideoReader: ImageReader {
 
     func read(at position: Int) throws -> NDArray {
         let timestamps = try frameIndex()
-        let decoder = try randomAccess ?? VideoDecoder(request.bytes, displayName: request.displayName)
-        randomAccess = decoder
         guard timestamps.indices.contains(position) else {
             throw request.error(.invalidArgument, "frame \(position) is out of range: the video has \(timestamps.count) frames")
         }
+        var decoder = try randomAccess ?? VideoDecoder(request.bytes, displayName: request.displayName)
         if let next = nextIndex, position >= next, position - next <= seekDistance {
             // Close ahead: decoding forward is cheaper than seeking.
         } else if indexHasTimestamps {
             try decoder.seek(toTimestamp: timestamps[position])
             nextIndex = nil
         } else {
-            try decoder.seek(toTimestamp: timestamps[0])
+            // Without timestamps there is nothing to seek to: start again from the first frame.
+            decoder = try VideoDecoder(request.bytes, displayName: request.displayName)
             nextIndex = 0
         }
+        randomAccess = decoder
         while let frame = try decoder.nextFrame() {
             let current: Int
             if let next = nextIndex {
@@ -90,7 +91,10 @@ final class VideoReader: ImageReader {
                 throw request.error(.corruptData, "a frame after seeking has no timestamp")
             }
             nextIndex = current + 1
-            if current >= position { return try converter.array(from: frame, as: layout, file: request.displayName) }
+            if current >= position {
+                try Self.checkSize(frame, width: width, height: height, file: request.displayName)
+                return try converter.array(from: frame, as: layout, file: request.displayName)
+            }
         }
         nextIndex = nil
         throw request.error(.corruptData, "the video ends before frame \(position) (its container lists \(timestamps.count))")
@@ -100,7 +104,8 @@ final class VideoReader: ImageReader {
         let count = try imageCount()
         let shape = [count] + frameShape
         try request.limits.check(
-            pixels: count * width * height, shape: shape, dtype: .uint8, file: request.displayName)
+            pixels: NDArray.checkedElementCount([count, height, width]) ?? .max, shape: shape, dtype: .uint8,
+            file: request.displayName)
         let frameBytes = frameShape.reduce(1, *)
         let sequential = try VideoDecoder(request.bytes, displayName: request.displayName)
         var decoded = 0
@@ -125,7 +130,7 @@ final class VideoReader: ImageReader {
     func makeFrameIterator() throws -> ImageFrameIterator {
         let sequential = try VideoDecoder(request.bytes, displayName: request.displayName)
         let converter = FrameConverter()
-        let layout = self.layout, name = request.displayName
+        let layout = self.layout, name = request.displayName, width = width, height = height
         // The previous frame's array is reused when the caller has let go of it (the usual
         // `while let frame = try frames.next()` loop): no 6 MB allocation and page faults per
         // 1080p frame. When the caller still holds it, writing makes a fresh copy first (CoW).
@@ -135,7 +140,8 @@ final class VideoReader: ImageReader {
                 previous = nil
                 return nil
             }
-            if var array = previous, array.shape == layout.shape(width: Int(frame.pointee.width), height: Int(frame.pointee.height)) {
+            try Self.checkSize(frame, width: width, height: height, file: name)
+            if var array = previous {
                 previous = nil  // so that `array` is the only reference when the caller dropped theirs
                 let outcome = array.withUnsafeMutableBytes { bytes in
                     Result { () throws(ImMetaIOError) in try converter.convert(frame, as: layout, into: bytes, file: name) }
@@ -174,6 +180,17 @@ final class VideoReader: ImageReader {
         guard !timestamps.isEmpty else { throw request.error(.corruptData, "the video stream holds no frames") }
         index = timestamps
         return timestamps
+    }
+
+    /// Frames must keep the stream's size (checked against the decode limits when the file was
+    /// opened); a stream that changes it midway is refused rather than allocated for unchecked.
+    private static func checkSize(_ frame: UnsafeMutablePointer<AVFrame>, width: Int, height: Int, file: String) throws(ImMetaIOError) {
+        guard Int(frame.pointee.width) == width, Int(frame.pointee.height) == height else {
+            throw ImMetaIOError(
+                .unsupportedFeature,
+                "the video changes its frame size midway (\(width)×\(height) to \(frame.pointee.width)×\(frame.pointee.height))",
+                file: file)
+        }
     }
 
     /// The frame index of a decoded timestamp: the first listed timestamp at or after it.
