@@ -43,6 +43,20 @@ public struct NDArray: Sendable {
         try initializer(UnsafeMutableRawBufferPointer(start: storage.pointer, count: storage.byteCount))
     }
 
+    /// Creates an array whose bytes the closure initialises, on transparent huge pages when it is
+    /// large (for readers whose kernel calls fill the whole buffer in large copies; see
+    /// `NDArrayStorage`). For this package's decoders only.
+    package init(
+        unsafeUninitializedShape shape: [Int], dtype: DType, hugePages: Bool,
+        initializingWith initializer: (UnsafeMutableRawBufferPointer) throws -> Void
+    ) rethrows {
+        let count = NDArray.elementCount(shape)
+        self.dtype = dtype
+        self.shape = shape
+        storage = NDArrayStorage(byteCount: count * dtype.itemSize, zeroed: false, hugePages: hugePages)
+        try initializer(UnsafeMutableRawBufferPointer(start: storage.pointer, count: storage.byteCount))
+    }
+
     /// Creates an array whose bytes the closure initialises, handing it `scratchBytes` more bytes
     /// than the array needs: a decoder can inflate into the larger buffer and compact in place.
     /// The closure must leave the array's bytes (the first `byteCount`) initialised.

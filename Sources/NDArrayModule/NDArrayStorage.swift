@@ -11,10 +11,7 @@ import Glibc
 final class NDArrayStorage: @unchecked Sendable {
     /// Alignment of every buffer: enough for any element type and for SIMD loads.
     static let alignment = 64
-    /// Buffers of at least this size are placed on 2 MiB boundaries and backed by transparent
-    /// huge pages where the kernel offers them on request (Linux's `madvise` mode): a decoder
-    /// filling a fresh 200 MB array otherwise spends as long taking 51,200 page faults as copying.
-    static let hugePageThreshold = 8 << 20
+    /// Huge-page buffers (see `init(byteCount:zeroed:extra:hugePages:)`) are placed on 2 MiB boundaries.
     static let hugePageSize = 2 << 20
 
     @usableFromInline let pointer: UnsafeMutableRawPointer
@@ -22,11 +19,18 @@ final class NDArrayStorage: @unchecked Sendable {
 
     /// Allocates `byteCount` bytes (plus `extra` bytes of scratch space past the end that
     /// decoders may use); they are zeroed only when `zeroed` is true.
-    init(byteCount: Int, zeroed: Bool, extra: Int = 0) {
+    ///
+    /// With `hugePages`, a buffer of 8 MiB or more is placed on a 2 MiB boundary and backed by
+    /// transparent huge pages where the kernel offers them on request (Linux's `madvise` mode):
+    /// one page fault per 2 MiB instead of per 4 KiB. That pays when the kernel fills the buffer
+    /// in large copies (a 200 MB TIFF stack read with `pread`: 71 → 18–28 ms here); buffers that
+    /// several threads fill in small pieces were slower with it (a zstd Zarr read: 0.28 → 0.60 s),
+    /// so it is opt-in.
+    init(byteCount: Int, zeroed: Bool, extra: Int = 0, hugePages: Bool = false) {
         self.byteCount = byteCount
         // Allocate at least one byte so that empty arrays still own a valid pointer.
         let size = max(byteCount + extra, 1)
-        let huge = size >= NDArrayStorage.hugePageThreshold
+        let huge = hugePages && size >= 8 << 20
         pointer = UnsafeMutableRawPointer.allocate(
             byteCount: size, alignment: huge ? NDArrayStorage.hugePageSize : NDArrayStorage.alignment)
         #if os(Linux)

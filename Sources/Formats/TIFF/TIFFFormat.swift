@@ -193,7 +193,7 @@ final class TIFFReader: ImageReader {
             }
         }
         let file = source.stableBytes
-        return NDArray(unsafeUninitializedShape: shape, dtype: pages[0].dtype) { out in
+        return NDArray(unsafeUninitializedShape: shape, dtype: pages[0].dtype, hugePages: true) { out in
             ParallelLoop.run(blocks.count) { index in
                 let (from, to, count) = blocks[index]
                 let target = UnsafeMutableRawBufferPointer(rebasing: out[to..<(to + count)])
