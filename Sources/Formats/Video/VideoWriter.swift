@@ -1,6 +1,6 @@
 import CFFmpeg
-import Foundation
 import CFFmpegShims
+import Foundation
 import ImMetaIOCore
 import NDArrayModule
 
