@@ -80,7 +80,8 @@ endif
 # libFuzzer targets (Fuzz/): FUZZ_SECONDS each; crashes are written to Fuzz/artifacts/.
 FUZZ_SECONDS ?= 60
 fuzz: deps
-	cd Fuzz && $(SWIFT) build -c debug --sanitize=fuzzer --sanitize=address --scratch-path .build-fuzz
+	@# -Xswiftc instruments the immetaio modules too (SwiftPM applies --sanitize to this package's own targets only).
+	cd Fuzz && $(SWIFT) build -c debug --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address --scratch-path .build-fuzz
 	@mkdir -p Fuzz/artifacts Fuzz/corpus-decoders Fuzz/corpus-encoder
 	@cp examples/*.png examples/*.jpg examples/*.npy Fuzz/corpus-decoders/ 2>/dev/null || true
 	Fuzz/.build-fuzz/debug/fuzz-png-encoder -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -len_control=0 -artifact_prefix=Fuzz/artifacts/ Fuzz/corpus-encoder

@@ -261,6 +261,15 @@ final class FITSReader: ImageReader {
     func read(at index: Int) throws -> NDArray {
         let layout = try layout(index)
         let file = try move(to: index)
+        // cfitsio's memory driver reads whole records past the end of a data unit that the file
+        // cuts short (pixel reads and checksums both; found by fuzzing under AddressSanitizer):
+        // refuse such a unit before cfitsio reads it.
+        var headerStart: Int64 = 0, dataStart: Int64 = 0, dataEnd: Int64 = 0, extentStatus: Int32 = 0
+        ffghadll(file, &headerStart, &dataStart, &dataEnd, &extentStatus)
+        guard extentStatus == 0, dataStart >= 0, dataEnd <= Int64(memory.size.pointee) else {
+            ffcmsg()
+            throw request.error(.corruptData, "the image's data runs past the end of the file (the file is cut short)")
+        }
         var compressionStatus: Int32 = 0
         if fits_is_compressed_image(file, &compressionStatus) != 0 {
             // cfitsio's tile decoders are not safe on damaged data: check the checksum when the
