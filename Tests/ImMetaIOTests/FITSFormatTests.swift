@@ -33,6 +33,33 @@ import Testing
     }
 }
 
+/// A tile-compressed HDU whose tile size is not a number: cfitsio divided by it while counting
+/// the HDUs (SIGFPE, found by fuzzing); the plugin checks the headers first.
+@Test func invalidTileSizeIsATypedError() throws {
+    func card(_ text: String) -> String { text.padding(toLength: 80, withPad: " ", startingAt: 0) }
+    func block(_ cards: [String]) -> [UInt8] {
+        var bytes = Array(cards.map(card).joined().utf8)
+        bytes += [UInt8](repeating: 0x20, count: (2880 - bytes.count % 2880) % 2880)
+        return bytes
+    }
+    let primary = block(["SIMPLE  =                    T", "BITPIX  =                   16", "NAXIS   =                    0", "END"])
+    func compressed(tile: String) -> [UInt8] {
+        let header = block([
+            "XTENSION= 'BINTABLE'", "BITPIX  =                    8", "NAXIS   =                    2",
+            "NAXIS1  =                    8", "NAXIS2  =                    4", "PCOUNT  =                    0",
+            "GCOUNT  =                    1", "TFIELDS =                    1", "TTYPE1  = 'COMPRESSED_DATA'",
+            "TFORM1  = '1PB(0)'", "ZIMAGE  =                    T", "ZTILE1  = \(tile)", "ZTILE2  =                    1",
+            "ZCMPTYPE= 'RICE_1  '", "ZBITPIX =                   16", "ZNAXIS  =                    2",
+            "ZNAXIS1 =                    4", "ZNAXIS2 =                    4", "END",
+        ])
+        return primary + header + [UInt8](repeating: 0, count: 2880)
+    }
+    for tile in ["'BLOCKSIZE'", "0", "-3"] {
+        let error = #expect(throws: ImMetaIOError.self) { try readImage(from: .bytes(compressed(tile: tile)), format: "fits") }
+        #expect(error?.code == .corruptData, "ZTILE1 = \(tile)")
+    }
+}
+
 /// Damaged tile-compressed files must give typed errors: cfitsio 4.2's Rice decoder reads out of
 /// bounds on some of them (a fuzzer finding), so the plugin checks every tile first.
 @Suite(.enabled(if: Corpus.isAvailable, Corpus.missingNote))

@@ -69,6 +69,11 @@ final class FITSReader: ImageReader {
             start = copy
             size = padded
         }
+        do throws(FITSHeaderCheck.Invalid) {
+            try FITSHeaderCheck.validate(UnsafeRawBufferPointer(start: start, count: start == nil ? 0 : size))
+        } catch {
+            throw request.error(.corruptData, "invalid tile-compressed image header: \(error.reason)")
+        }
         memory.address.pointee = start
         memory.size.pointee = size
         var status: Int32 = 0
