@@ -4,14 +4,57 @@
 #include "CEXRShims.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 // MARK: - Reading
 
+// MARK: - PIZ hooks
+
+static _Atomic(immetaio_exr_piz_decompress_fn) piz_decompress_hook;
+static _Atomic(immetaio_exr_piz_compress_fn) piz_compress_hook;
+
+void immetaio_exr_set_piz_codec(immetaio_exr_piz_decompress_fn decompress, immetaio_exr_piz_compress_fn compress) {
+    atomic_store(&piz_decompress_hook, decompress);
+    atomic_store(&piz_compress_hook, compress);
+}
+
+/// The chunk's channels for the hooks, or -1 when one is subsampled (left to OpenEXRCore).
+static int piz_planes(const exr_coding_channel_info_t *channels, int count, immetaio_exr_plane *planes) {
+    for (int c = 0; c < count; c++) {
+        if (channels[c].x_samples != 1 || channels[c].y_samples != 1) return -1;
+        planes[c].width = channels[c].width;
+        planes[c].height = channels[c].height;
+        planes[c].bytes_per_sample = channels[c].bytes_per_element;
+    }
+    return 0;
+}
+
+static exr_result_t piz_decompress_chunk(exr_decode_pipeline_t *decode) {
+    // A chunk stored at its full size is raw; the pipeline already points the unpacked buffer at it.
+    if (decode->chunk.packed_size == decode->chunk.unpacked_size) return EXR_ERR_SUCCESS;
+    immetaio_exr_plane planes[64];
+    immetaio_exr_piz_decompress_fn hook = atomic_load(&piz_decompress_hook);
+    if (!hook || decode->channel_count > 64 || !decode->packed_buffer || !decode->unpacked_buffer ||
+        piz_planes(decode->channels, decode->channel_count, planes) != 0)
+        return EXR_ERR_CORRUPT_CHUNK;
+    return hook(decode->packed_buffer, decode->chunk.packed_size, decode->unpacked_buffer, decode->chunk.unpacked_size,
+                planes, decode->channel_count) == 0
+               ? EXR_ERR_SUCCESS
+               : EXR_ERR_CORRUPT_CHUNK;
+}
+
+/// Whether our PIZ hooks can take this pipeline's chunks.
+static int piz_hooks_apply(const exr_coding_channel_info_t *channels, int count) {
+    immetaio_exr_plane planes[64];
+    return count > 0 && count <= 64 && piz_planes(channels, count, planes) == 0;
+}
+
 struct immetaio_exr_reader {
     exr_context_t context;
+    int library_piz;
     const uint8_t *data;
     size_t size;
     pthread_mutex_t lock;
@@ -241,6 +284,10 @@ int immetaio_exr_decode(const immetaio_exr_reader *reader, int part, const int *
             (compression == EXR_COMPRESSION_B44 || compression == EXR_COMPRESSION_B44A) &&
             decoder.chunk.packed_size == decoder.chunk.unpacked_size)
             decoder.decompress_fn = NULL;
+        if (status == EXR_ERR_SUCCESS && compression == EXR_COMPRESSION_PIZ && decoder.decompress_fn &&
+            !reader->library_piz && atomic_load(&piz_decompress_hook) &&
+            piz_hooks_apply(decoder.channels, decoder.channel_count))
+            decoder.decompress_fn = piz_decompress_chunk;
         if (status == EXR_ERR_SUCCESS) status = exr_decoding_run(context, part, &decoder);
         if (status != EXR_ERR_SUCCESS) {
             result = fail(reader, status, message, message_size);
@@ -301,7 +348,11 @@ struct immetaio_exr_writer {
     stored_chunk *chunks;
     pthread_mutex_t lock;
     char last_error[256];
+    int library_piz;
 };
+
+void immetaio_exr_reader_use_library_piz(immetaio_exr_reader *reader) { reader->library_piz = 1; }
+void immetaio_exr_writer_use_library_piz(immetaio_exr_writer *writer) { writer->library_piz = 1; }
 
 static void writer_error(exr_const_context_t context, exr_result_t code, const char *text) {
     void *user = NULL;
@@ -421,6 +472,7 @@ int immetaio_exr_writer_chunk_count(const immetaio_exr_writer *writer) { return 
 /// written in order afterwards.
 static exr_result_t keep_chunk(exr_encode_pipeline_t *encoder) {
     stored_chunk *slot = encoder->encoding_user_data;
+    if (slot->bytes) return EXR_ERR_SUCCESS;  // compressed straight into place by piz_compress_chunk
     // Readers take a chunk whose size equals its unpacked size as stored raw. OpenEXRCore 3.1
     // can produce compressed data of exactly that size, which would then be misread: store the
     // packed (raw) bytes instead, which is what such a chunk means.
@@ -434,6 +486,26 @@ static exr_result_t keep_chunk(exr_encode_pipeline_t *encoder) {
     if (!slot->bytes) return EXR_ERR_OUT_OF_MEMORY;
     memcpy(slot->bytes, source, size);
     slot->size = size;
+    return EXR_ERR_SUCCESS;
+}
+
+/// Compresses a chunk with the PIZ hook straight into its slot (raw when that is not smaller).
+static exr_result_t piz_compress_chunk(exr_encode_pipeline_t *encoder) {
+    stored_chunk *slot = encoder->encoding_user_data;
+    immetaio_exr_plane planes[64];
+    immetaio_exr_piz_compress_fn hook = atomic_load(&piz_compress_hook);
+    if (!hook || encoder->channel_count > 64 || piz_planes(encoder->channels, encoder->channel_count, planes) != 0)
+        return EXR_ERR_INVALID_ARGUMENT;
+    size_t raw = (size_t)encoder->packed_bytes;
+    slot->bytes = malloc(raw ? raw : 1);
+    if (!slot->bytes) return EXR_ERR_OUT_OF_MEMORY;
+    size_t size = raw ? hook(encoder->packed_buffer, raw, slot->bytes, raw, planes, encoder->channel_count) : 0;
+    if (size == 0 || size >= raw) {
+        memcpy(slot->bytes, encoder->packed_buffer, raw);
+        size = raw;
+    }
+    slot->size = size;
+    encoder->compressed_bytes = size;
     return EXR_ERR_SUCCESS;
 }
 
@@ -493,6 +565,9 @@ int immetaio_exr_encode(immetaio_exr_writer *writer, const void *pixels, int chu
         writer->chunks[chunk].y = y;
         encoder.encoding_user_data = &writer->chunks[chunk];
         encoder.write_fn = keep_chunk;
+        if (status == EXR_ERR_SUCCESS && writer->compression == EXR_COMPRESSION_PIZ && !writer->library_piz &&
+            atomic_load(&piz_compress_hook) && piz_hooks_apply(encoder.channels, encoder.channel_count))
+            encoder.compress_fn = piz_compress_chunk;
         if (status == EXR_ERR_SUCCESS) status = exr_encoding_run(writer->scratch, 0, &encoder);
         if (status != EXR_ERR_SUCCESS) result = writer_fail(writer, status, message, message_size);
     }

@@ -29,6 +29,27 @@ int immetaio_exr_decode(const immetaio_exr_reader *reader, int part, const int *
                         int out_type, void *out, size_t out_size, int chunk_begin, int chunk_end,
                         char *message, size_t message_size);
 
+/// One channel of a chunk as the PIZ codec sees it.
+typedef struct {
+    int32_t width;
+    int32_t height;
+    int32_t bytes_per_sample;
+} immetaio_exr_plane;
+
+/// Decompresses a PIZ chunk into its packed form (`destination_size` bytes exactly); 0 on success.
+typedef int (*immetaio_exr_piz_decompress_fn)(const void *source, size_t source_size, void *destination,
+                                              size_t destination_size, const immetaio_exr_plane *planes,
+                                              int plane_count);
+/// Compresses a packed chunk; returns the compressed size, or 0 to store the chunk uncompressed.
+typedef size_t (*immetaio_exr_piz_compress_fn)(const void *source, size_t source_size, void *destination,
+                                               size_t capacity, const immetaio_exr_plane *planes, int plane_count);
+
+/// Replaces OpenEXRCore's PIZ codec for chunks whose channels are not subsampled (NULL, NULL
+/// restores it). Readers and writers created afterwards use these.
+void immetaio_exr_set_piz_codec(immetaio_exr_piz_decompress_fn decompress, immetaio_exr_piz_compress_fn compress);
+/// Makes one reader or writer use OpenEXRCore's own PIZ codec (for comparisons in tests).
+void immetaio_exr_reader_use_library_piz(immetaio_exr_reader *reader);
+
 /// An OpenEXR file being written into memory.
 typedef struct immetaio_exr_writer immetaio_exr_writer;
 
@@ -47,5 +68,6 @@ int immetaio_exr_encode(immetaio_exr_writer *writer, const void *pixels, int chu
 int immetaio_exr_writer_finish(immetaio_exr_writer *writer, const uint8_t **bytes, size_t *size,
                                char *message, size_t message_size);
 void immetaio_exr_writer_free(immetaio_exr_writer *writer);
+void immetaio_exr_writer_use_library_piz(immetaio_exr_writer *writer);
 
 #endif

@@ -10,8 +10,11 @@ struct EXREncoder {
     let zipLevel: Int
     let dwaLevel: Int
     let channelNames: [String]?
+    /// Compress PIZ chunks with OpenEXRCore's own codec instead of ``PIZCodec`` (tests compare the two).
+    var libraryPIZ = false
 
     func encode(_ image: NDArray, to sink: OutputSink) throws {
+        _ = PIZCodec.installed
         let shape = image.shape
         guard shape.count == 2 || shape.count == 3, shape[0] > 0, shape[1] > 0, shape[0] < Int(Int32.max),
             shape[1] < Int(Int32.max)
@@ -92,6 +95,7 @@ struct EXREncoder {
             throw ImMetaIOError(.io, "cannot start the OpenEXR file: \(EXRReader.text(message))", file: sink.displayName)
         }
         defer { immetaio_exr_writer_free(writer) }
+        if libraryPIZ { immetaio_exr_writer_use_library_piz(writer) }
         let chunkCount = Int(immetaio_exr_writer_chunk_count(writer))
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, chunkCount))
         var failures = [String?](repeating: nil, count: workers)

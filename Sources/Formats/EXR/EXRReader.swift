@@ -46,7 +46,9 @@ final class EXRReader: ImageReader {
         var shape: [Int] { channels.count == 1 ? [height, width] : [height, width, channels.count] }
     }
 
-    init(_ request: ReadRequest) throws {
+    /// Opens the file; `libraryPIZ` keeps OpenEXRCore's own PIZ decoder (tests compare the two).
+    init(_ request: ReadRequest, libraryPIZ: Bool = false) throws {
+        _ = PIZCodec.installed
         self.request = request
         var message = [CChar](repeating: 0, count: 512)
         let bytes = request.bytes.stableBytes
@@ -54,6 +56,7 @@ final class EXRReader: ImageReader {
             throw request.error(.corruptData, "invalid OpenEXR file: \(Self.text(message))")
         }
         self.handle = handle
+        if libraryPIZ { immetaio_exr_reader_use_library_piz(handle) }
         do {
             parts = try Self.readParts(immetaio_exr_context(handle), file: request.displayName)
         } catch {
