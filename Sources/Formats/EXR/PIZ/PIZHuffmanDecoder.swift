@@ -224,25 +224,26 @@ struct PIZHuffmanDecoder {
         while out < count {
             // The input is padded by 16 bytes; past the data plus 8, the stream is garbage.
             guard next <= dataBytes + 8 else { throw Corrupt(reason: "Huffman data ends before its values") }
-            buffer |= UInt64(bigEndian: data.loadUnaligned(fromByteOffset: next, as: UInt64.self)) >> UInt64(available)
+            // Masking shifts throughout: every amount is below 64, and checked shifts cost a compare each.
+            buffer |= UInt64(bigEndian: data.loadUnaligned(fromByteOffset: next, as: UInt64.self)) &>> UInt64(available)
             next += (63 - available) >> 3
             available |= 56
             // A code takes at most 28 bits and a run count 8 more.
             while available >= 36 && out < count {
-                var entry = primary[Int(buffer >> 52)]
+                var entry = primary[Int(buffer &>> 52)]
                 if entry & 0x80 != 0 {
                     let extra = UInt64(entry & 0x3F)
-                    entry = secondary.unsafelyUnwrapped[Int(entry >> 8) &+ Int((buffer << 12) >> (64 &- extra))]
+                    entry = secondary.unsafelyUnwrapped[Int(entry &>> 8) &+ Int((buffer &<< 12) &>> (64 &- extra))]
                 }
                 let length = Int(entry & 0x3F)
                 guard length != 0 else { throw Corrupt(reason: "invalid Huffman code") }
-                buffer <<= UInt64(length)
-                available -= length
-                let symbol = entry >> 8
+                buffer &<<= UInt64(length)
+                available &-= length
+                let symbol = entry &>> 8
                 if symbol == run {
-                    let repeats = Int(buffer >> 56)
-                    buffer <<= 8
-                    available -= 8
+                    let repeats = Int(buffer &>> 56)
+                    buffer &<<= 8
+                    available &-= 8
                     try repeatLast(repeats, output, count: count, out: &out)
                 } else {
                     output[out] = UInt16(truncatingIfNeeded: symbol)

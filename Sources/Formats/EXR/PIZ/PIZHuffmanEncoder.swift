@@ -56,11 +56,10 @@ enum PIZHuffman {
         packLengths(lengths, lowest: lowest, highest: runSymbol, into: &writer)
         writer.finishByte()
         let tableLength = writer.bytesWritten
-        var data = BitWriter(target + headerSize + tableLength)
-        encode(words, count: count, codes: codes, lengths: lengths, runSymbol: runSymbol, into: &data)
-        let dataBits = data.bitsWritten
-        data.finishByte()
-        let size = headerSize + tableLength + data.bytesWritten
+        let dataBits = encode(
+            words, count: count, codes: codes, lengths: lengths, lowest: lowest, runSymbol: runSymbol,
+            into: target + headerSize + tableLength)
+        let size = headerSize + tableLength + (dataBits + 7) / 8
         if target != output {
             guard size <= capacity else { return nil }
             output.update(from: target, count: size)
@@ -101,7 +100,7 @@ enum PIZHuffman {
     }
 
     /// Minimum-redundancy code lengths for the symbols in `lowest...highest` with a nonzero
-    /// frequency; false if a code would exceed 58 bits (impossible below 2^32 words).
+    /// frequency; false if a code would exceed 56 bits (impossible below 2^32 words).
     private static func buildLengths(
         _ frequencies: UnsafePointer<UInt64>, lowest: Int, highest: Int, into lengths: UnsafeMutablePointer<UInt8>
     ) -> Bool {
@@ -160,7 +159,8 @@ enum PIZHuffman {
             }
         }
         for (position, symbol) in symbols.enumerated() {
-            guard a[position] >= 1, a[position] <= UInt64(longestCode) else { return false }
+            // The writer takes codes of up to 56 bits; Huffman depths stay below 50 for fewer than 2^32 words.
+            guard a[position] >= 1, a[position] <= 56 else { return false }
             lengths[Int(symbol)] = UInt8(a[position])
         }
         return true
@@ -243,40 +243,80 @@ enum PIZHuffman {
     }
 
     /// Writes every word's code; a run of up to 255 repeats becomes word, run code and an 8-bit
-    /// count whenever that is shorter (the reference's rule, so sizes match it).
+    /// count whenever that is shorter (the reference's rule, so sizes match it). Returns the bits
+    /// written. Codes and lengths share one table entry (code << 6 | length), and bits collect
+    /// left-aligned in a 64-bit register stored whole after every code: no branch per bit count.
     private static func encode(
-        _ words: UnsafePointer<UInt16>, count: Int, codes: UnsafePointer<UInt64>, lengths: UnsafePointer<UInt8>,
-        runSymbol: Int, into writer: inout BitWriter
-    ) {
-        let runCode = codes[runSymbol], runLength = Int(lengths[runSymbol])
-        @inline(__always) func send(_ symbol: Int, repeats: Int, _ writer: inout BitWriter) {
-            let code = codes[symbol], length = Int(lengths[symbol])
-            if length + runLength + 8 < length * repeats {
-                writer.write(code, bits: length)
-                writer.write(runCode, bits: runLength)
-                writer.write(UInt64(repeats), bits: 8)
-            } else {
-                for _ in 0...repeats { writer.write(code, bits: length) }
-            }
-        }
-        var current = words[0]
+        _ words: UnsafePointer<UInt16>, count: Int, codes: UnsafeMutablePointer<UInt64>, lengths: UnsafePointer<UInt8>,
+        lowest: Int, runSymbol: Int, into output: UnsafeMutablePointer<UInt8>
+    ) -> Int {
+        for symbol in lowest...runSymbol { codes[symbol] = codes[symbol] << 6 | UInt64(lengths[symbol]) }
+        let runEntry = codes[runSymbol], runLength = Int(runEntry & 63)
+        var writer = WordBitWriter(output)
+        var current = Int(words[0])
         var repeats = 0
-        for index in 1..<count {
-            let word = words[index]
+        var index = 1
+        while true {
+            let word = index < count ? Int(words[index]) : -1
             if word == current && repeats < 255 {
-                repeats += 1
+                repeats &+= 1
             } else {
-                send(Int(current), repeats: repeats, &writer)
+                let entry = codes[current], length = Int(entry & 63)
+                if length + runLength + 8 < length * repeats {
+                    writer.put(entry)
+                    writer.put(runEntry)
+                    writer.put(UInt64(repeats) << 6 | 8)
+                } else {
+                    writer.put(entry)
+                    for _ in 0..<repeats { writer.put(entry) }
+                }
+                if word < 0 { break }
                 repeats = 0
                 current = word
             }
+            index &+= 1
         }
-        send(Int(current), repeats: repeats, &writer)
+        return writer.finish()
     }
 
     @inline(__always)
     static func storeLittleEndian(_ value: UInt32, at pointer: UnsafeMutablePointer<UInt8>) {
         UnsafeMutableRawPointer(pointer).storeBytes(of: value.littleEndian, as: UInt32.self)
+    }
+}
+
+/// Writes Huffman table entries (code << 6 | length) most significant bit first: bits collect
+/// left-aligned in a register that is stored whole (8 bytes) after every code, then advanced by
+/// the whole bytes, so no branch depends on the bit count. The caller guarantees 8 bytes of room
+/// past the last code.
+struct WordBitWriter {
+    private let start: UnsafeMutableRawPointer
+    private var out: UnsafeMutableRawPointer
+    private var register: UInt64 = 0
+    private var pending = 0
+
+    init(_ start: UnsafeMutablePointer<UInt8>) {
+        self.start = UnsafeMutableRawPointer(start)
+        self.out = self.start
+    }
+
+    /// Appends one entry's code; codes are at most 56 bits (``PIZHuffman`` never builds longer).
+    @inline(__always)
+    mutating func put(_ entry: UInt64) {
+        let length = Int(entry & 63)
+        // Masking shifts: every amount is below 64 here, and the checked ones cost a compare each.
+        register |= (entry &>> 6) &<< UInt64(64 &- pending &- length)
+        pending &+= length
+        out.storeBytes(of: register.bigEndian, as: UInt64.self)
+        out += pending &>> 3
+        register &<<= UInt64(pending & ~7)
+        pending &= 7
+    }
+
+    /// Stores the last partial byte; returns the bits written.
+    mutating func finish() -> Int {
+        if pending > 0 { out.storeBytes(of: register.bigEndian, as: UInt64.self) }
+        return (out - start) * 8 + pending
     }
 }
 
