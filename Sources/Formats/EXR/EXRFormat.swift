@@ -13,13 +13,14 @@ import NDArrayModule
 /// every channel is uint, float32 for half and float channels together, and float64 when uint
 /// channels meet half or float ones (float64 holds uint32 values exactly; float32 would not).
 /// Subsampled (luminance/chroma) channels and deep parts are refused with `unsupportedFeature`.
-/// Chunks decode in parallel. Metadata: `parts`, `part_name`, `storage`, `compression`,
+/// Chunks decode in parallel; PIZ chunks go through `PIZCodec`, our own implementation of the
+/// codec (OpenEXRCore keeps the others). Metadata: `parts`, `part_name`, `storage`, `compression`,
 /// `line_order`, `data_window` and `display_window` ([xmin, ymin, xmax, ymax]), `channels`,
 /// `channel_types`, and the part's string and number attributes under `attributes`.
 ///
 /// **Write** float32, float16 or uint32 H×W (channel Y), H×W×3 (R, G, B) or H×W×4 (R, G, B, A)
-/// images, as one scanline part; chunks are compressed in parallel (DWAA/DWAB through OpenEXR's
-/// C++ library). Options: `compression`
+/// images, as one scanline part; chunks are compressed in parallel (PIZ by `PIZCodec`, DWAA/DWAB
+/// through OpenEXR's C++ library). Options: `compression`
 /// (`none`, `rle`, `zips`, `zip`, `piz`, `pxr24`, `b44`, `b44a`, `dwaa`, `dwab`; default `piz`,
 /// as Python immetaio writes; B44/B44A take float16 images only, DWA float16 or float32),
 /// `zip_level` (0…9), `dwa_level` (quality, e.g. 45), `channels` (names for other channel
