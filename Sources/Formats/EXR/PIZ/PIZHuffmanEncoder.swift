@@ -52,10 +52,9 @@ enum PIZHuffman {
         let codes = scratch.codes
         canonicalCodes(lengths, lowest: lowest, highest: runSymbol, into: codes)
 
-        var writer = BitWriter(target + headerSize)
+        var writer = WordBitWriter(target + headerSize)
         packLengths(lengths, lowest: lowest, highest: runSymbol, into: &writer)
-        writer.finishByte()
-        let tableLength = writer.bytesWritten
+        let tableLength = (writer.finish() + 7) / 8
         let dataBits = encode(
             words, count: count, codes: codes, lengths: lengths, lowest: lowest, runSymbol: runSymbol,
             into: target + headerSize + tableLength)
@@ -217,7 +216,7 @@ enum PIZHuffman {
     }
 
     /// Code lengths six bits each; runs of unused symbols as one or two short tokens.
-    private static func packLengths(_ lengths: UnsafePointer<UInt8>, lowest: Int, highest: Int, into writer: inout BitWriter) {
+    private static func packLengths(_ lengths: UnsafePointer<UInt8>, lowest: Int, highest: Int, into writer: inout WordBitWriter) {
         var symbol = lowest
         while symbol <= highest {
             let length = lengths[symbol]
@@ -228,15 +227,15 @@ enum PIZHuffman {
                     run += 1
                 }
                 if run >= shortestLongRun {
-                    writer.write(longZeroRun, bits: 6)
-                    writer.write(UInt64(run - shortestLongRun), bits: 8)
+                    writer.put(longZeroRun << 6 | 6)
+                    writer.put(UInt64(run - shortestLongRun) << 6 | 8)
                 } else if run >= 2 {
-                    writer.write(shortZeroRun + UInt64(run - 2), bits: 6)
+                    writer.put((shortZeroRun + UInt64(run - 2)) << 6 | 6)
                 } else {
-                    writer.write(0, bits: 6)
+                    writer.put(6)  // length 0
                 }
             } else {
-                writer.write(UInt64(length), bits: 6)
+                writer.put(UInt64(length) << 6 | 6)
             }
             symbol += 1
         }
@@ -318,64 +317,4 @@ struct WordBitWriter {
         if pending > 0 { out.storeBytes(of: register.bigEndian, as: UInt64.self) }
         return (out - start) * 8 + pending
     }
-}
-
-/// Writes bits most significant first, 32 at a time. The caller guarantees room.
-struct BitWriter {
-    private let start: UnsafeMutablePointer<UInt8>
-    private var out: UnsafeMutablePointer<UInt8>
-    private var accumulator: UInt64 = 0
-    private var pending = 0
-
-    init(_ start: UnsafeMutablePointer<UInt8>) {
-        self.start = start
-        self.out = start
-    }
-
-    /// Appends the low `bits` bits of `value` (at most 58).
-    @inline(__always)
-    mutating func write(_ value: UInt64, bits: Int) {
-        if bits > 32 {
-            writeLong(value, bits: bits)
-            return
-        }
-        writeShort(value, bits: bits)
-    }
-
-    @inline(never)
-    private mutating func writeLong(_ value: UInt64, bits: Int) {
-        writeShort(value >> 32, bits: bits - 32)
-        writeShort(value & 0xFFFF_FFFF, bits: 32)
-    }
-
-    @inline(__always)
-    private mutating func writeShort(_ value: UInt64, bits: Int) {
-        accumulator = (accumulator << UInt64(bits)) | value
-        pending += bits
-        if pending >= 32 {
-            pending -= 32
-            let word = UInt32(truncatingIfNeeded: accumulator >> UInt64(pending))
-            UnsafeMutableRawPointer(out).storeBytes(of: word.bigEndian, as: UInt32.self)
-            out += 4
-        }
-    }
-
-    /// Bits written so far, the pending ones included.
-    var bitsWritten: Int { (out - start) * 8 + pending }
-
-    /// Flushes the pending bits, the last byte padded with zeros.
-    mutating func finishByte() {
-        while pending >= 8 {
-            pending -= 8
-            out.pointee = UInt8(truncatingIfNeeded: accumulator >> UInt64(pending))
-            out += 1
-        }
-        if pending > 0 {
-            out.pointee = UInt8(truncatingIfNeeded: accumulator << UInt64(8 - pending))
-            out += 1
-            pending = 0
-        }
-    }
-
-    var bytesWritten: Int { out - start }
 }
