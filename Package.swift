@@ -53,6 +53,7 @@ let package = Package(
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"]), .brew(["ffmpeg"])]),
 
         // MARK: C shims (what Swift cannot do: setjmp/longjmp error managers)
+        .target(name: "CFileShims", path: "Sources/CFileShims"),
         .target(name: "CShims", dependencies: ["CJPEG"], path: "Sources/CShims", linkerSettings: [.linkedLibrary("jpeg")]),
         .target(
             name: "CEXRShims", dependencies: ["COpenEXR"], path: "Sources/CEXRShims",
@@ -76,7 +77,7 @@ let package = Package(
         .target(name: "NDArrayModule", path: "Sources/NDArrayModule"),
         .target(
             name: "ImMetaIOCore",
-            dependencies: ["NDArrayModule", .product(name: "OrderedCollections", package: "swift-collections")],
+            dependencies: ["NDArrayModule", "CFileShims", .product(name: "OrderedCollections", package: "swift-collections")],
             path: "Sources/ImMetaIOCore"),
         .target(
             name: "PNGFormat", dependencies: ["ImMetaIOCore", "CSPNG", "CDeflate"],

@@ -20,6 +20,32 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["image.jpg", "image.npy", "image.png"])
     }
 
+    /// A file written in pieces of very different sizes, replacing an existing file: the result is
+    /// exactly the bytes written, and blocks reserved ahead of the writes (on ext4) are given back.
+    @Test func fileSinkReplacesAFileWithExactlyTheBytesWritten() throws {
+        let folder = try TestImages.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = "\(folder)/data.bin"
+        try Data(repeating: 9, count: 5_000_000).write(to: URL(fileURLWithPath: path))
+        var expected: [UInt8] = []
+        let sink = try OutputSink(path: path)
+        for (index, size) in [8, 3_000_000, 160, 1, 700_000, 4096, 2_500_001].enumerated() {
+            let piece = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) }
+            try sink.write(piece)
+            expected += piece
+        }
+        try sink.overwrite([1, 2, 3, 4], at: 4)
+        expected.replaceSubrange(4..<8, with: [1, 2, 3, 4])
+        try sink.commit()
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(expected))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["data.bin"])
+        var status = stat()
+        #expect(stat(path, &status) == 0)
+        // Allocated space: the size rounded up to whole blocks, with nothing reserved left over.
+        let blockSize = max(Int(status.st_blksize), 4096)
+        #expect(Int(status.st_blocks) * 512 <= (expected.count + blockSize - 1) / blockSize * blockSize)
+    }
+
     @Test func failedWriteLeavesNoFile() throws {
         let folder = try TestImages.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

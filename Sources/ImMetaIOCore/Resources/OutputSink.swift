@@ -1,3 +1,4 @@
+import CFileShims
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -10,6 +11,16 @@ import Darwin
 /// A file sink writes to a temporary file in the destination's folder and renames it over the
 /// final name only in ``commit()``, so a crash or an error never leaves a partial file under the
 /// final name. Writers call `write(_:)` as bytes become ready, which keeps memory bounded.
+///
+/// The guarantee is against the process dying (a crash, a kill, an error): the final name shows
+/// either the old file or the complete new one. Like the Python tools it replaces, the sink does not
+/// `fsync`, so it promises nothing about power loss.
+///
+/// On ext4 the sink reserves disk blocks (`fallocate`, size unchanged) ahead of the bytes it writes.
+/// ext4 otherwise allocates blocks only at writeback, and when a rename replaces an existing file it
+/// forces that writeback synchronously (its `auto_da_alloc` heuristic): replacing a 200 MB file
+/// then cost ~120 ms of I/O submission inside `rename`, three times the copy itself. With the blocks
+/// reserved, writeback stays with the kernel's flusher threads, as for any new file.
 public final class OutputSink {
     private enum Target {
         case file(path: String, temporaryPath: String, descriptor: Int32)
@@ -19,6 +30,10 @@ public final class OutputSink {
     private var target: Target
     private var buffer: [UInt8] = []
     private var finished = false
+    /// Whether blocks are reserved ahead of writes (ext4 only; off after any `fallocate` failure).
+    private var reservesBlocks = false
+    /// End of the byte range reserved so far; can run ahead of ``position``.
+    private var reservedEnd = 0
     /// Number of bytes written so far: the offset at which the next write lands.
     public private(set) var position = 0
     /// The destination's name for messages: the path, or `<bytes>`.
@@ -50,6 +65,22 @@ public final class OutputSink {
         fchmod(descriptor, 0o666 & ~OutputSink.processUmask)
         let temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         target = .file(path: path, temporaryPath: temporaryPath, descriptor: descriptor)
+        reservesBlocks = immetaio_file_is_on_ext4(descriptor) != 0
+    }
+
+    /// Reserves blocks for the bytes up to `end` (see the type's documentation). Files written in
+    /// one piece get exactly their size; files written in pieces reserve ahead geometrically (capped
+    /// at 256 MiB a step), and ``commit()`` trims what was not used.
+    private func reserveBlocks(upTo end: Int, descriptor: Int32) {
+        guard reservesBlocks, end > reservedEnd else { return }
+        let ahead = reservedEnd == 0 ? end : max(end, reservedEnd + min(reservedEnd, 256 << 20))
+        if immetaio_file_reserve(descriptor, Int64(reservedEnd), Int64(ahead - reservedEnd)) == 0 {
+            reservedEnd = ahead
+        } else {
+            // Not supported here (ext3 without extents), or no room for the reservation: write
+            // without it; a real shortage of space then surfaces from write(2) itself.
+            reservesBlocks = false
+        }
     }
 
     /// The process's file-creation mask, read once. Linux reports it in /proc/self/status;
@@ -79,6 +110,7 @@ public final class OutputSink {
             }
             buffer.append(contentsOf: bytes)
         case .file(_, _, let descriptor):
+            reserveBlocks(upTo: position + bytes.count, descriptor: descriptor)
             var offset = 0
             while offset < bytes.count {
                 let written = systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
@@ -130,6 +162,12 @@ public final class OutputSink {
             defer { buffer = [] }
             return buffer
         case .file(let path, let temporaryPath, let descriptor):
+            if reservedEnd > position, ftruncate(descriptor, off_t(position)) != 0 {
+                let code = errno
+                close(descriptor)
+                unlink(temporaryPath)
+                throw ImMetaIOError(.io, "cannot trim reserved blocks: \(ResourceBytes.describe(code))", file: path)
+            }
             if close(descriptor) != 0 {
                 let code = errno
                 unlink(temporaryPath)

@@ -1,0 +1,35 @@
+// Linux file-system calls that Swift's Glibc module does not expose (sys/vfs.h, fallocate).
+#define _GNU_SOURCE
+#include "CFileShims.h"
+
+#include <errno.h>
+#if defined(__linux__)
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <sys/vfs.h>
+
+/// The f_type shared by ext2, ext3 and ext4.
+#define IMMETAIO_EXT4_SUPER_MAGIC 0xEF53
+
+int immetaio_file_is_on_ext4(int descriptor) {
+    struct statfs info;
+    return fstatfs(descriptor, &info) == 0 && info.f_type == IMMETAIO_EXT4_SUPER_MAGIC;
+}
+
+int immetaio_file_reserve(int descriptor, long long offset, long long length) {
+    return fallocate(descriptor, FALLOC_FL_KEEP_SIZE, (off_t)offset, (off_t)length);
+}
+#else
+int immetaio_file_is_on_ext4(int descriptor) {
+    (void)descriptor;
+    return 0;
+}
+
+int immetaio_file_reserve(int descriptor, long long offset, long long length) {
+    (void)descriptor;
+    (void)offset;
+    (void)length;
+    errno = ENOTSUP;
+    return -1;
+}
+#endif
