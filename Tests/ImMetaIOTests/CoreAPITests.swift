@@ -46,6 +46,36 @@ import Testing
         #expect(Int(status.st_blocks) * 512 <= (expected.count + blockSize - 1) / blockSize * blockSize)
     }
 
+    /// Pieces written at once (copied in parallel into memory when they add up to megabytes) land
+    /// in order, after what was written before and before what follows, announced or not.
+    @Test(arguments: [0, 1_000, 5_000_000])
+    func sinkWritesPiecesInOrder(announced: Int) throws {
+        let folder = try TestImages.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let pieces = [0, 17, 900_000, 3, 0, 1_300_001, 5, 64].enumerated().map { index, size in
+            (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ index) }
+        }
+        let expected = [1, 2, 3] + pieces.joined() + [9, 9]
+        for sink in [OutputSink(), try OutputSink(path: "\(folder)/pieces.bin")] {
+            try sink.write([1, 2, 3])
+            sink.reserve(additionalBytes: announced)
+            try withUnsafeBuffers(pieces) { try sink.write(pieces: $0) }
+            try sink.write([9, 9])
+            #expect(sink.position == expected.count)
+            let bytes = try sink.commit()
+            #expect((bytes.isEmpty ? Array(try Data(contentsOf: URL(fileURLWithPath: "\(folder)/pieces.bin"))) : bytes) == expected)
+        }
+    }
+
+    /// Calls `body` with raw views of every array in `arrays`, all valid at once.
+    private func withUnsafeBuffers(_ arrays: [[UInt8]], _ body: ([UnsafeRawBufferPointer]) throws -> Void) throws {
+        func nest(_ index: Int, _ done: [UnsafeRawBufferPointer]) throws {
+            guard index < arrays.count else { return try body(done) }
+            try arrays[index].withUnsafeBytes { try nest(index + 1, done + [$0]) }
+        }
+        try nest(0, [])
+    }
+
     @Test func failedWriteLeavesNoFile() throws {
         let folder = try TestImages.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

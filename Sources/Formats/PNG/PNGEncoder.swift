@@ -86,17 +86,31 @@ struct PNGEncoder {
             // not leave the other cores idle (4K on 2 cores: 1.40× with 2 bands, 1.8× with 8).
             let bands = threads ?? (layout.width * layout.height >= 8_000_000 ? 4 * ProcessInfo.processInfo.activeProcessorCount : 1)
             try image.withUnsafeBytes { pixels in
-                try encoder.compress(pixels, bands: bands) { piece, crc in
+                try encoder.compress(pixels, bands: bands) { pieces in
                     // One IDAT chunk per band, its CRC already computed in parallel.
-                    guard piece.count <= Int(Int32.max) else { return try writeIDAT(piece, to: sink) }
-                    var header: [UInt8] = []
-                    PNGChunks.appendUInt32(UInt32(piece.count), to: &header)
-                    header += Array("IDAT".utf8)
-                    try sink.write(header)
-                    try sink.write(piece)
-                    var trailer: [UInt8] = []
-                    PNGChunks.appendUInt32(crc, to: &trailer)
-                    try sink.write(trailer)
+                    guard pieces.allSatisfy({ $0.bytes.count <= Int(Int32.max) }) else {
+                        for piece in pieces { try writeIDAT(piece.bytes, to: sink) }
+                        return
+                    }
+                    var framing: [UInt8] = []
+                    for piece in pieces {
+                        PNGChunks.appendUInt32(UInt32(piece.bytes.count), to: &framing)
+                        framing += Array("IDAT".utf8)
+                        PNGChunks.appendUInt32(piece.crc, to: &framing)
+                    }
+                    // Several pieces: room for all at once, IEND included, instead of a copy at each
+                    // growth, and copied in parallel. One piece is copied once either way (an
+                    // exact-size buffer there also missed glibc's reuse of freed memory: +8 ms at 4K).
+                    if pieces.count > 1 { sink.reserve(additionalBytes: pieces.reduce(12) { $0 + $1.bytes.count + 12 }) }
+                    try framing.withUnsafeBytes { framing in
+                        var parts: [UnsafeRawBufferPointer] = []
+                        for (index, piece) in pieces.enumerated() {
+                            parts.append(UnsafeRawBufferPointer(rebasing: framing[(12 * index)..<(12 * index + 8)]))
+                            parts.append(piece.bytes)
+                            parts.append(UnsafeRawBufferPointer(rebasing: framing[(12 * index + 8)..<(12 * index + 12)]))
+                        }
+                        try sink.write(pieces: parts)
+                    }
                 }
             }
         } else {

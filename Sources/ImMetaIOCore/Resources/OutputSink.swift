@@ -34,6 +34,8 @@ public final class OutputSink {
     private var reservesBlocks = false
     /// End of the byte range reserved so far; can run ahead of ``position``.
     private var reservedEnd = 0
+    /// Where a memory sink's announced bytes end (``reserve(additionalBytes:)``).
+    private var announcedEnd = 0
     /// Number of bytes written so far: the offset at which the next write lands.
     public private(set) var position = 0
     /// The destination's name for messages: the path, or `<bytes>`.
@@ -99,14 +101,62 @@ public final class OutputSink {
         return mask
     }()
 
+    /// Announces that about `count` more bytes follow, so that they land without growing the
+    /// destination piece by piece: a memory sink's next growth makes room for all of them (instead
+    /// of copying what it holds at each growth), a file sink on ext4 reserves the blocks. Writing
+    /// more or fewer bytes than announced is fine.
+    public func reserve(additionalBytes count: Int) {
+        precondition(!finished, "OutputSink used after commit or discard")
+        guard count > 0 else { return }
+        let (end, overflow) = position.addingReportingOverflow(count)
+        guard !overflow else { return }
+        switch target {
+        case .memory:
+            announcedEnd = max(announcedEnd, end)
+        case .file(_, _, let descriptor):
+            reserveBlocks(upTo: end, descriptor: descriptor)
+        }
+    }
+
+    /// Appends `pieces` in order. A memory sink receiving megabytes copies the pieces in parallel,
+    /// each straight into its place; otherwise this is one ``write(_:)`` per piece.
+    public func write(pieces: [UnsafeRawBufferPointer]) throws(ImMetaIOError) {
+        precondition(!finished, "OutputSink used after commit or discard")
+        let total = pieces.reduce(0) { $0 + $1.count }
+        guard case .memory = target, pieces.count > 1, total >= 1 << 20 else {
+            for piece in pieces { try write(piece) }
+            return
+        }
+        let start = buffer.count
+        var offsets: [Int] = []
+        var running = start
+        for piece in pieces {
+            offsets.append(running)
+            running += piece.count
+        }
+        let held = buffer
+        buffer = [UInt8](unsafeUninitializedCapacity: max(running, announcedEnd)) { out, count in
+            guard let base = UnsafeMutableRawPointer(out.baseAddress) else { return }
+            held.withUnsafeBytes { if let old = $0.baseAddress { base.copyMemory(from: old, byteCount: $0.count) } }
+            ParallelLoop.run(pieces.count) { index in
+                if let source = pieces[index].baseAddress {
+                    (base + offsets[index]).copyMemory(from: source, byteCount: pieces[index].count)
+                }
+            }
+            count = running
+        }
+        position += total
+    }
+
     /// Appends bytes.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(ImMetaIOError) {
         precondition(!finished, "OutputSink used after commit or discard")
         switch target {
         case .memory:
             if buffer.count + bytes.count > buffer.capacity {
-                // Grow by at least half again, so large outputs written in pieces copy little.
-                buffer.reserveCapacity(max(buffer.count + bytes.count, buffer.capacity * 3 / 2))
+                // Grow by at least half again, so large outputs written in pieces copy little;
+                // straight to the announced size when there is one.
+                buffer.reserveCapacity(max(buffer.count + bytes.count, buffer.capacity * 3 / 2, announcedEnd))
             }
             buffer.append(contentsOf: bytes)
         case .file(_, _, let descriptor):

@@ -22,14 +22,15 @@ struct PixelDeflate {
     private var minimumRun: Int { bytesPerPixel >= 3 ? bytesPerPixel : bytesPerPixel == 2 ? 4 : 3 }
     private var maximumRun: Int { 258 - 258 % bytesPerPixel }
 
-    /// Compresses `pixels` (height × rowBytes, C order) into a zlib stream, handed to `emit` in
-    /// consecutive pieces (one per band) straight from the compressor's buffers, each with the
-    /// CRC-32 a PNG chunk of type `chunkType` holding it would have (computed in parallel too).
+    /// Compresses `pixels` (height × rowBytes, C order) into a zlib stream, handed to `emit` at
+    /// once as consecutive pieces (one per band) straight from the compressor's buffers, each with
+    /// the CRC-32 a PNG chunk of type `chunkType` holding it would have (computed in parallel too).
+    /// The pieces are valid only during the call.
     ///
     /// - Parameter bands: how many row bands to compress in parallel (1 for one core).
     func compress(
         _ pixels: UnsafeRawBufferPointer, bands requested: Int, chunkType: String = "IDAT",
-        emit: (UnsafeRawBufferPointer, UInt32) throws -> Void
+        emit: ([(bytes: UnsafeRawBufferPointer, crc: UInt32)]) throws -> Void
     ) rethrows {
         let typeCRC = Array(chunkType.utf8).withUnsafeBytes { libdeflate_crc32(0, $0.baseAddress, $0.count) }
         // More bands than cores keeps every core busy when bands differ in cost.
@@ -62,7 +63,8 @@ struct PixelDeflate {
         if let crc = pieces[lastIndex]?.crc {
             pieces[lastIndex]?.crc = trailer.withUnsafeBytes { libdeflate_crc32(crc, $0.baseAddress, $0.count) }
         }
-        for piece in pieces.compactMap({ $0 }) { try piece.writer.withUnsafeBytes { try emit($0, piece.crc) } }
+        // The writers' buffers stay put until released (deferred above).
+        try emit(pieces.compactMap { $0 }.map { piece in (piece.writer.withUnsafeBytes { $0 }, piece.crc) })
     }
 
     /// A compressed band and the checksum of its uncompressed bytes.
