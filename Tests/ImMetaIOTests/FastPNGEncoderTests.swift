@@ -72,4 +72,26 @@ import Testing
             }
         }
     }
+
+    /// Runs of grey pixels of every length up to 300 (coded as byte runs at distance 1), after
+    /// grey and coloured pixels, after other runs, at row starts and ends, on every layout.
+    @Test(arguments: [2, 3, 4])
+    func greyRunsOfEveryLength(channels: Int) throws {
+        let height = 24, width = 700
+        var values = [UInt8](repeating: 0, count: height * width * channels)
+        for y in 0..<height {
+            var x = 0, segment = 0
+            while x < width {
+                let length = (y * 37 + segment * 13) % 300 + 1
+                let grey = segment % 3 != 2
+                let value = UInt8(truncatingIfNeeded: segment * 29 + y)
+                for i in x..<min(width, x + length) {
+                    for c in 0..<channels { values[(y * width + i) * channels + c] = grey ? value : value &+ UInt8(c) }
+                }
+                x += length
+                segment += 1
+            }
+        }
+        try Self.check(try NDArray(values, shape: [height, width, channels]))
+    }
 }
