@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// An n-dimensional array of one ``DType``: shape, C-contiguous copy-on-write storage and typed
 /// access without copies.
 ///
@@ -283,7 +289,12 @@ extension NDArray: Equatable {
     public static func == (lhs: NDArray, rhs: NDArray) -> Bool {
         guard lhs.dtype == rhs.dtype, lhs.shape == rhs.shape else { return false }
         if lhs.storage === rhs.storage { return true }
-        return lhs.withUnsafeBytes { a in rhs.withUnsafeBytes { b in a.elementsEqual(b) } }
+        return lhs.withUnsafeBytes { a in
+            rhs.withUnsafeBytes { b in
+                // memcmp: a byte loop through elementsEqual took ~1 s for 400 MB.
+                a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+            }
+        }
     }
 }
 

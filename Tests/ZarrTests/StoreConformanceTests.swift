@@ -60,6 +60,27 @@ import Testing
     }
 }
 
+/// The folder store's own folder handling.
+@Suite struct FileSystemStoreTests {
+    @Test func makesMissingFoldersAndRefusesFilesInTheWay() throws {
+        let folder = NSTemporaryDirectory() + "zarr-folders-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = FileSystemStore(path: folder)
+        try store.set("a/b/c/d/0", [1])  // four missing levels below a missing root
+        try store.set("a/b/c/e/0", [2])  // one missing level
+        #expect(try store.get("a/b/c/d/0") == [1])
+        #expect(try store.get("a/b/c/e/0") == [2])
+        // A folder removed behind the store's back is made again.
+        try FileManager.default.removeItem(atPath: folder + "/a/b")
+        try store.set("a/b/c/d/1", [3])
+        #expect(try store.get("a/b/c/d/1") == [3])
+        // A file where a folder must go is an io error, not a crash or a silent loss.
+        try store.set("x", [4])
+        let error = try #require(throws: ImMetaIOError.self) { try store.set("x/y/0", [5]) }
+        #expect(error.code == .io)
+    }
+}
+
 /// What every codec must do: round-trip every data type bit for bit, and refuse damaged input
 /// with a typed error.
 @Suite struct CodecConformanceTests {

@@ -11,9 +11,10 @@ import ImMetaIO
 
 struct Failure: Error, CustomStringConvertible { var description: String }
 
-func medianMilliseconds(_ repeats: Int, _ body: () throws -> Void) rethrows -> Double {
+func medianMilliseconds(_ repeats: Int, setup: () throws -> Void = {}, _ body: () throws -> Void) rethrows -> Double {
     var times: [Double] = []
     for _ in 0..<repeats {
+        try setup()
         let start = DispatchTime.now().uptimeNanoseconds
         try body()
         times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
