@@ -62,7 +62,7 @@ struct ShardingCodec: ArrayToBytesCodec {
     /// nothing needs storing.
     func encode(_ shard: NDArray) throws -> [UInt8] {
         var entries = [UInt64](repeating: Self.empty, count: innerCount * 2)
-        var data: [UInt8] = []
+        var data = startShard()
         let itemSize = context.dtype.itemSize
         try shard.withUnsafeBytes { source in
             for number in 0..<innerCount {
@@ -79,7 +79,7 @@ struct ShardingCodec: ArrayToBytesCodec {
                 data += encoded
             }
         }
-        return try assemble(entries: entries, data: data)
+        return try finishShard(entries: entries, data: &data)
     }
 
     /// The box of inner chunk `number` inside a shard at `origin` of an array of `arrayShape`,
@@ -104,7 +104,7 @@ struct ShardingCodec: ArrayToBytesCodec {
         arrayShape: [Int]
     ) throws -> [UInt8] {
         var entries = [UInt64](repeating: Self.empty, count: innerCount * 2)
-        var data: [UInt8] = []
+        var data = startShard()
         let itemSize = context.dtype.itemSize
         for number in 0..<innerCount {
             let (start, extent) = innerBox(number, shardOrigin: origin, arrayShape: arrayShape)
@@ -132,7 +132,7 @@ struct ShardingCodec: ArrayToBytesCodec {
             entries[2 * number + 1] = UInt64(encoded.count)
             data += encoded
         }
-        return try assemble(entries: entries, data: data)
+        return try finishShard(entries: entries, data: &data)
     }
 
     /// Decodes a whole shard straight into the region being read: `out` holds the region starting
@@ -165,17 +165,29 @@ struct ShardingCodec: ArrayToBytesCodec {
         }
     }
 
-    /// Joins the index and the inner chunks' bytes (offsets in `entries` relative to the data).
-    func assemble(entries: [UInt64], data: [UInt8]) throws -> [UInt8] {
+    /// The buffer a shard is assembled in: room for the whole shard uncompressed (compressed inner
+    /// chunks rarely need more), so appending never copies what is there, and the index's place
+    /// at the start when it goes there. Pages past what is written are never touched.
+    func startShard() -> [UInt8] {
+        var data: [UInt8] = []
+        data.reserveCapacity(shardShape.reduce(context.dtype.itemSize, *) + indexSize)
+        if indexAtStart { data.append(contentsOf: repeatElement(0, count: indexSize)) }
+        return data
+    }
+
+    /// Writes the index (offsets in `entries` are positions in `data`) into its place in the shard
+    /// and returns the shard; empty when every inner chunk is the fill value.
+    func finishShard(entries: [UInt64], data: inout [UInt8]) throws -> [UInt8] {
         guard entries.contains(where: { $0 != Self.empty }) else { return [] }
-        var entries = entries
-        if indexAtStart {
-            for number in 0..<innerCount where entries[2 * number] != Self.empty { entries[2 * number] += UInt64(indexSize) }
-        }
         let table = try NDArray(entries, shape: perShard + [2])
         let encodedIndex = try index.encode(table)
         guard encodedIndex.count == indexSize else { throw corrupt("shard index encoded to \(encodedIndex.count) bytes") }
-        return indexAtStart ? encodedIndex + data : data + encodedIndex
+        if indexAtStart {
+            data.replaceSubrange(0..<indexSize, with: encodedIndex)
+        } else {
+            data.append(contentsOf: encodedIndex)
+        }
+        return data
     }
 
     /// The index's `(offset, nbytes)` pairs from its encoded bytes.
