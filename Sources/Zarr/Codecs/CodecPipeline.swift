@@ -72,6 +72,21 @@ struct CodecPipeline: Sendable {
         return bytes
     }
 
+    /// Decodes a chunk given in place (part of a shard, say) straight into `target`; with one
+    /// bytes→bytes codec or none, without copying the encoded bytes (``isDirect`` pipelines only).
+    func decode(raw encoded: UnsafeRawBufferPointer, into target: UnsafeMutableRawBufferPointer) throws {
+        switch bytesToBytes.count {
+        case 0:
+            guard encoded.count == target.count else { throw corrupt("chunk holds \(encoded.count) bytes, expected \(target.count)") }
+            if let base = encoded.baseAddress { target.baseAddress?.copyMemory(from: base, byteCount: encoded.count) }
+        case 1:
+            if try bytesToBytes[0].decode(encoded, into: target) { return }
+            try decode([UInt8](encoded), into: target)
+        default:
+            try decode([UInt8](encoded), into: target)
+        }
+    }
+
     /// Decodes a chunk straight into `target` (its raw C-order bytes; ``isDirect`` pipelines only).
     func decode(_ encoded: [UInt8], into target: UnsafeMutableRawBufferPointer) throws {
         guard let innermost = bytesToBytes.first else {

@@ -144,23 +144,44 @@ struct ShardingCodec: ArrayToBytesCodec {
         guard bytes.count >= indexSize else { throw corrupt("shard of \(bytes.count) bytes is smaller than its index") }
         let entries = try decodeIndex(Array(bytes[indexRange(shardSize: bytes.count)]))
         let itemSize = context.dtype.itemSize
-        for number in 0..<innerCount {
-            let (start, extent) = innerBox(number, shardOrigin: origin, arrayShape: arrayShape)
-            guard !extent.contains(0) else { continue }
-            let local = zip(start, outStart).map(-)
-            let range = try entryRange(entries, number, shardSize: bytes.count)
-            if inner.isDirect, extent == innerShape,
-                let offset = RegionCopy.contiguousOffset(start: local, extent: extent, shape: outShape, itemSize: itemSize)
-            {
-                let target = UnsafeMutableRawBufferPointer(rebasing: out[offset..<(offset + extent.reduce(itemSize, *))])
-                if let range { try inner.decode(Array(bytes[range]), into: target) } else { ChunkContext.fill(target, with: context.fill) }
-                continue
-            }
-            let chunk = try range.map { try inner.decode(Array(bytes[$0])) } ?? context.filledChunk(innerShape)
-            chunk.withUnsafeBytes { source in
-                RegionCopy.copy(
-                    from: source, shape: innerShape, start: innerShape.map { _ in 0 }, to: out, shape: outShape, start: local,
-                    extent: extent, itemSize: itemSize)
+        let innerBytes = innerShape.reduce(itemSize, *)
+        // Inner chunks that are not one run of the output decode into this buffer, reused for the
+        // whole shard, then their rows are copied into place: a fresh array per inner chunk cost a
+        // page fault per 4 KiB.
+        var scratch: UnsafeMutableRawBufferPointer?
+        defer { scratch?.deallocate() }
+        try bytes.withUnsafeBytes { shard in
+            for number in 0..<innerCount {
+                let (start, extent) = innerBox(number, shardOrigin: origin, arrayShape: arrayShape)
+                guard !extent.contains(0) else { continue }
+                let local = zip(start, outStart).map(-)
+                let range = try entryRange(entries, number, shardSize: bytes.count)
+                if extent == innerShape, inner.isDirect || range == nil,
+                    let offset = RegionCopy.contiguousOffset(start: local, extent: extent, shape: outShape, itemSize: itemSize)
+                {
+                    let target = UnsafeMutableRawBufferPointer(rebasing: out[offset..<(offset + innerBytes)])
+                    if let range {
+                        try inner.decode(raw: UnsafeRawBufferPointer(rebasing: shard[range]), into: target)
+                    } else {
+                        ChunkContext.fill(target, with: context.fill)
+                    }
+                    continue
+                }
+                if inner.isDirect, let range {
+                    let buffer = scratch ?? UnsafeMutableRawBufferPointer.allocate(byteCount: innerBytes, alignment: 16)
+                    scratch = buffer
+                    try inner.decode(raw: UnsafeRawBufferPointer(rebasing: shard[range]), into: buffer)
+                    RegionCopy.copy(
+                        from: UnsafeRawBufferPointer(buffer), shape: innerShape, start: innerShape.map { _ in 0 }, to: out,
+                        shape: outShape, start: local, extent: extent, itemSize: itemSize)
+                    continue
+                }
+                let chunk = try range.map { try inner.decode(Array(shard[$0])) } ?? context.filledChunk(innerShape)
+                chunk.withUnsafeBytes { source in
+                    RegionCopy.copy(
+                        from: source, shape: innerShape, start: innerShape.map { _ in 0 }, to: out, shape: outShape, start: local,
+                        extent: extent, itemSize: itemSize)
+                }
             }
         }
     }
