@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(name: "NDArrayModuleTests", dependencies: ["NDArrayModule"]),
         .testTarget(name: "ZarrTests", dependencies: ["Zarr", "ImMetaIOCore", "NDArrayModule"]),
         .testTarget(
-            name: "ImMetaIOTests", dependencies: ["ImMetaIO", "ImMetaIOVideo", "VideoFormat", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "WebPFormat", "FITSFormat", "TIFFFormat", "BMPFormat", "GIFFormat", "CDeflate",
+            name: "ImMetaIOTests", dependencies: ["ImMetaIO", "ImMetaIOVideo", "VideoFormat", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "WebPFormat", "FITSFormat", "TIFFFormat", "BMPFormat", "GIFFormat", "CDeflate", "CFileShims",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Golden"]),
