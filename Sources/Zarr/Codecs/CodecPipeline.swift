@@ -75,37 +75,31 @@ struct CodecPipeline: Sendable {
     /// Decodes a chunk given in place (part of a shard, say) straight into `target`; with one
     /// bytes→bytes codec or none, without copying the encoded bytes (``isDirect`` pipelines only).
     func decode(raw encoded: UnsafeRawBufferPointer, into target: UnsafeMutableRawBufferPointer) throws {
-        switch bytesToBytes.count {
-        case 0:
-            guard encoded.count == target.count else { throw corrupt("chunk holds \(encoded.count) bytes, expected \(target.count)") }
-            if let base = encoded.baseAddress { target.baseAddress?.copyMemory(from: base, byteCount: encoded.count) }
-        case 1:
-            if try bytesToBytes[0].decode(encoded, into: target) { return }
-            try decode([UInt8](encoded), into: target)
-        default:
-            try decode([UInt8](encoded), into: target)
-        }
+        guard bytesToBytes.count <= 1 else { return try decode([UInt8](encoded), into: target) }
+        try decodeInnermost(encoded, into: target)
     }
 
     /// Decodes a chunk straight into `target` (its raw C-order bytes; ``isDirect`` pipelines only).
     func decode(_ encoded: [UInt8], into target: UnsafeMutableRawBufferPointer) throws {
-        guard let innermost = bytesToBytes.first else {
-            guard encoded.count == target.count else { throw corrupt("chunk holds \(encoded.count) bytes, expected \(target.count)") }
-            encoded.withUnsafeBytes { if let base = $0.baseAddress { target.baseAddress?.copyMemory(from: base, byteCount: $0.count) } }
-            return
-        }
         var bytes = encoded
         var sizes: [Int?] = [target.count]
         for codec in bytesToBytes { sizes.append(sizes[sizes.count - 1].flatMap(codec.fixedSize)) }
         for (index, codec) in bytesToBytes.enumerated().dropFirst().reversed() {
             bytes = try codec.decode(bytes, expectedSize: sizes[index])
         }
-        let done = try bytes.withUnsafeBytes { try innermost.decode($0, into: target) }
-        if !done {
-            let decoded = try innermost.decode(bytes, expectedSize: target.count)
+        try bytes.withUnsafeBytes { try decodeInnermost($0, into: target) }
+    }
+
+    /// The last step of a direct decode: the innermost bytes→bytes codec (if any) writes `bytes`
+    /// into `target`, through a buffer when it cannot write in place.
+    private func decodeInnermost(_ bytes: UnsafeRawBufferPointer, into target: UnsafeMutableRawBufferPointer) throws {
+        func place(_ decoded: UnsafeRawBufferPointer) throws {
             guard decoded.count == target.count else { throw corrupt("chunk holds \(decoded.count) bytes, expected \(target.count)") }
-            decoded.withUnsafeBytes { if let base = $0.baseAddress { target.baseAddress?.copyMemory(from: base, byteCount: $0.count) } }
+            if let base = decoded.baseAddress { target.baseAddress?.copyMemory(from: base, byteCount: decoded.count) }
         }
+        guard let innermost = bytesToBytes.first else { return try place(bytes) }
+        if try innermost.decode(bytes, into: target) { return }
+        try innermost.decode(bytes, expectedSize: target.count).withUnsafeBytes { try place($0) }
     }
 
     func encode(_ chunk: NDArray) throws -> [UInt8] {
