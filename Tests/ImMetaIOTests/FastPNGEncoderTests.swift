@@ -94,4 +94,60 @@ import Testing
         }
         try Self.check(try NDArray(values, shape: [height, width, channels]))
     }
+    /// A sparse image: a background stepping every few rows, a disc whose edges move from row to
+    /// row, a motif of random pixels that moves 7 pixels a row, and every 17th row noise after
+    /// its first 30 pixels (a dense row after sparse ones, entered by a copy that runs into it).
+    static func sparseScene(height: Int, width: Int, channels: Int, seed: UInt64) -> NDArray {
+        var generator = TestImages.Generator(state: seed | 1)
+        let depth = max(channels, 1)
+        let motif = (0..<13 * depth).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        var values = [UInt8](repeating: 0, count: height * width * depth)
+        for y in 0..<height {
+            let motifStart = (y * 7) % max(1, width - 13)
+            for x in 0..<width {
+                let dx = x - width / 2, dy = y - height / 2
+                let inDisc = dx * dx + dy * dy < (height * height) / 5
+                for c in 0..<depth {
+                    var value = UInt8(truncatingIfNeeded: 40 + y / 9 + 30 * c)
+                    if inDisc { value = UInt8(truncatingIfNeeded: 200 - y / 5 + c) }
+                    if x >= motifStart, x < motifStart + 13 { value = motif[(x - motifStart) * depth + c] }
+                    if y % 17 == 5, x >= 30 { value = UInt8(truncatingIfNeeded: generator.next()) }
+                    values[(y * width + x) * depth + c] = value
+                }
+            }
+        }
+        let shape = channels == 0 ? [height, width] : [height, width, channels]
+        return (try? NDArray(values, shape: shape)) ?? NDArray(shape: shape, dtype: .uint8)
+    }
+
+    /// Rows of sparse content are matched against deflate's whole window (rows above shifted,
+    /// earlier in the row) and runs to a row's end hand their last piece to a copy of the row
+    /// above that runs into the next row: every layout, widths around 258-byte pieces and past
+    /// the 32 KiB window (no copies from the row above there), one band and several.
+    @Test(arguments: [0, 1, 2, 3, 4])
+    func sparseRowsCopyFromEarlierRows(channels: Int) throws {
+        for (height, width) in [(40, 14), (37, 86), (60, 300), (45, 1031), (12, 9000)] {
+            for threads in [1, 2] {
+                let image = Self.sparseScene(height: height, width: width, channels: channels, seed: UInt64(width))
+                try Self.check(image, options: ["threads": .int(threads)])
+            }
+        }
+    }
+
+    /// Copies from earlier rows are what keeps a moving motif cheap: without them every row
+    /// would code its 2 × 13 pixels of differences as literals (5.5 KB here instead of under 2 KB).
+    @Test func movingMotifCostsAFewBytesPerRow() throws {
+        var generator = TestImages.Generator(state: 99)
+        let height = 100, width = 1000
+        let motif = (0..<39).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        var values = [UInt8](repeating: 0, count: height * width * 3)
+        for y in 0..<height {
+            let start = (y * 7) % 900
+            for i in 0..<39 { values[(y * width + start) * 3 + i] = motif[i] }
+        }
+        let image = try NDArray(values, shape: [height, width, 3])
+        try Self.check(image)
+        let bytes = try encodeImage(image, as: ".png")
+        #expect(bytes.count < 2_000, "\(bytes.count) bytes")
+    }
 }

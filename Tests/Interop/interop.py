@@ -95,10 +95,22 @@ def main(tool):
 
     # The fast 8-bit encoder (no filter option), on one core and in parallel row bands.
     for channels in (None, 2, 3, 4):
-        for content in ("noise", "smooth"):
+        for content in ("noise", "smooth", "render"):
             shape = (700, 131) if channels is None else (700, 131, channels)
             if content == "noise":
                 array = rng.integers(0, 256, size=shape, dtype=np.uint8)
+            elif content == "render":
+                # Sparse rows (under one changed byte in 16): copies from rows above and across
+                # row ends (a stepping background, a disc whose edges move, a motif of random
+                # pixels moving 3 pixels a row).
+                shape = (700, 400) if channels is None else (700, 400, channels)
+                yy, xx = np.mgrid[0:700, 0:400]
+                base = np.where((xx - 200) ** 2 + (yy - 350) ** 2 < 120 ** 2, 200 - yy // 9, 60 + yy // 13)
+                motif = rng.integers(0, 256, size=5)
+                for y in range(700):
+                    start = (y * 3) % 390
+                    base[y, start:start + 5] = motif
+                array = np.broadcast_to(base[..., None] if channels else base, shape).astype(np.uint8).copy()
             else:
                 yy, xx = np.mgrid[0:700, 0:131]
                 base = ((xx // 9) * 16 + (yy // 50) * 3) % 256

@@ -80,7 +80,7 @@ struct PNGEncoder {
         try sink.write(PNGChunks.chunk("IHDR", header))
         for chunk in try ancillaryChunks(metadata, file: sink.displayName) { try sink.write(chunk) }
 
-        if compressionLevel == nil, layout.bytesPerSample == 1 {
+        if compressionLevel == nil, layout.bytesPerSample == 1, layout.width * layout.channels < PixelDeflate.maximumRowBytes {
             let encoder = PixelDeflate(width: layout.width, height: layout.height, bytesPerPixel: layout.channels)
             // Large frames: four bands per core, so that a band whose content compresses slowly does
             // not leave the other cores idle (4K on 2 cores: 1.40× with 2 bands, 1.8× with 8).

@@ -1,4 +1,4 @@
-/// Deflate's length symbols (RFC 1951 §3.2.5).
+/// Deflate's length symbols and distance codes (RFC 1951 §3.2.5).
 enum DeflateTables {
     /// Base length of symbols 257…285.
     static let lengthBase: [UInt16] = [
@@ -18,4 +18,17 @@ enum DeflateTables {
         }
         return table
     }()
+
+    /// The code of `distance` (1…32768), with the count and value of its extra bits.
+    @inline(__always)
+    static func distanceCode(_ distance: Int) -> (code: Int, extraBits: Int, extra: Int) {
+        let offset = distance - 1
+        if offset < 4 { return (offset, 0, 0) }
+        // Two codes per power of two: the bit below the leading one picks between them.
+        let extraBits = Int.bitWidth - 2 - offset.leadingZeroBitCount
+        return (2 * extraBits + 2 + ((offset >> extraBits) & 1), extraBits, offset & ((1 << extraBits) - 1))
+    }
+
+    /// Extra bits of distance code `code` (0…29).
+    static func distanceExtraBits(_ code: Int) -> Int { code < 4 ? 0 : (code - 2) / 2 }
 }
