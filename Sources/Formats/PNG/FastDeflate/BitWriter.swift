@@ -42,15 +42,12 @@ struct BitWriter {
         capacity = bigger
     }
 
-    /// Writes `count` bytes as literals with `table` (per byte: code | length << 16), several
-    /// codes per 64-bit store: four when no code is longer than 14 bits, else three. The hot
-    /// loop of the fast PNG encoder.
+    /// Writes `count` bytes as literals with `table` (per byte: code | length << 16, codes of at
+    /// most 14 bits), four codes per 64-bit store. The hot loop of the fast PNG encoder.
     @inline(__always)
-    mutating func writeLiterals(
-        _ bytes: UnsafeMutablePointer<UInt8>, count n: Int, table: UnsafeMutablePointer<UInt32>, longestCode: Int
-    ) {
+    mutating func writeLiterals(_ bytes: UnsafeMutablePointer<UInt8>, count n: Int, table: UnsafeMutablePointer<UInt32>) {
         guard n > 0 else { return }
-        // Room for 15 bits per literal plus the 8-byte store overhang, checked once.
+        // Room for 16 bits per literal plus the 8-byte store overhang, checked once.
         while self.count + n * 2 + 16 > capacity { grow() }
         if bitCount >= 8 { flush() }
         var out = buffer + self.count
@@ -70,18 +67,10 @@ struct BitWriter {
             bits = bits &>> (whole &<< 3)
             used &= 7
         }
-        if longestCode <= 14 {
-            while i + 4 <= n {
-                add(bytes[i]); add(bytes[i + 1]); add(bytes[i + 2]); add(bytes[i + 3])
-                store()
-                i += 4
-            }
-        } else {
-            while i + 3 <= n {
-                add(bytes[i]); add(bytes[i + 1]); add(bytes[i + 2])
-                store()
-                i += 3
-            }
+        while i + 4 <= n {
+            add(bytes[i]); add(bytes[i + 1]); add(bytes[i + 2]); add(bytes[i + 3])
+            store()
+            i += 4
         }
         while i < n {
             add(bytes[i])

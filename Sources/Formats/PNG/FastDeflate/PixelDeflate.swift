@@ -253,7 +253,9 @@ struct PixelDeflate {
         literalCounts[256] = 1
         var distanceCounts = (0..<30).map { counts[Self.distanceSlots + $0] }
         if !distanceCounts.contains(where: { $0 > 0 }) { distanceCounts[0] = 1 }  // a tree needs a code
-        let literalCode = HuffmanCode(frequencies: literalCounts, maxLength: 15)
+        // Literal codes of at most 14 bits let writeLiterals put four in each 64-bit store
+        // (15 bits: three): 5 % faster on photographs for 0.34 % more bytes.
+        let literalCode = HuffmanCode(frequencies: literalCounts, maxLength: 14)
         let distanceCode = HuffmanCode(frequencies: distanceCounts, maxLength: 15)
 
         // Pass 2: the block, into a buffer sized from the exact bit count of the data.
@@ -266,7 +268,9 @@ struct PixelDeflate {
             let bits = Int(distanceCode.lengths[code]) + DeflateTables.distanceExtraBits(code)
             dataBits += Int(counts[Self.distanceSlots + code]) * bits
         }
-        var writer = BitWriter(capacity: dataBits / 8 + 4096)
+        // Beyond the data: the tables and framing, and the headroom writeLiterals asks for before
+        // a span (two bytes a literal): without it the last row's span doubled the buffer.
+        var writer = BitWriter(capacity: dataBits / 8 + 2 * stride + 4096)
         if first { writer.writeBytes([0x78, 0x01]) }  // zlib header: deflate, 32K window, fastest
         writer.write(final ? 1 : 0, 1)
         writer.write(2, 2)  // dynamic Huffman
@@ -276,7 +280,6 @@ struct PixelDeflate {
         for symbol in 0..<256 {
             literalTable[symbol] = UInt32(literalCode.codes[symbol]) | UInt32(literalCode.lengths[symbol]) << 16
         }
-        let longest = Int(literalCode.lengths[0..<256].max() ?? 15)
         // Length code, extra bits and distance code as one bit string, per length: runs of
         // pixels (distance = bytes per pixel) and runs of bytes (distance 1).
         func matchCodes(distance: Int, lengths: ClosedRange<Int>) -> [(bits: UInt64, count: Int)] {
@@ -306,7 +309,7 @@ struct PixelDeflate {
             while next < runs.count, runs[next].row == index {
                 let run = runs[next]
                 if !wholeRow { filter(source, y, bytes: position..<run.offset, into: row) }
-                writer.writeLiterals(row + position, count: run.offset - position, table: literalTable, longestCode: longest)
+                writer.writeLiterals(row + position, count: run.offset - position, table: literalTable)
                 let codes = run.distance == 1 ? byteRunCodes : runCodes
                 let covered = forEachMatch(of: run) { length in
                     if run.distance <= 4 {
@@ -321,7 +324,7 @@ struct PixelDeflate {
             }
             if position < stride {
                 if !wholeRow { filter(source, y, bytes: position..<stride, into: row) }
-                writer.writeLiterals(row + position, count: stride - position, table: literalTable, longestCode: longest)
+                writer.writeLiterals(row + position, count: stride - position, table: literalTable)
             }
             // A match that ran into the next row.
             carry = max(0, position - stride)
