@@ -280,6 +280,7 @@ struct PixelDeflate {
         for symbol in 0..<256 {
             literalTable[symbol] = UInt32(literalCode.codes[symbol]) | UInt32(literalCode.lengths[symbol]) << 16
         }
+        assert(literalCode.lengths.allSatisfy { $0 <= 14 }, "writeLiterals packs four codes of at most 14 bits per store")
         // Length code, extra bits and distance code as one bit string, per length: runs of
         // pixels (distance = bytes per pixel) and runs of bytes (distance 1).
         func matchCodes(distance: Int, lengths: ClosedRange<Int>) -> [(bits: UInt64, count: Int)] {
