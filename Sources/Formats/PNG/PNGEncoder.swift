@@ -99,7 +99,7 @@ struct PNGEncoder {
                         PNGChunks.appendUInt32(piece.crc, to: &framing)
                     }
                     // Room for everything at once, IEND included: the pieces are copied once (in
-                    // parallel), not again when IEND would grow the buffer (-8 ms at 4K on one core).
+                    // parallel), not again when IEND would grow the buffer.
                     sink.reserve(additionalBytes: pieces.reduce(12) { $0 + $1.bytes.count + 12 })
                     try framing.withUnsafeBytes { framing in
                         var parts: [UnsafeRawBufferPointer] = []

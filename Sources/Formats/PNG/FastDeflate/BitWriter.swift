@@ -42,13 +42,16 @@ struct BitWriter {
         capacity = bigger
     }
 
+    /// The free bytes ``writeLiterals(_:count:table:)`` wants before writing `count` literals:
+    /// 16 bits each plus the 8-byte store overhang, checked once per span.
+    static func headroom(literals count: Int) -> Int { count * 2 + 16 }
+
     /// Writes `count` bytes as literals with `table` (per byte: code | length << 16, codes of at
     /// most 14 bits), four codes per 64-bit store. The hot loop of the fast PNG encoder.
     @inline(__always)
     mutating func writeLiterals(_ bytes: UnsafeMutablePointer<UInt8>, count n: Int, table: UnsafeMutablePointer<UInt32>) {
         guard n > 0 else { return }
-        // Room for 16 bits per literal plus the 8-byte store overhang, checked once.
-        while self.count + n * 2 + 16 > capacity { grow() }
+        while self.count + Self.headroom(literals: n) > capacity { grow() }
         if bitCount >= 8 { flush() }
         var out = buffer + self.count
         var bits = accumulator

@@ -269,8 +269,8 @@ struct PixelDeflate {
             dataBits += Int(counts[Self.distanceSlots + code]) * bits
         }
         // Beyond the data: the tables and framing, and the headroom writeLiterals asks for before
-        // a span (two bytes a literal): without it the last row's span doubled the buffer.
-        var writer = BitWriter(capacity: dataBits / 8 + 2 * stride + 4096)
+        // a row-long span: without it the last row's span doubled the buffer.
+        var writer = BitWriter(capacity: dataBits / 8 + BitWriter.headroom(literals: stride) + 4096)
         if first { writer.writeBytes([0x78, 0x01]) }  // zlib header: deflate, 32K window, fastest
         writer.write(final ? 1 : 0, 1)
         writer.write(2, 2)  // dynamic Huffman
