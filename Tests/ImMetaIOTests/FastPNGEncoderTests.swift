@@ -134,6 +134,29 @@ import Testing
         }
     }
 
+    /// Bands of 256 KiB and more count the literals of dense rows in every fourth row only:
+    /// noise rows at every phase of that sampling (so some bands have dense rows only where
+    /// they are counted, others only where they are not) still get codes for every byte.
+    @Test(arguments: 0..<8)
+    func sampledLiteralCountsCoverEveryRow(phase: Int) throws {
+        var generator = TestImages.Generator(state: UInt64(phase) + 5)
+        let height = 120, width = 1024
+        var values = [UInt8](repeating: 0, count: height * width * 3)
+        for y in 0..<height where y % 8 == phase || (phase > 3 && y % 8 == phase - 4) {
+            for i in 0..<width * 3 { values[y * width * 3 + i] = UInt8(truncatingIfNeeded: generator.next()) }
+        }
+        let image = try NDArray(values, shape: [height, width, 3])
+        for threads in [1, 2] { try Self.check(image, options: ["threads": .int(threads)]) }
+        // Sparse rows only: the band's first row, always scanned for runs and counted, holds
+        // the only literals that are not counted exactly.
+        var sparse = [UInt8](repeating: 0, count: height * width * 3)
+        for i in 0..<40 + phase { sparse[i] = UInt8(truncatingIfNeeded: generator.next()) }
+        try Self.check(try NDArray(sparse, shape: [height, width, 3]))
+        // Every row dense: a photograph-like band, each row's values drawn from its own range.
+        for i in values.indices { values[i] = UInt8(truncatingIfNeeded: generator.next() % UInt64(2 + (i / (width * 3)) % 4 * 60)) }
+        try Self.check(try NDArray(values, shape: [height, width, 3]))
+    }
+
     /// Copies from earlier rows are what keeps a moving motif cheap: without them every row
     /// would code its 2 × 13 pixels of differences as literals (5.5 KB here instead of under 2 KB).
     @Test func movingMotifCostsAFewBytesPerRow() throws {
