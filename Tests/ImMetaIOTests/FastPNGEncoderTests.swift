@@ -134,6 +134,19 @@ import Testing
         }
     }
 
+    /// Bands with a quarter million literals and more write them in pairs (one lookup per two
+    /// codes): every layout, with literal spans of every length modulo 4 between runs.
+    @Test(arguments: [0, 2, 3, 4])
+    func literalPairsOnEveryLayout(channels: Int) throws {
+        let image = Self.image(height: 300, width: 1001, channels: channels, content: .noise, seed: 11)
+        try Self.check(image)
+        var values = [UInt8](repeating: 0, count: 300 * 1001 * max(1, channels))
+        var generator = TestImages.Generator(state: 17)
+        for i in values.indices { values[i] = generator.next() % 9 == 0 && i > 0 ? values[i - 1] : UInt8(truncatingIfNeeded: generator.next()) }
+        let shape = channels == 0 ? [300, 1001] : [300, 1001, channels]
+        try Self.check(try NDArray(values, shape: shape), options: ["threads": 1])
+    }
+
     /// Bands of 256 KiB and more count the literals of dense rows in every fourth row only:
     /// noise rows at every phase of that sampling (so some bands have dense rows only where
     /// they are counted, others only where they are not) still get codes for every byte.

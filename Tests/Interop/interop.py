@@ -98,6 +98,9 @@ def main(tool):
         for content in ("noise", "smooth", "render"):
             shape = (700, 131) if channels is None else (700, 131, channels)
             if content == "noise":
+                # Wide enough for sampled literal counts and literals written in pairs (bands
+                # of 256 KiB and a quarter million literals) on one core, at every pixel size.
+                shape = (700, 400) if channels is None else (700, 400, channels)
                 array = rng.integers(0, 256, size=shape, dtype=np.uint8)
             elif content == "render":
                 # Sparse rows (under one changed byte in 16): copies from rows above and across

@@ -42,14 +42,14 @@ struct BitWriter {
         capacity = bigger
     }
 
-    /// The free bytes ``writeLiterals(_:count:table:)`` wants before writing `count` literals:
+    /// The free bytes ``writeLiterals(_:count:codes:)`` wants before writing `count` literals:
     /// 16 bits each plus the 8-byte store overhang, checked once per span.
     static func headroom(literals count: Int) -> Int { count * 2 + 16 }
 
-    /// Writes `count` bytes as literals with `table` (per byte: code | length << 16, codes of at
-    /// most 14 bits), four codes per 64-bit store. The hot loop of the fast PNG encoder.
+    /// Writes `count` bytes as literals with `codes`, four codes per 64-bit store, looked up in
+    /// pairs if `codes` has a pair table. The hot loop of the fast PNG encoder.
     @inline(__always)
-    mutating func writeLiterals(_ bytes: UnsafeMutablePointer<UInt8>, count n: Int, table: UnsafeMutablePointer<UInt32>) {
+    mutating func writeLiterals(_ bytes: UnsafeMutablePointer<UInt8>, count n: Int, codes: LiteralCodes) {
         guard n > 0 else { return }
         while self.count + Self.headroom(literals: n) > capacity { grow() }
         if bitCount >= 8 { flush() }
@@ -57,23 +57,40 @@ struct BitWriter {
         var bits = accumulator
         var used = UInt64(bitCount)
         var i = 0
+        let table = codes.single
         @inline(__always) func add(_ byte: UInt8) {
             let entry = table[Int(byte)]
             bits |= UInt64(entry & 0xFFFF) &<< used
             used &+= UInt64(entry &>> 16)
         }
         @inline(__always) func store() {
-            // At most 7 + 4 × 14 = 63 bits are pending, so fewer than 8 whole bytes leave.
+            // At most 7 + 4 × 13 = 59 bits are pending, so fewer than 8 whole bytes leave.
             UnsafeMutableRawPointer(out).storeBytes(of: bits.littleEndian, as: UInt64.self)
             let whole = used &>> 3
             out += Int(whole)
             bits = bits &>> (whole &<< 3)
             used &= 7
         }
-        while i + 4 <= n {
-            add(bytes[i]); add(bytes[i + 1]); add(bytes[i + 2]); add(bytes[i + 3])
-            store()
-            i += 4
+        if let pairs = codes.pairs {
+            @inline(__always) func add(pair index: UInt32) {
+                let entry = pairs[Int(index)]
+                bits |= UInt64(entry &>> 5) &<< used
+                used &+= UInt64(entry & 31)
+            }
+            while i + 4 <= n {
+                // Big-endian, so that each pair's first byte is the high byte of its index.
+                let word = UnsafeRawPointer(bytes + i).loadUnaligned(as: UInt32.self).bigEndian
+                add(pair: word &>> 16)
+                add(pair: word & 0xFFFF)
+                store()
+                i += 4
+            }
+        } else {
+            while i + 4 <= n {
+                add(bytes[i]); add(bytes[i + 1]); add(bytes[i + 2]); add(bytes[i + 3])
+                store()
+                i += 4
+            }
         }
         while i < n {
             add(bytes[i])

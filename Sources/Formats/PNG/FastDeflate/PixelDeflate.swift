@@ -279,9 +279,10 @@ struct PixelDeflate {
         literalCounts[256] = 1
         var distanceCounts = (0..<30).map { counts[Self.distanceSlots + $0] }
         if !distanceCounts.contains(where: { $0 > 0 }) { distanceCounts[0] = 1 }  // a tree needs a code
-        // Literal codes of at most 14 bits let writeLiterals put four in each 64-bit store
-        // (15 bits: three): 5 % faster on photographs for 0.34 % more bytes.
-        let literalCode = HuffmanCode(frequencies: literalCounts, maxLength: 14)
+        // Literal codes of at most 13 bits let writeLiterals put four in each 64-bit store and
+        // look them up in pairs: on a 1080p photograph 10 % faster than 14-bit codes one by one,
+        // for 0.56 % more bytes (and 5 % faster before that than 15-bit codes, for 0.34 %).
+        let literalCode = HuffmanCode(frequencies: literalCounts, maxLength: LiteralCodes.maximumLength)
         let distanceCode = HuffmanCode(frequencies: distanceCounts, maxLength: 15)
 
         // Pass 2: the block, into a buffer sized from the exact bit count of the data.
@@ -304,12 +305,9 @@ struct PixelDeflate {
         writer.write(final ? 1 : 0, 1)
         writer.write(2, 2)  // dynamic Huffman
         writeTables(literalCode, distanceCode, &writer)
-        let literalTable = UnsafeMutablePointer<UInt32>.allocate(capacity: 256)
-        defer { literalTable.deallocate() }
-        for symbol in 0..<256 {
-            literalTable[symbol] = UInt32(literalCode.codes[symbol]) | UInt32(literalCode.lengths[symbol]) << 16
-        }
-        assert(literalCode.lengths.allSatisfy { $0 <= 14 }, "writeLiterals packs four codes of at most 14 bits per store")
+        // The pair table pays for itself from about a quarter million literals.
+        let literalCodes = LiteralCodes(literalCode, withPairs: literalBytes.reduce(0, +) >= 1 << 18)
+        defer { literalCodes.release() }
         // Length code, extra bits and distance code as one bit string, per length: runs of
         // pixels (distance = bytes per pixel) and runs of bytes (distance 1).
         func matchCodes(distance: Int, lengths: ClosedRange<Int>) -> [(bits: UInt64, count: Int)] {
@@ -339,7 +337,7 @@ struct PixelDeflate {
             while next < runs.count, runs[next].row == index {
                 let run = runs[next]
                 if !wholeRow { filter(source, y, bytes: position..<run.offset, into: row) }
-                writer.writeLiterals(row + position, count: run.offset - position, table: literalTable)
+                writer.writeLiterals(row + position, count: run.offset - position, codes: literalCodes)
                 let codes = run.distance == 1 ? byteRunCodes : runCodes
                 let covered = forEachMatch(of: run) { length in
                     if run.distance <= 4 {
@@ -354,7 +352,7 @@ struct PixelDeflate {
             }
             if position < stride {
                 if !wholeRow { filter(source, y, bytes: position..<stride, into: row) }
-                writer.writeLiterals(row + position, count: stride - position, table: literalTable)
+                writer.writeLiterals(row + position, count: stride - position, codes: literalCodes)
             }
             // A match that ran into the next row.
             carry = max(0, position - stride)
