@@ -16,8 +16,10 @@ Usage: interop.py PATH/TO/immetaio
 - Zarr v3 with zarr-python 3, both ways (see `zarr_checks`).
 - BMP with Pillow, both ways (see `bmp_checks`).
 - GIF with Pillow, both ways (see `gif_checks`).
+- The fast 8-bit PNG encoder with libpng and Pillow, and on the corpus (see `fast_png_checks`).
 Exits non-zero with a list of failures.
 """
+import json
 import os
 import subprocess
 import sys
@@ -285,6 +287,7 @@ def main(tool):
     check(mixed.dtype == np.float64 and np.array_equal(mixed, np.stack([red, ids], -1).astype(np.float64)),
           "we read OpenEXR's half + uint file differently (uint ids must stay exact)")
 
+    fast_png_checks(tool, work, rng)
     tiff_checks(tool, work, rng)
     zarr_checks(tool, work, rng)
     bmp_checks(tool, work, rng)
@@ -295,6 +298,74 @@ def main(tool):
     for failure in failures:
         print("FAIL:", failure)
     return 1 if failures else 0
+
+
+def corpus_root():
+    """The shared corpus (IMMETAIO_CORPUS, or ../shared/corpus beside the checkout), or None."""
+    beside = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "corpus")
+    for candidate in (os.environ.get("IMMETAIO_CORPUS"), beside):
+        if candidate and os.path.exists(os.path.join(candidate, "manifest.json")):
+            return os.path.normpath(candidate)
+    return None
+
+
+def fast_png_checks(tool, work, rng):
+    """Issue 8: every file of the fast 8-bit PNG encoder decodes bit-exactly with libpng
+    (imagecodecs' png codec) and with Pillow, and is one complete zlib stream: every colour type,
+    odd sizes, constant, noise and gradient content, one core and row bands; and the corpus's
+    8-bit PNG and JPEG images, decoded by us and re-encoded."""
+    import imagecodecs
+
+    def decodes_exactly(target, array, what):
+        expected = array[..., 0] if array.ndim == 3 and array.shape[2] == 1 else array
+        with open(target, "rb") as file:
+            by_libpng = imagecodecs.png_decode(file.read())
+        for name, decoded in (("libpng", by_libpng), ("Pillow", pillow_array(target))):
+            check(decoded.shape == expected.shape and np.array_equal(decoded, expected),
+                  f"{name} reads our fast PNG {what} differently")
+        check(strict_zlib_ok(target), f"our fast PNG {what} is not one complete zlib stream")
+
+    for channels in (None, 2, 3, 4):
+        for height, width in ((1, 1), (1, 37), (29, 1), (17, 33), (64, 100), (9, 131)):
+            shape = (height, width) if channels is None else (height, width, channels)
+            yy, xx = np.mgrid[0:height, 0:width]
+            gradient = (xx * 3 + yy * 5) % 256
+            contents = {
+                "constant": np.full(shape, 77, dtype=np.uint8),
+                "noise": rng.integers(0, 256, size=shape, dtype=np.uint8),
+                "gradient": np.broadcast_to(gradient[..., None] + np.arange(channels) * 40 if channels else gradient,
+                                            shape).astype(np.uint8),
+            }
+            for content, array in contents.items():
+                for threads in (1, 3):
+                    what = f"{height}x{width} channels={channels} {content} threads={threads}"
+                    source = os.path.join(work, f"fast-odd-{height}-{width}-{channels}-{content}-{threads}.npy")
+                    np.save(source, array)
+                    run(tool, "copy", source, source.replace(".npy", ".png"), "--option", f"threads={threads}")
+                    decodes_exactly(source.replace(".npy", ".png"), array, what)
+
+    root = corpus_root()
+    if root is None:
+        print("interop: corpus not found (set IMMETAIO_CORPUS or place it at ../shared/corpus): "
+              "corpus re-encodes skipped")
+        return
+    with open(os.path.join(root, "manifest.json")) as file:
+        entries = json.load(file)["files"]
+    reencoded = 0
+    for index, entry in enumerate(entries):
+        if entry["format"] not in ("png", "jpeg") or entry.get("expect_error") or entry.get("dtype") != "uint8":
+            continue
+        source = os.path.join(work, f"corpus-{index}.npy")
+        run(tool, "copy", os.path.join(root, entry["file"]), source)
+        array = np.load(source)
+        if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] > 4):
+            continue  # animations (frames first) are not single images
+        target = source.replace(".npy", ".png")
+        run(tool, "copy", source, target)
+        decodes_exactly(target, array, f"re-encoding {entry['file']}")
+        reencoded += 1
+    check(reencoded >= 20, f"only {reencoded} corpus images re-encoded")
+    print(f"interop: {reencoded} corpus PNG/JPEG images re-encoded by the fast PNG encoder")
 
 
 def tiff_checks(tool, work, rng):
