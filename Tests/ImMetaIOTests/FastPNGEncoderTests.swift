@@ -147,9 +147,9 @@ import Testing
         try Self.check(try NDArray(values, shape: shape), options: ["threads": 1])
     }
 
-    /// Bands of 256 KiB and more count the literals of dense rows in every fourth row only:
-    /// noise rows at every phase of that sampling (so some bands have dense rows only where
-    /// they are counted, others only where they are not) still get codes for every byte.
+    /// Bands of 256 KiB and more count the literals of dense rows in one row in four only:
+    /// noise rows at several phases (so some have dense rows only where they are counted,
+    /// others also where they are not) still get codes for every byte.
     @Test(arguments: 0..<8)
     func sampledLiteralCountsCoverEveryRow(phase: Int) throws {
         var generator = TestImages.Generator(state: UInt64(phase) + 5)

@@ -20,7 +20,7 @@ import ImMetaIOCore
 /// - Two passes per band of rows: the first finds the matches and counts symbol frequencies,
 ///   the second writes one dynamic-Huffman block with codes built from those counts, filtering
 ///   again only what goes out as literals. In bands of 256 KiB and more, the literals of dense
-///   rows are counted in every fourth of them only, and every byte value gets a code.
+///   rows are counted in one row in four only, and every byte value gets a code.
 /// - Bands of rows are compressed independently and joined with a byte-aligning empty stored
 ///   block, so large images use several cores and still form one valid zlib stream.
 struct PixelDeflate {
@@ -28,6 +28,9 @@ struct PixelDeflate {
     let height: Int
     /// Bytes per pixel, 1…4.
     let bytesPerPixel: Int
+    /// Whether large bands count the literals of dense rows in a sample of them (see
+    /// ``sampledBandBytes``); off, every literal is counted (tests compare the two).
+    var samplesLiteralCounts = true
     var rowBytes: Int { width * bytesPerPixel }
 
     /// The shortest and longest run lengths in bytes that are whole pixels.
@@ -232,14 +235,14 @@ struct PixelDeflate {
         var sparse = false
         // Bytes at the start of a row that a match from the row before already covers.
         var carry = 0
-        // Dense rows (photographs) count their literals only in every fourth row of a large band
+        // Dense rows (photographs) count their literals only in one row in four of a large band
         // (as fpnge samples rows): the histogram took a quarter of a photo's encode. Codes from
         // the sample cost the corpus photographs 0.02–0.8 % in bytes. Other rows count exactly.
         let sampled = UnsafeMutablePointer<UInt32>.allocate(capacity: 4 * 256)
         defer { sampled.deallocate() }
         sampled.initialize(repeating: 0, count: 4 * 256)
         var denseRows = (sampled: 0, skipped: 0)
-        let samples = rows.count * stride >= Self.sampledBandBytes
+        let samples = samplesLiteralCounts && rows.count * stride >= Self.sampledBandBytes
         for (index, y) in rows.enumerated() {
             filterRow(source, y, into: row)
             adler = libdeflate_adler32(adler, row, stride)
@@ -250,7 +253,7 @@ struct PixelDeflate {
                     row, window, rowAt: index * stride, from: carry, following: (rows.count - index - 1) * stride, counts, &runs)
             } else if !samples {
                 literalBytes[index] = findRuns(row, from: 0, counts, literals: counts, &runs)
-            } else if index % Self.sampleSpacing == 0 {
+            } else if Self.isSampled(row: index) {
                 literalBytes[index] = findRuns(row, from: 0, counts, literals: sampled, &runs)
                 denseRows.sampled += 1
             } else {
@@ -285,7 +288,7 @@ struct PixelDeflate {
         let literalCode = HuffmanCode(frequencies: literalCounts, maxLength: LiteralCodes.maximumLength)
         let distanceCode = HuffmanCode(frequencies: distanceCounts, maxLength: 15)
 
-        // Pass 2: the block, into a buffer sized from the exact bit count of the data.
+        // Pass 2: the block, into a buffer sized from the bit count the counts give.
         var dataBits = 0
         for symbol in 0..<286 where literalCounts[symbol] > 0 {
             let extraBits = symbol > 256 ? Int(DeflateTables.lengthExtraBits[symbol - 257]) : 0
@@ -383,10 +386,18 @@ struct PixelDeflate {
     }
 
     /// Bands of at least this many bytes count the literals of dense rows in a sample of them
-    /// (every ``sampleSpacing``-th row). In smaller ones the codes every byte value then needs
-    /// cost more than counting saves: up to 24 % of a 130-byte file.
+    /// (``isSampled(row:)``). In smaller bands the codes every byte value then needs cost more
+    /// than counting saves: up to 24 % of a 130-byte file.
     private static let sampledBandBytes = 256 * 1024
-    private static let sampleSpacing = 4
+
+    /// Whether row `index` of a band is in the sample: one row in four, spread by the golden
+    /// ratio (Fibonacci hashing) rather than every fourth, so that content repeating every few
+    /// rows (interlaced fields, line patterns) is sampled in all its phases. Every fourth row
+    /// made a file with one noisy row in four 18 % larger than counting everything.
+    @inline(__always)
+    static func isSampled(row index: Int) -> Bool {
+        UInt32(truncatingIfNeeded: index) &* 0x9E37_79B9 < 1 << 30
+    }
 
     /// Pass 1 over a filtered row from byte `first` on, with the run finder for its pixel size:
     /// match symbols go to `counts`, literal bytes to `literals` (four interleaved 256-entry
