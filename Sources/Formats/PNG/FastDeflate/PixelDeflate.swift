@@ -266,7 +266,7 @@ struct PixelDeflate {
         }
         var literalCounts = [UInt32](repeating: 0, count: 286)
         for symbol in 0..<256 {
-            literalCounts[symbol] = counts[symbol] &+ counts[256 + symbol] &+ counts[512 + symbol] &+ counts[768 + symbol]
+            literalCounts[symbol] = Self.literalCount(of: symbol, in: counts)
         }
         if denseRows.sampled + denseRows.skipped > 0 {
             // The sample scaled to all dense rows; every byte value keeps a code if some rows
@@ -274,7 +274,7 @@ struct PixelDeflate {
             let rowsPerSample = Double(denseRows.sampled + denseRows.skipped) / Double(max(1, denseRows.sampled))
             let floor: UInt32 = denseRows.skipped > 0 ? 1 : 0
             for symbol in 0..<256 {
-                let count = sampled[symbol] &+ sampled[256 + symbol] &+ sampled[512 + symbol] &+ sampled[768 + symbol]
+                let count = Self.literalCount(of: symbol, in: sampled)
                 let estimate = UInt32(min(Double(UInt32.max / 2), (Double(count) * rowsPerSample).rounded()))
                 literalCounts[symbol] = literalCounts[symbol] &+ max(floor, estimate)
             }
@@ -550,6 +550,11 @@ struct PixelDeflate {
             x += runBytes / bpp
         }
         countLiterals(start + literalStart, n - literalStart, literals)
+    }
+
+    /// The count of byte value `symbol` in four interleaved 256-entry tables (``countLiterals(_:_:_:)``).
+    private static func literalCount(of symbol: Int, in tables: UnsafeMutablePointer<UInt32>) -> UInt32 {
+        tables[symbol] &+ tables[256 + symbol] &+ tables[512 + symbol] &+ tables[768 + symbol]
     }
 
     /// Counts `count` literal bytes into four interleaved 256-entry tables (nil: not counted).
