@@ -262,49 +262,56 @@ public struct ZarrArray: Sendable {
             throw ImMetaIOError(.invalidArgument, "cannot write \(array.dtype) into a \(dtype) array", file: name)
         }
         try checkRegion(start, array.shape)
-        let extent = array.shape
+        try array.withUnsafeBytes { input in
+            try write(from: input, extent: array.shape, at: start, logicalShape: shape)
+        }
+    }
+
+    /// Writes the region of `extent` at `start` from `input` (C order), as if the array had
+    /// `logicalShape`: an append stream passes the end of the items it has, so that a shard
+    /// ending there counts as covered and is encoded without reading what is stored.
+    func write(from input: UnsafeRawBufferPointer, extent: [Int], at start: [Int], logicalShape shape: [Int]) throws {
+        let grid = ChunkGrid(shape: shape, chunkShape: metadata.chunkShape)
         let chunks = grid.chunks(meeting: start, extent)
         let itemSize = dtype.itemSize
         let chunkShape = metadata.chunkShape
-        try array.withUnsafeBytes { input in
-            try parallel(chunks) { index in
-                let (inChunk, inRegion, size) = grid.overlap(index, start, extent)
-                let chunkKey = key(index)
-                if pipeline.isDirect, size == chunkShape,
-                    let offset = RegionCopy.contiguousOffset(start: inRegion, extent: size, shape: extent, itemSize: itemSize)
-                {
-                    // A whole chunk that is one run of the input: encoded from it without a copy.
-                    let raw = UnsafeRawBufferPointer(rebasing: input[offset..<(offset + size.reduce(itemSize, *))])
-                    if !writeEmptyChunks, context.isFill(raw) { try store.delete(chunkKey) } else { try store.set(chunkKey, try pipeline.encode(raw: raw)) }
-                    return
-                }
-                if let sharding = pipeline.partialSharding, grid.covers(index, start, extent) {
-                    // A whole shard: inner chunks encoded straight from the input.
-                    let encoded = try sharding.encode(
-                        from: input, shape: extent, sourceStart: start, shardOrigin: zip(index, chunkShape).map(*), arrayShape: shape)
-                    if encoded.isEmpty { try store.delete(chunkKey) } else { try store.set(chunkKey, encoded) }
-                    return
-                }
-                var chunk: NDArray
-                if grid.covers(index, start, extent) {
-                    // Replaced whole: no read. Edge chunks keep the fill value past the array's end.
-                    let partial = zip(index, chunkShape).enumerated().contains { ($0.element.0 + 1) * $0.element.1 > shape[$0.offset] }
-                    chunk = partial ? context.filledChunk(chunkShape) : NDArray(unsafeUninitializedShape: chunkShape, dtype: dtype) { _ in }
-                } else {
-                    chunk = try store.get(chunkKey).map { try pipeline.decode($0) } ?? context.filledChunk(chunkShape)
-                }
-                chunk.withUnsafeMutableBytes { out in
-                    RegionCopy.copy(
-                        from: input, shape: extent, start: inRegion, to: out, shape: chunkShape, start: inChunk, extent: size,
-                        itemSize: itemSize)
-                }
-                if !writeEmptyChunks, context.isFill(chunk) {
-                    try store.delete(chunkKey)
-                    return
-                }
-                let encoded = try pipeline.encode(chunk)
-                if encoded.isEmpty { try store.delete(chunkKey) } else { try store.set(chunkKey, encoded) }
+        try parallel(chunks) { index in
+            let (inChunk, inRegion, size) = grid.overlap(index, start, extent)
+            let chunkKey = key(index)
+            if pipeline.isDirect, size == chunkShape,
+                let offset = RegionCopy.contiguousOffset(start: inRegion, extent: size, shape: extent, itemSize: itemSize)
+            {
+                // A whole chunk that is one run of the input: encoded from it without a copy.
+                let raw = UnsafeRawBufferPointer(rebasing: input[offset..<(offset + size.reduce(itemSize, *))])
+                if !writeEmptyChunks, context.isFill(raw) { try store.delete(chunkKey) } else { try store.set(chunkKey, try pipeline.encode(raw: raw)) }
+                return
             }
+            if let sharding = pipeline.partialSharding, grid.covers(index, start, extent) {
+                // A whole shard: inner chunks encoded straight from the input.
+                let encoded = try sharding.encode(
+                    from: input, shape: extent, sourceStart: start, shardOrigin: zip(index, chunkShape).map(*), arrayShape: shape)
+                if encoded.isEmpty { try store.delete(chunkKey) } else { try store.set(chunkKey, encoded) }
+                return
+            }
+            var chunk: NDArray
+            if grid.covers(index, start, extent) {
+                // Replaced whole: no read. Edge chunks keep the fill value past the array's end.
+                let partial = zip(index, chunkShape).enumerated().contains { ($0.element.0 + 1) * $0.element.1 > shape[$0.offset] }
+                chunk = partial ? context.filledChunk(chunkShape) : NDArray(unsafeUninitializedShape: chunkShape, dtype: dtype) { _ in }
+            } else {
+                chunk = try store.get(chunkKey).map { try pipeline.decode($0) } ?? context.filledChunk(chunkShape)
+            }
+            chunk.withUnsafeMutableBytes { out in
+                RegionCopy.copy(
+                    from: input, shape: extent, start: inRegion, to: out, shape: chunkShape, start: inChunk, extent: size,
+                    itemSize: itemSize)
+            }
+            if !writeEmptyChunks, context.isFill(chunk) {
+                try store.delete(chunkKey)
+                return
+            }
+            let encoded = try pipeline.encode(chunk)
+            if encoded.isEmpty { try store.delete(chunkKey) } else { try store.set(chunkKey, encoded) }
         }
     }
 

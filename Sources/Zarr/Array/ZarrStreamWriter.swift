@@ -1,0 +1,291 @@
+import Foundation
+import ImMetaIOCore
+import NDArrayModule
+
+/// Appends items along the first axis of an array, encoding and writing each shard (or chunk)
+/// exactly once, with a bounded number of shards in memory.
+///
+/// An item is one index of the first axis (one image of an N×C×H×W array). Items are filled in
+/// place, from any number of threads, at explicit positions; a *slab* (the items of one shard
+/// row: `chunkShape[0]` positions, across every shard of the other axes) is encoded and stored
+/// by the thread that completes it. A partial last shard already in the array is read once into
+/// the first slab, so appending item by item never re-encodes a shard.
+///
+/// ```swift
+/// let stream = try ZarrStreamWriter(array: array)
+/// for (offset, image) in images.enumerated() {
+///     try stream.write(image, at: stream.startLength + offset)
+/// }
+/// let grown = try stream.finish(count: images.count)
+/// ```
+///
+/// **What a reader sees.** The array's `zarr.json` shape only grows over slabs that are stored
+/// completely (``commit(length:)``; automatic after each slab unless `commitsAutomatically` is
+/// off), so a process killed at any moment leaves an array that opens at its last committed
+/// length with every item in it complete. Shards written past that length are invisible to
+/// readers and replaced by the next writer.
+///
+/// **Back-pressure.** At most `maximumSlabsInFlight` slabs are held; a fill for a later slab
+/// waits until an earlier one is stored. Fill positions in increasing order across threads
+/// (each slab completes before a position two slabs ahead is needed), or fills can wait forever.
+///
+/// `@unchecked Sendable`: every mutable field is guarded by `condition`; a slab's bytes are
+/// written by the one thread that owns each position, and encoded after every position is in.
+public final class ZarrStreamWriter: @unchecked Sendable {
+    /// The array as last committed.
+    public var array: ZarrArray { commitLock.withLock { committed } }
+    /// The first-axis length when the stream was opened: the first position to fill.
+    public let startLength: Int
+    /// Items per slab (the shard's or chunk's extent along the first axis).
+    public let slabLength: Int
+    /// The shape of one item (the array's shape without its first axis).
+    public let itemShape: [Int]
+    /// Bytes of one item.
+    public let itemByteCount: Int
+    /// Whether each stored slab grows the committed shape at once.
+    public let commitsAutomatically: Bool
+    /// Called (on the storing thread, outside every lock) after a slab's shards are stored, with
+    /// the positions the slab covers. Conversions journal their progress here.
+    public var slabStored: (@Sendable (Range<Int>) throws -> Void)?
+
+    private let maximumSlabsInFlight: Int
+    private let condition = NSCondition()
+    private var slabs: [Int: Slab] = [:]
+    private var storedSlabs: Set<Int> = []
+    private var end: Int?
+    private var failure: (any Error)?
+    private var contiguousEnd: Int
+    /// The most slabs held at once so far (tests check the bound).
+    private(set) var peakSlabsInFlight = 0
+    private let commitLock = NSLock()
+    /// The array as opened: what slabs are encoded with (its shape is never read for that).
+    private let target: ZarrArray
+    /// The array as last committed (guarded by `commitLock`).
+    private var committed: ZarrArray
+
+    /// The memory of one slab and how many of its positions are in.
+    private final class Slab {
+        let base: Int
+        let bytes: UnsafeMutableRawBufferPointer
+        var filled = 0
+        var storing = false
+        init(base: Int, byteCount: Int) {
+            self.base = base
+            bytes = .allocate(byteCount: max(byteCount, 1), alignment: 64)
+        }
+        deinit { bytes.deallocate() }
+    }
+
+    /// Opens a stream that appends after the array's current end.
+    /// - Parameters:
+    ///   - maximumSlabsInFlight: slabs held in memory at once (at least 1).
+    ///   - commitsAutomatically: grow the stored shape after every stored slab; when `false`,
+    ///     the caller commits with ``commit(length:)`` (for example after journaling).
+    /// - Throws: `invalidArgument` for a 0-D array.
+    public init(array: ZarrArray, maximumSlabsInFlight: Int = 2, commitsAutomatically: Bool = true) throws {
+        guard array.shape.count >= 1 else {
+            throw ImMetaIOError(.invalidArgument, "a 0-D array cannot be appended to", file: ZarrArray.describe(array.store, array.path))
+        }
+        target = array
+        committed = array
+        startLength = array.shape[0]
+        slabLength = array.metadata.chunkShape[0]
+        itemShape = Array(array.shape.dropFirst())
+        guard let elements = NDArray.checkedElementCount(itemShape),
+            case let (bytes, overflow) = elements.multipliedReportingOverflow(by: array.dtype.itemSize), !overflow,
+            !bytes.multipliedReportingOverflow(by: slabLength).overflow
+        else {
+            throw ImMetaIOError(.limitExceeded, "items of shape \(itemShape) are too large", file: ZarrArray.describe(array.store, array.path))
+        }
+        itemByteCount = bytes
+        self.maximumSlabsInFlight = max(1, maximumSlabsInFlight)
+        self.commitsAutomatically = commitsAutomatically
+        contiguousEnd = startLength
+    }
+
+    /// The end of the positions stored so far without a gap (a length that may be committed).
+    public var storedLength: Int { condition.withLock { contiguousEnd } }
+
+    /// Fills the item at `position` in place: `body` gets the item's bytes (C order, the array's
+    /// dtype, native byte order) and must set every one. Waits while the slab would exceed the
+    /// in-flight limit; stores the slab when this was its last position.
+    /// - Throws: `invalidArgument` for a position before ``startLength``, past the end given to
+    ///   ``finish(count:)`` or filled twice; the first error of any slab's storing.
+    public func fill(_ position: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
+        let slab = try acquire(position)
+        let offset = (position - slab.base) * itemByteCount
+        try body(UnsafeMutableRawBufferPointer(rebasing: slab.bytes[offset..<(offset + itemByteCount)]))
+        try release(slab)
+    }
+
+    /// Copies `item` (shape ``itemShape``, the array's dtype) into `position`.
+    public func write(_ item: NDArray, at position: Int) throws {
+        guard item.shape == itemShape, item.dtype == target.dtype else {
+            throw ImMetaIOError(
+                .invalidArgument, "cannot append an item of shape \(item.shape) \(item.dtype) to items of \(itemShape) \(target.dtype)",
+                file: name)
+        }
+        try fill(position) { target in
+            item.withUnsafeBytes { target.copyMemory(from: $0) }
+        }
+    }
+
+    /// Declares the last position (`startLength + count`), stores the final partial slab, waits
+    /// for every slab and commits the new length.
+    /// - Returns: the array at its new length.
+    public func finish(count: Int) throws -> ZarrArray {
+        let slabToStore: Slab? = try condition.withLock {
+            if let failure { throw failure }
+            guard count >= 0, end == nil else {
+                throw ImMetaIOError(.invalidArgument, "finish(count:) needs a count of 0 or more, once", file: name)
+            }
+            let last = startLength + count
+            if let beyond = slabs.values.first(where: { $0.base >= last }) {
+                throw ImMetaIOError(.invalidArgument, "a position at \(beyond.base) or later was filled past the end \(last)", file: name)
+            }
+            end = last
+            condition.broadcast()
+            let final = completeSlab(containing: last - 1)
+            if let open = slabs.values.first(where: { !$0.storing }) {
+                let error = ImMetaIOError(
+                    .invalidArgument, "positions from \(open.base + open.filled) on were never filled (finish before every fill returned?)",
+                    file: name)
+                failure = error
+                throw error
+            }
+            return final
+        }
+        if let slabToStore { try store(slabToStore) }
+        try condition.withLock {
+            while failure == nil, !slabs.isEmpty { condition.wait() }
+            if let failure { throw failure }
+            guard contiguousEnd == end else {
+                throw ImMetaIOError(.invalidArgument, "positions \(contiguousEnd)..<\(end ?? 0) were never filled", file: name)
+            }
+        }
+        try commit(length: startLength + count)
+        return array
+    }
+
+    /// Stops the stream after a failure elsewhere: waiting fills throw `error`, and slabs not
+    /// yet stored are dropped (the committed array is untouched).
+    public func cancel(_ error: any Error) {
+        condition.withLock {
+            if failure == nil { failure = error }
+            condition.broadcast()
+        }
+    }
+
+    /// Writes the array's metadata with a first-axis length of `length`, which must not exceed
+    /// ``storedLength``. Safe to call from any thread; commits never shrink the array.
+    public func commit(length: Int) throws {
+        try commitLock.withLock {
+            let stored = storedLength
+            guard length <= stored else {
+                throw ImMetaIOError(.invalidArgument, "cannot commit length \(length): only \(stored) items are stored", file: name)
+            }
+            guard length > committed.shape[0] else { return }
+            var grown = committed.shape
+            grown[0] = length
+            try committed.resize(to: grown)
+        }
+    }
+
+    private var name: String { ZarrArray.describe(target.store, target.path) }
+
+    /// Finds or allocates the slab for `position`, waiting for room.
+    private func acquire(_ position: Int) throws -> Slab {
+        let number = position / slabLength
+        let (slab, prefill) = try condition.withLock { () throws -> (Slab, Bool) in
+            guard position >= startLength, end.map({ position < $0 }) ?? true, !storedSlabs.contains(number) else {
+                throw ImMetaIOError(.invalidArgument, "position \(position) is outside the stream or already stored", file: name)
+            }
+            while true {
+                if let failure { throw failure }
+                if let slab = slabs[number] {
+                    guard !slab.storing else {
+                        throw ImMetaIOError(.invalidArgument, "position \(position) was filled after its slab was stored", file: name)
+                    }
+                    return (slab, false)
+                }
+                if slabs.count < maximumSlabsInFlight { break }
+                condition.wait()
+            }
+            let slab = Slab(base: number * slabLength, byteCount: slabLength * itemByteCount)
+            slabs[number] = slab
+            peakSlabsInFlight = max(peakSlabsInFlight, slabs.count)
+            return (slab, startLength > slab.base)
+        }
+        if prefill {
+            // The array's partial last shard: its items are read once, so that the shard is
+            // encoded once with them and the new ones. They count only once copied, so the slab
+            // cannot complete before.
+            let count = startLength - slab.base
+            do {
+                let existing = try target.read(start: [slab.base] + itemShape.map { _ in 0 }, shape: [count] + itemShape)
+                existing.withUnsafeBytes { slab.bytes.copyMemory(from: $0) }
+            } catch {
+                cancel(error)
+                throw error
+            }
+            condition.withLock { slab.filled += count }
+        }
+        return slab
+    }
+
+    /// Counts one position in; stores the slab when it is complete.
+    private func release(_ slab: Slab) throws {
+        let complete: Slab? = try condition.withLock {
+            if let failure { throw failure }
+            slab.filled += 1
+            guard slab.filled <= slabLength else {
+                throw ImMetaIOError(.invalidArgument, "a position at \(slab.base) or later was filled twice", file: name)
+            }
+            return completeSlab(containing: slab.base)
+        }
+        if let complete { try store(complete) }
+    }
+
+    /// The slab holding `position` when every position it needs is in and nobody stores it yet
+    /// (marked as being stored). Called with the lock held.
+    private func completeSlab(containing position: Int) -> Slab? {
+        guard position >= 0, let slab = slabs[position / slabLength], !slab.storing else { return nil }
+        let needed = min(slabLength, (end ?? .max) - slab.base)
+        guard slab.filled >= needed else { return nil }
+        slab.storing = true
+        return slab
+    }
+
+    /// Encodes and stores a complete slab, then frees it and advances the stored length.
+    private func store(_ slab: Slab) throws {
+        let count = min(slabLength, condition.withLock { end ?? .max } - slab.base)
+        do {
+            var extent = target.shape
+            extent[0] = count
+            var start = extent.map { _ in 0 }
+            start[0] = slab.base
+            var logical = extent
+            logical[0] = slab.base + count
+            let bytes = UnsafeRawBufferPointer(rebasing: slab.bytes[0..<(count * itemByteCount)])
+            try target.write(from: bytes, extent: extent, at: start, logicalShape: logical)
+            try slabStored?(slab.base..<(slab.base + count))
+        } catch {
+            cancel(error)
+            throw error
+        }
+        let advanced: Int? = condition.withLock {
+            let number = slab.base / slabLength
+            slabs[number] = nil
+            storedSlabs.insert(number)
+            var advanced = false
+            while storedSlabs.contains(contiguousEnd / slabLength), contiguousEnd < (end ?? .max) {
+                let next = (contiguousEnd / slabLength + 1) * slabLength
+                contiguousEnd = min(next, end ?? next)
+                advanced = true
+            }
+            condition.broadcast()
+            return advanced ? contiguousEnd : nil
+        }
+        if commitsAutomatically, let advanced { try commit(length: advanced) }
+    }
+}
