@@ -6,10 +6,10 @@ SWIFT ?= swift
 PYTHON ?= python3
 VENV := .venv
 # C libraries the package links (see Package.swift's .systemLibrary targets).
-APT_PACKAGES := pkg-config libspng-dev libjpeg62-turbo-dev libdeflate-dev libopenexr-dev libimath-dev libwebp-dev libcfitsio-dev libzstd-dev libblosc-dev libgif-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
+APT_PACKAGES := pkg-config libsnappy-dev libspng-dev libjpeg62-turbo-dev libdeflate-dev libopenexr-dev libimath-dev libwebp-dev libcfitsio-dev libzstd-dev libblosc-dev libgif-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
 # Only the benchmarks need TurboJPEG (the baseline they compare our JPEG path with).
 BENCH_APT_PACKAGES := libturbojpeg0-dev
-BREW_PACKAGES := pkg-config libspng jpeg-turbo libdeflate openexr imath webp cfitsio zstd c-blosc giflib ffmpeg
+BREW_PACKAGES := pkg-config snappy libspng jpeg-turbo libdeflate openexr imath webp cfitsio zstd c-blosc giflib ffmpeg
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UNAME := $(shell uname -s)
 
@@ -75,6 +75,7 @@ ifneq ($(UNAME),Darwin)
 	@dpkg -s $(BENCH_APT_PACKAGES) >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(BENCH_APT_PACKAGES))
 endif
 	$(SWIFT) build -c release --package-path Benchmarks
+	$(SWIFT) build -c release --product immetaio
 	$(VENV)/bin/python Benchmarks/run.py --swift-bench Benchmarks/.build/release/immetaio-bench --output BENCHMARKS.md
 
 # libFuzzer targets (Fuzz/): FUZZ_SECONDS each; crashes are written to Fuzz/artifacts/.

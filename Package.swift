@@ -10,6 +10,8 @@ let package = Package(
     products: [
         .library(name: "ImMetaIO", targets: ["ImMetaIO"]),
         .library(name: "NDArrayModule", targets: ["NDArrayModule"]),
+        // Bulk conversion of image folders into sharded Zarr with a Parquet table.
+        .library(name: "ImageConversion", targets: ["ImageConversion"]),
         // Video through FFmpeg, apart so that applications without video need not link FFmpeg.
         .library(name: "ImMetaIOVideo", targets: ["ImMetaIOVideo"]),
         .executable(name: "immetaio", targets: ["immetaio"]),
@@ -40,6 +42,8 @@ let package = Package(
             name: "CBlosc", path: "Sources/CBlosc", pkgConfig: "blosc", providers: [.apt(["libblosc-dev"]), .brew(["c-blosc"])]),
         .systemLibrary(
             name: "CGIF", path: "Sources/CGIF", pkgConfig: "libgif", providers: [.apt(["libgif-dev"]), .brew(["giflib"])]),
+        .systemLibrary(
+            name: "CSnappy", path: "Sources/CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"]), .brew(["snappy"])]),
         .systemLibrary(
             name: "CFITSIO", path: "Sources/CFITSIO", pkgConfig: "cfitsio",
             providers: [.apt(["libcfitsio-dev"]), .brew(["cfitsio"])]),
@@ -96,6 +100,10 @@ let package = Package(
         .target(name: "FITSFormat", dependencies: ["ImMetaIOCore", "CFITSIO", "CDeflate"], path: "Sources/Formats/FITS"),
         // MARK: Zarr v3 engine (arrays, groups, codecs, sharding, stores)
         .target(name: "Zarr", dependencies: ["ImMetaIOCore", "NDArrayModule", "CBlosc", "CDeflate", "CZstd"], path: "Sources/Zarr"),
+        // MARK: Parquet (our own reader and writer) and bulk conversion
+        .target(name: "Parquet", dependencies: ["CZstd", "CSnappy", "CDeflate"], path: "Sources/Parquet"),
+        .target(
+            name: "ImageConversion", dependencies: ["ImMetaIO", "Zarr", "Parquet"], path: "Sources/ImageConversion"),
         .target(
             name: "VideoFormat",
             dependencies: ["ImMetaIOCore", "CFFmpeg", "CFFmpegShims", .product(name: "Logging", package: "swift-log")],
@@ -109,7 +117,7 @@ let package = Package(
         .target(name: "ImMetaIOVideo", dependencies: ["ImMetaIO", "VideoFormat"], path: "Sources/ImMetaIOVideo"),
         .executableTarget(
             name: "immetaio",
-            dependencies: ["ImMetaIOVideo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["ImMetaIOVideo", "ImageConversion", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/immetaio"),
 
         // A child process for the kill-during-save test (not a product).
@@ -118,6 +126,8 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "NDArrayModuleTests", dependencies: ["NDArrayModule"]),
         .testTarget(name: "ZarrTests", dependencies: ["Zarr", "ImMetaIOCore", "NDArrayModule"]),
+        .testTarget(name: "ParquetTests", dependencies: ["Parquet"], exclude: ["Golden", "Interop"]),
+        .testTarget(name: "ImageConversionTests", dependencies: ["ImageConversion", "ImMetaIO", "Zarr", "Parquet"]),
         .testTarget(
             name: "ImMetaIOTests", dependencies: ["ImMetaIO", "ImMetaIOVideo", "VideoFormat", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "WebPFormat", "FITSFormat", "TIFFFormat", "BMPFormat", "GIFFormat", "CDeflate", "CFileShims",
                 .product(name: "Logging", package: "swift-log"),

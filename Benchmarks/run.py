@@ -15,6 +15,7 @@ import io
 import json
 import os
 import platform
+import random
 import shutil
 import subprocess
 import sys
@@ -481,6 +482,131 @@ def video_benchmark(swift_bench, work, repeats):
     ]
 
 
+def _package_version(name):
+    from importlib.metadata import version
+    return version(name)
+
+
+def survey_folder(folder, count, seed=21, size=256):
+    """A mixed survey folder: PNG, JPEG, TIFF and FITS (uint8), grey and RGB, with a CSV. Names
+    sort RGB first so that images_to_zarr's 3-file sample sees 3 channels."""
+    from astropy.io import fits
+    rng = np.random.default_rng(seed)
+    os.makedirs(folder, exist_ok=True)
+    bases = [photo_like(size, size, seed=s) for s in range(8)]
+    rows = ["filename,object_id,ra,dec,flag"]
+    for index in range(count):
+        kind = index % 8
+        base = np.roll(bases[index % 8], 5 * index, axis=1)
+        name = f"s{index:06d}"
+        if kind in (0, 1, 2):
+            name += ".png"
+            Image.fromarray(base if kind != 2 else base[..., 0]).save(os.path.join(folder, name), compress_level=6)
+        elif kind in (3, 4):
+            name += ".jpg"
+            Image.fromarray(base if kind == 3 else base[..., 1]).save(os.path.join(folder, name), quality=90)
+        elif kind == 5:
+            name += ".tif"
+            Image.fromarray(base).save(os.path.join(folder, name))
+        else:
+            name += ".fits"
+            fits.PrimaryHDU(base[..., 2].copy()).writeto(os.path.join(folder, name))
+        rows.append(f"{name},{index},{rng.uniform(0, 360):.6f},{rng.uniform(-90, 90):.6f},{index % 2 == 0}")
+    shuffled = rows[1:]
+    random.Random(seed).shuffle(shuffled)
+    with open(os.path.join(folder, "..", os.path.basename(folder) + ".csv"), "w") as f:
+        f.write("\n".join([rows[0]] + shuffled) + "\n")
+
+
+def run_peak(command, env=None):
+    """Runs a command; returns (seconds, peak RSS MB) with the peak sampled from /proc (VmHWM is
+    per address space, so the harness's own memory does not count)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    peak = 0.0
+    while process.poll() is None:
+        try:
+            with open(f"/proc/{process.pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        peak = max(peak, int(line.split()[1]) / 1024)
+        except OSError:
+            pass
+        time.sleep(0.02)
+    out, err = process.communicate()
+    if process.returncode != 0:
+        sys.exit(f"{command[0]} failed: {err.decode()[-2000:]}")
+    return time.perf_counter() - start, peak, out
+
+
+def conversion_benchmark(swift_bench, work, repeats, immetaio=None):
+    """Issue 18: images into one sharded Zarr with a Parquet table, against images_to_zarr, the
+    decode floor and zarr-python's write; returns the report's lines."""
+    immetaio = immetaio or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".build", "release", "immetaio")
+    repeats = max(1, min(repeats, 3))
+    lines = ["", "## Bulk conversion: image folders into one sharded Zarr v3 array with a Parquet table", ""]
+    folder = os.path.join(work, "survey")
+    survey_folder(folder, 2000)
+    csv_path = os.path.join(work, "survey.csv")
+    cores = os.cpu_count() or 1
+
+    def ours(out, source=folder, extra=()):
+        shutil.rmtree(out, ignore_errors=True)
+        seconds, peak, stdout = run_peak([immetaio, "convert", source, "--out", out, "--metadata", csv_path, "--json", *extra])
+        report = json.loads(stdout)
+        return seconds, peak, report
+
+    runs = [ours(os.path.join(work, "ours.zarr")) for _ in range(repeats)]
+    seconds = sorted(r[0] for r in runs)[len(runs) // 2]
+    peak = max(r[1] for r in runs)
+    report = runs[-1][2]
+    store_bytes = report["stored_bytes"]
+    written = report.get("process", {}).get("bytes_written", 0)
+    decode_seconds = min(json.loads(subprocess.check_output([swift_bench, "decode-folder", folder, str(cores)]))["seconds"]
+                         for _ in range(repeats))
+    env = dict(os.environ, LOGURU_LEVEL="ERROR")
+    tool = os.path.join(os.path.dirname(sys.executable), "images_to_zarr")
+    theirs = []
+    for _ in range(repeats):
+        out = os.path.join(work, "theirs")
+        shutil.rmtree(out, ignore_errors=True)
+        theirs.append(run_peak([tool, "convert", folder, "--out", out, "--metadata", csv_path], env=env))
+    their_seconds = sorted(t[0] for t in theirs)[len(theirs) // 2]
+    their_peak = max(t[1] for t in theirs)
+    lines += [
+        f"2,000 mixed 256×256 images (PNG, JPEG, TIFF, FITS; grey and RGB, uint8) with a 2,000-row CSV → N×3×256×256 uint8,",
+        f"LZ4 level 1 (both tools' default), {cores} cores; medians of {repeats} runs, peak RSS sampled from /proc (VmHWM).",
+        "",
+        "| tool | images/s | time s | peak RSS MB | ratio |",
+        "|---|---:|---:|---:|---:|",
+        f"| images_to_zarr {_package_version('images_to_zarr')} (no shards; CSV joined by position) | {2000 / their_seconds:,.0f} | {their_seconds:.2f} | {their_peak:.0f} | 1.00× |",
+        f"| immetaio convert (shards of {report['shard_shape'][0]} images, CSV joined by name) | {2000 / seconds:,.0f} | {seconds:.2f} | {peak:.0f} | {their_seconds / seconds:.2f}× |",
+        f"| decode only, {cores} threads (the floor) | {2000 / decode_seconds:,.0f} | {decode_seconds:.2f} | | conversion / decode = {seconds / decode_seconds:.2f} |",
+        "",
+        f"Bytes written by the conversion (every write call, `wchar` of /proc/self/io) over the final store size: "
+        f"{written:,} / {store_bytes:,} = {written / max(1, store_bytes):.3f} (the table and report included; each shard written once).",
+    ]
+    # Scale: 20,000 images, to show flat memory and throughput.
+    big = os.path.join(work, "survey20k")
+    survey_folder(big, 20000, seed=22)
+    csv_path_big = os.path.join(work, "survey20k.csv")
+    shutil.rmtree(os.path.join(work, "big.zarr"), ignore_errors=True)
+    big_seconds, big_peak, big_out = run_peak([immetaio, "convert", big, "--out", os.path.join(work, "big.zarr"),
+                                               "--metadata", csv_path_big, "--json"])
+    lines += [
+        "",
+        "| images | images/s | peak RSS MB |",
+        "|---:|---:|---:|",
+        f"| 2,000 | {2000 / seconds:,.0f} | {peak:.0f} |",
+        f"| 20,000 | {20000 / big_seconds:,.0f} | {big_peak:.0f} |",
+        "",
+        f"Command: `make bench` (section `conversion`); alone: `python Benchmarks/run.py --swift-bench "
+        f"Benchmarks/.build/release/immetaio-bench --only conversion`.",
+    ]
+    shutil.rmtree(big, ignore_errors=True)
+    return lines
+
+
 def warm_guest_memory(limit_gb=16):
     """Touches most free memory once. In a VM whose host backs guest memory lazily (this one), the
     first touch of a page costs ~3 s/GB against ~0.15 s/GB afterwards; without this, whichever tool
@@ -502,13 +628,14 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--frames", type=int, default=100, help="frames per save benchmark")
     parser.add_argument("--skip-saves", action="store_true", help="skip the save/load benchmarks")
-    parser.add_argument("--only", choices=["tiff", "zarr", "gif", "video"], help="run one section and print it (BENCHMARKS.md untouched)")
+    parser.add_argument("--only", choices=["tiff", "zarr", "gif", "video", "conversion"], help="run one section and print it (BENCHMARKS.md untouched)")
     args = parser.parse_args()
     repeats = args.repeats
     cv2.setNumThreads(1)
     if sys.platform.startswith("linux"):
         warm_guest_memory()
-    sections = {"tiff": tiff_benchmark, "zarr": zarr_benchmark, "gif": gif_benchmark, "video": video_benchmark}
+    sections = {"tiff": tiff_benchmark, "zarr": zarr_benchmark, "gif": gif_benchmark, "video": video_benchmark,
+                "conversion": conversion_benchmark}
     if args.only:
         scratch = tempfile.mkdtemp(prefix="immetaio-bench-")
         try:

@@ -8,7 +8,7 @@ struct ImMetaIOCommand: ParsableCommand {
         commandName: "immetaio",
         abstract: "Read, inspect and convert images with their metadata.",
         version: "0.1.0",
-        subcommands: [Info.self, Copy.self, Meta.self, Zarr.self])
+        subcommands: [Info.self, Copy.self, Meta.self, Zarr.self, Convert.self, Inspect.self, Samples.self])
 }
 
 /// The formats the tool reads and writes: every built-in plugin and video through FFmpeg.

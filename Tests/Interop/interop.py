@@ -17,6 +17,8 @@ Usage: interop.py PATH/TO/immetaio
 - BMP with Pillow, both ways (see `bmp_checks`).
 - GIF with Pillow, both ways (see `gif_checks`).
 - The fast 8-bit PNG encoder with libpng and Pillow, and on the corpus (see `fast_png_checks`).
+- Bulk conversion against images_to_zarr, zarr-python, pyarrow, pandas, DuckDB and scikit-image,
+  with kill -9 and resume (see `conversion_checks.py`).
 Exits non-zero with a list of failures.
 """
 import json
@@ -27,6 +29,8 @@ import tempfile
 
 import numpy as np
 from PIL import Image
+
+from conversion_checks import conversion_checks
 
 failures = []
 checks = 0
@@ -293,6 +297,7 @@ def main(tool):
     bmp_checks(tool, work, rng)
     gif_checks(tool, work, rng)
     video_checks(tool, work, rng)
+    conversion_checks(tool, work, rng, check)
 
     print(f"interop: {checks - len(failures)}/{checks} checks passed (Pillow {Image.__version__}, numpy {np.__version__})")
     for failure in failures:

@@ -82,20 +82,29 @@ public final class ZarrStreamWriter: @unchecked Sendable {
     ///   - commitsAutomatically: grow the stored shape after every stored slab; when `false`,
     ///     the caller commits with ``commit(length:)`` (for example after journaling).
     /// - Throws: `invalidArgument` for a 0-D array.
-    public init(array: ZarrArray, maximumSlabsInFlight: Int = 2, commitsAutomatically: Bool = true) throws {
+    ///   - storedLength: where to start when items past the array's committed length are stored
+    ///     already (a resumed conversion whose journal proves them): a whole number of slabs.
+    ///     They count as stored, so the next commit covers them. Default: the committed length.
+    public init(array: ZarrArray, maximumSlabsInFlight: Int = 2, commitsAutomatically: Bool = true, storedLength: Int? = nil) throws {
+        let name = ZarrArray.describe(array.store, array.path)
         guard array.shape.count >= 1 else {
-            throw ImMetaIOError(.invalidArgument, "a 0-D array cannot be appended to", file: ZarrArray.describe(array.store, array.path))
+            throw ImMetaIOError(.invalidArgument, "a 0-D array cannot be appended to", file: name)
+        }
+        let start = storedLength ?? array.shape[0]
+        guard start == array.shape[0] || (start > array.shape[0] && start % array.metadata.chunkShape[0] == 0) else {
+            throw ImMetaIOError(
+                .invalidArgument, "a stream can resume only at the committed length or at a slab boundary past it, not \(start)", file: name)
         }
         target = array
         committed = array
-        startLength = array.shape[0]
+        startLength = start
         slabLength = array.metadata.chunkShape[0]
         itemShape = Array(array.shape.dropFirst())
         guard let elements = NDArray.checkedElementCount(itemShape),
             case let (bytes, overflow) = elements.multipliedReportingOverflow(by: array.dtype.itemSize), !overflow,
             !bytes.multipliedReportingOverflow(by: slabLength).overflow
         else {
-            throw ImMetaIOError(.limitExceeded, "items of shape \(itemShape) are too large", file: ZarrArray.describe(array.store, array.path))
+            throw ImMetaIOError(.limitExceeded, "items of shape \(itemShape) are too large", file: name)
         }
         itemByteCount = bytes
         self.maximumSlabsInFlight = max(1, maximumSlabsInFlight)
@@ -131,9 +140,11 @@ public final class ZarrStreamWriter: @unchecked Sendable {
     }
 
     /// Declares the last position (`startLength + count`), stores the final partial slab, waits
-    /// for every slab and commits the new length.
-    /// - Returns: the array at its new length.
-    public func finish(count: Int) throws -> ZarrArray {
+    /// for every slab and commits the new length (unless `commit` is false: the caller then
+    /// commits, for example after writing what must exist before readers see the items).
+    /// - Returns: the array at its new length (as last committed when `commit` is false).
+    @discardableResult
+    public func finish(count: Int, commit: Bool = true) throws -> ZarrArray {
         let slabToStore: Slab? = try condition.withLock {
             if let failure { throw failure }
             guard count >= 0, end == nil else {
@@ -163,7 +174,7 @@ public final class ZarrStreamWriter: @unchecked Sendable {
                 throw ImMetaIOError(.invalidArgument, "positions \(contiguousEnd)..<\(end ?? 0) were never filled", file: name)
             }
         }
-        try commit(length: startLength + count)
+        if commit { try self.commit(length: startLength + count) }
         return array
     }
 

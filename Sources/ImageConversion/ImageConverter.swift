@@ -1,0 +1,397 @@
+import Foundation
+import ImMetaIO
+import Zarr
+
+/// Converts the images of `folders` into one sharded Zarr v3 array with a Parquet table beside it.
+///
+/// ```swift
+/// var options = ConversionOptions(output: "survey")          // → survey/images.zarr
+/// options.metadataCSV = "catalogue.csv"                       // joined on its filename column
+/// let report = try convert(folders: ["cutouts"], options: options)
+/// print(report.stored, report.skipped.count, report.unmatchedCSVRows)
+/// ```
+///
+/// Every header is read before any pixel is written; mixed sizes without ``ConversionOptions/resize``,
+/// channel counts that cannot be widened and unknown compressors are errors before the store is
+/// touched. See the ImageConversion article for the rules.
+public func convert(folders: [String], options: ConversionOptions) throws -> ConversionReport {
+    try ImageConverter(options: options).convert(folders: folders)
+}
+
+/// Converts an N×C×H×W array (with one metadata object per image, or none) into a store, or
+/// appends it to one (`options.append`).
+public func convert(images: NDArray, metadata: [JSONObject]? = nil, options: ConversionOptions) throws -> ConversionReport {
+    try ImageConverter(options: options).convert(images: images, metadata: metadata)
+}
+
+/// Where a conversion's files go: images_to_zarr's names.
+public struct ConversionPaths: Sendable, Hashable {
+    /// The store: `output` itself when it ends in `.zarr`, else `output/<CSV stem or images>.zarr`.
+    public var store: String
+    /// `<store stem>_metadata.parquet` beside the store.
+    public var table: String
+    /// `<store stem>_report.json` beside the store.
+    public var report: String
+
+    /// The paths for an output and an optional CSV.
+    public init(output: String, metadataCSV: String? = nil) {
+        var output = output
+        while output.count > 1, output.hasSuffix("/") { output.removeLast() }
+        if output.hasSuffix(".zarr") {
+            store = output
+        } else {
+            let stem = metadataCSV.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "images"
+            store = output + "/" + stem + ".zarr"
+        }
+        let folder = (store as NSString).deletingLastPathComponent
+        let stem = ((store as NSString).lastPathComponent as NSString).deletingPathExtension
+        let prefix = folder.isEmpty ? "" : folder + "/"
+        table = prefix + stem + "_metadata.parquet"
+        report = prefix + stem + "_report.json"
+    }
+}
+
+/// The orchestration: inputs, checks, store, run, table, report.
+struct ImageConverter {
+    let options: ConversionOptions
+    static let arrayName = "images"
+
+    init(options: ConversionOptions) { self.options = options }
+
+    private func validate() throws {
+        if options.append && options.overwrite {
+            throw ImMetaIOError(.invalidArgument, "--append and --overwrite exclude each other")
+        }
+        if options.resume && (options.overwrite || options.append) {
+            throw ImMetaIOError(.invalidArgument, "--resume continues the recorded job: it takes neither --append nor --overwrite")
+        }
+        guard (0...5).contains(options.interpolationOrder) else {
+            throw ImMetaIOError(.invalidArgument, "--interpolation-order must be 0…5, not \(options.interpolationOrder)")
+        }
+        if let resize = options.resize, resize.count != 2 || resize.contains(where: { $0 <= 0 }) {
+            throw ImMetaIOError(.invalidArgument, "--resize needs HEIGHT,WIDTH of positive sizes, not \(resize)")
+        }
+        guard options.workers >= 1 else { throw ImMetaIOError(.invalidArgument, "--workers must be 1 or more") }
+    }
+
+    // MARK: Folders
+
+    func convert(folders: [String]) throws -> ConversionReport {
+        try validate()
+        let started = Date()
+        let paths = ConversionPaths(output: options.output, metadataCSV: options.metadataCSV)
+        let journal = ConversionJournal(store: paths.store)
+        if options.resume { return try resume(paths: paths, journal: journal, started: started) }
+        if journal.exists, !options.overwrite {
+            throw ImMetaIOError(
+                .invalidArgument, "an unfinished conversion is in this store: finish it with --resume, or start again with --overwrite",
+                file: paths.store)
+        }
+        let exists = FileManager.default.fileExists(atPath: paths.store)
+        if options.append, !exists { throw ImMetaIOError(.missingFile, "cannot append: no store here", file: paths.store) }
+        if exists, !options.append, !options.overwrite {
+            throw ImMetaIOError(.invalidArgument, "the store exists: use --overwrite to replace it or --append to add to it", file: paths.store)
+        }
+        guard !folders.isEmpty else { throw ImMetaIOError(.invalidArgument, "no input folders given") }
+        var inputs = try InputScan.discover(folders: folders, recursive: options.recursive, extensions: options.extensions)
+        guard !inputs.isEmpty else {
+            throw ImMetaIOError(.missingFile, "no image files (\(options.extensions.sorted().joined(separator: " "))) in \(folders.joined(separator: ", "))")
+        }
+        let join = try options.metadataCSV.map { try MetadataJoin(csvPath: $0, keys: inputs.map(\.key)) }
+        InputScan.probe(&inputs, fitsExtensions: options.fitsExtensions, workers: options.workers)
+        let unreadable = inputs.filter { $0.headerError != nil }
+        if options.onError == .fail, let first = unreadable.first {
+            throw ImMetaIOError(.corruptData, first.headerError ?? "unreadable", file: first.path)
+        }
+        let readable = inputs.filter { $0.layout != nil }
+
+        // The array's image shape and dtype, from every header.
+        var array: ZarrArray
+        let store = FileSystemStore(path: paths.store)
+        let startLength: Int
+        if options.append {
+            array = try ZarrArray.open(in: store, path: Self.arrayName)
+            guard array.shape.count == 4 else {
+                throw ImMetaIOError(.invalidArgument, "the store's images array is \(array.shape.count)-D, not N×C×H×W", file: paths.store)
+            }
+            try checkFits(readable, chw: Array(array.shape.dropFirst()))
+            startLength = array.shape[0]
+        } else {
+            let chw = try targetShape(readable)
+            let dtype = options.dtype ?? readable.compactMap(\.dtype).dropFirst().reduce(readable.first?.dtype ?? .uint8) {
+                PromotionRule.promote($0, $1)
+            }
+            let metadata = try arrayMetadata(chw: chw, dtype: dtype)
+            if options.overwrite, exists { try FileManager.default.removeItem(atPath: paths.store) }
+            try? FileManager.default.removeItem(atPath: paths.table)
+            _ = try ZarrGroup.create(in: store, attributes: groupAttributes(folders: folders, chw: chw, count: 0))
+            array = try ZarrArray.create(in: store, path: Self.arrayName, metadata: metadata)
+            startLength = 0
+        }
+        let job = JobRecord(
+            inputs: inputs, folders: folders, startLength: startLength, csv: options.metadataCSV, options: options)
+        try journal.writeJob(job.json)
+        return try execute(job: job, array: array, paths: paths, journal: journal, join: join, started: started)
+    }
+
+    /// Height and width shared by every input (or the resize target) and the widest channel count.
+    private func targetShape(_ inputs: [InputFile]) throws -> [Int] {
+        guard let first = inputs.first?.layout else {
+            throw ImMetaIOError(.corruptData, "no input has a readable header")
+        }
+        let channels = inputs.compactMap(\.layout?.channels).max() ?? first.channels
+        let chw: [Int]
+        if let resize = options.resize {
+            chw = [channels, resize[0], resize[1]]
+        } else {
+            chw = [channels, first.height, first.width]
+        }
+        try checkFits(inputs, chw: chw)
+        return chw
+    }
+
+    /// Every input has the size (unless resized) and a channel count that widens to `chw`.
+    private func checkFits(_ inputs: [InputFile], chw: [Int]) throws {
+        if options.resize == nil {
+            let sizes = Dictionary(grouping: inputs) { [$0.layout?.height ?? 0, $0.layout?.width ?? 0] }
+            if sizes.count > 1 || sizes.keys.first != Array(chw.dropFirst()) {
+                let listing = sizes.sorted { $0.value.count > $1.value.count }.map { size, files in
+                    "\(size[0])×\(size[1]): \(files.count) (\(files.prefix(3).map(\.path).joined(separator: ", "))\(files.count > 3 ? ", …" : ""))"
+                }
+                throw ImMetaIOError(
+                    .invalidArgument,
+                    "images differ in size (expected \(chw[1])×\(chw[2])); use --resize HEIGHT,WIDTH: \(listing.joined(separator: "; "))")
+            }
+        }
+        let odd = inputs.filter { !PromotionRule.canWiden($0.layout?.channels ?? 0, to: chw[0]) }
+        if !odd.isEmpty {
+            throw ImMetaIOError(
+                .invalidArgument,
+                "channel counts cannot be stored as \(chw[0]) channels: "
+                    + odd.prefix(5).map { "\($0.path) has \($0.layout?.channels ?? 0)" }.joined(separator: ", "))
+        }
+    }
+
+    /// The `images` array: N×C×H×W, inner chunks of one image (or `--chunk-shape`), shards of
+    /// whole images of about 64 MiB (or `--shard-shape`), the compressor inside each inner chunk
+    /// and a CRC-32C on each shard index.
+    private func arrayMetadata(chw: [Int], dtype: DType) throws -> ZarrArrayMetadata {
+        let compressor = try CompressorChoice(name: options.compressor, level: options.compressionLevel, itemSize: dtype.itemSize)
+        let full = [1] + chw
+        func expand(_ shape: [Int]?, flag: String, default fallback: [Int]) throws -> [Int] {
+            guard let shape else { return fallback }
+            let expanded: [Int]
+            switch shape.count {
+            case 1: expanded = [shape[0]] + chw
+            case 3: expanded = [shape[0], chw[0], shape[1], shape[2]]
+            case 4: expanded = shape
+            default: throw ImMetaIOError(.invalidArgument, "\(flag) takes N, N,H,W or N,C,H,W, not \(shape)")
+            }
+            guard expanded.allSatisfy({ $0 > 0 }) else { throw ImMetaIOError(.invalidArgument, "\(flag) needs positive sizes, not \(shape)") }
+            // Like images_to_zarr, a chunk larger than the image is clipped to it.
+            return [expanded[0]] + zip(expanded.dropFirst(), chw).map { min($0, $1) }
+        }
+        let inner = try expand(options.chunkShape, flag: "--chunk-shape", default: full)
+        let imageBytes = chw.reduce(dtype.itemSize, *)
+        let defaultImages = max(inner[0], (64 << 20) / max(1, imageBytes) / inner[0] * inner[0])
+        let shard = try expand(options.shardShape, flag: "--shard-shape", default: [defaultImages] + chw)
+        guard zip(shard, inner).allSatisfy({ $0 % $1 == 0 }) else {
+            throw ImMetaIOError(.invalidArgument, "the shard shape \(shard) must be a multiple of the chunk shape \(inner)")
+        }
+        let codecs: [ZarrCodecSpec] = [.bytes()] + (compressor.codec.map { [$0] } ?? [])
+        return ZarrArrayMetadata(
+            shape: [0] + chw, dtype: dtype, chunkShape: shard, codecs: [.sharding(chunkShape: inner, codecs: codecs)],
+            dimensionNames: ["n", "c", "y", "x"])
+    }
+
+    private func groupAttributes(folders: [String], chw: [Int], count: Int) -> JSONObject {
+        [
+            "total_images": .int(count), "image_shape": .array(chw.map(JSONValue.int)),
+            "compressor": .string(options.compressor.lowercased()), "compression_level": .int(options.compressionLevel),
+            "metadata_file": .string(ConversionPaths(output: options.output, metadataCSV: options.metadataCSV).table),
+            "supported_extensions": .array(options.extensions.sorted().map(JSONValue.string)),
+            "creation_info": [
+                "fits_extension": .array(options.fitsExtensions.map(\.option)), "recursive_scan": .bool(options.recursive),
+                "source_folders": .array(folders.map(JSONValue.string)), "direct_memory_conversion": .bool(folders.isEmpty),
+                "resize": options.resize.map { .array($0.map(JSONValue.int)) } ?? .null,
+                "interpolation_order": .int(options.interpolationOrder), "on_error": .string(options.onError.rawValue),
+                "tool": "immetaio convert",
+            ],
+        ]
+    }
+
+    // MARK: Running, resuming, finishing
+
+    private func resume(paths: ConversionPaths, journal: ConversionJournal, started: Date) throws -> ConversionReport {
+        let job = try JobRecord(json: journal.readJob())
+        for input in job.inputs {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: input.path)
+            let size = (attributes?[.size] as? NSNumber)?.intValue
+            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970
+            guard size == input.size, modified == input.modified else {
+                throw ImMetaIOError(
+                    .invalidArgument, "an input changed since the conversion began (size or time); start again with --overwrite",
+                    file: input.path)
+            }
+        }
+        var options = job.options
+        options.workers = self.options.workers
+        options.progress = self.options.progress
+        let converter = ImageConverter(options: options)
+        let array = try ZarrArray.open(in: FileSystemStore(path: paths.store), path: Self.arrayName)
+        let join = try options.metadataCSV.map { try MetadataJoin(csvPath: $0, keys: job.inputs.map(\.key)) }
+        return try converter.execute(job: job, array: array, paths: paths, journal: journal, join: join, started: started)
+    }
+
+    /// Runs the job from where its journal ends.
+    private func execute(
+        job: JobRecord, array: ZarrArray, paths: ConversionPaths, journal: ConversionJournal, join: MetadataJoin?, started: Date
+    ) throws -> ConversionReport {
+        let slabLength = array.metadata.chunkShape[0]
+        // Slabs already recorded, without a gap from the job's first slab.
+        var recorded: [Int: [ConversionRow]] = [:]
+        var skipped: [SkippedInput] = []
+        var nextInput = 0
+        var resumeAt = job.startLength
+        var base = job.startLength / slabLength * slabLength
+        while let slab = journal.slab(at: base) {
+            recorded[base] = slab.rows
+            skipped += slab.skipped
+            nextInput = slab.inputs.upperBound
+            resumeAt = max(resumeAt, (slab.rows.last?.index ?? base) + 1)
+            base += slabLength
+        }
+        let existingTable = job.startLength > 0 ? try MetadataTable.read(paths.table, rows: job.startLength) : nil
+        let commitTable = { (length: Int, rows: [Int: [ConversionRow]]) throws in
+            let newRows = rows.keys.sorted().flatMap { rows[$0] ?? [] }.filter { $0.index < length }
+            try MetadataTable.write(existing: existingTable, rows: newRows, extra: join?.columns(for: newRows.map(\.key)) ?? [], to: paths.table)
+        }
+        var stored = 0
+        var finalArray = array
+        if resumeAt % slabLength == 0 || resumeAt == array.shape[0] {
+            let stream = try ZarrStreamWriter(
+                array: array, maximumSlabsInFlight: options.slabsInFlight, commitsAutomatically: false, storedLength: resumeAt)
+            let run = ConversionRun(
+                inputs: job.inputs, todo: Array(nextInput..<job.inputs.count), stream: stream, chw: Array(array.shape.dropFirst()),
+                dtype: array.dtype, options: options, journal: journal, started: started)
+            run.checkpoint = { length in
+                try commitTable(length, recorded.merging(run.storedRows) { $1 })
+                try stream.commit(length: length)
+            }
+            stored = try run.run()
+            recorded.merge(run.storedRows) { $1 }
+            skipped += run.skipped
+            let length = resumeAt + stored
+            try commitTable(length, recorded)
+            try stream.commit(length: length)
+            finalArray = stream.array
+        } else {
+            // Every input was recorded (the last slab is partial): only the commit is missing.
+            try commitTable(resumeAt, recorded)
+            var grown = array.shape
+            grown[0] = resumeAt
+            try finalArray.resize(to: grown)
+        }
+        let rows = recorded.values.flatMap { $0 }
+        return try finish(
+            job: job, array: finalArray, paths: paths, journal: journal, rows: rows, skipped: skipped, join: join, started: started)
+    }
+
+    /// Group attributes, report, journal removed.
+    private func finish(
+        job: JobRecord, array: ZarrArray, paths: ConversionPaths, journal: ConversionJournal, rows: [ConversionRow],
+        skipped: [SkippedInput], join: MetadataJoin?, started: Date
+    ) throws -> ConversionReport {
+        let store = array.store
+        var group = try ZarrGroup.open(in: store)
+        var attributes = group.attributes
+        let total = array.shape[0]
+        attributes["total_images"] = .int(total)
+        if job.startLength > 0 || job.options.append {
+            var history = attributes["append_history"]?.arrayValue ?? []
+            history.append([
+                "appended_count": .int(total - job.startLength), "start_index": .int(job.startLength), "end_index": .int(total),
+            ])
+            attributes["append_history"] = .array(history)
+        }
+        group = try ZarrGroup.create(in: store, attributes: attributes)
+        let report = ConversionReport(
+            paths: paths, stored: total - job.startLength, total: total, skipped: skipped,
+            zeroFilled: rows.filter(\.zeroFilled).map(\.path), unmatchedCSVRows: join?.unmatchedRows(storedKeys: Set(rows.map(\.key))) ?? [],
+            filesWithoutCSVRow: join.map { join in rows.map(\.key).filter { !join.hasRow($0) } } ?? [],
+            renamedCSVColumns: join?.renamedColumns ?? [:], shape: array.shape, dtype: array.dtype,
+            compressor: job.options.compressor.lowercased(), compressionLevel: job.options.compressionLevel,
+            shardShape: array.metadata.chunkShape, chunkShape: Self.innerShape(array),
+            storedBytes: try array.storedBytes(), seconds: Date().timeIntervalSince(started))
+        try writeAtomically(Array(JSONText.encode(report.json, indent: 2).utf8), to: paths.report)
+        journal.remove()
+        return report
+    }
+
+    static func innerShape(_ array: ZarrArray) -> [Int] {
+        array.metadata.codecs.first { $0.name == "sharding_indexed" }?.configuration["chunk_shape"]?.arrayValue?.compactMap(\.intValue)
+            ?? array.metadata.chunkShape
+    }
+
+    // MARK: Arrays in memory
+
+    func convert(images: NDArray, metadata: [JSONObject]?) throws -> ConversionReport {
+        try validate()
+        let started = Date()
+        guard images.rank == 4 else {
+            throw ImMetaIOError(.invalidArgument, "images must be N×C×H×W (4-D), not \(images.shape)")
+        }
+        if let metadata, metadata.count != images.shape[0] {
+            throw ImMetaIOError(.invalidArgument, "\(metadata.count) metadata objects for \(images.shape[0]) images")
+        }
+        guard !options.resume else { throw ImMetaIOError(.invalidArgument, "an in-memory conversion cannot be resumed") }
+        let paths = ConversionPaths(output: options.output)
+        let store = FileSystemStore(path: paths.store)
+        let exists = FileManager.default.fileExists(atPath: paths.store)
+        if options.append, !exists { throw ImMetaIOError(.missingFile, "cannot append: no store here", file: paths.store) }
+        if exists, !options.append, !options.overwrite {
+            throw ImMetaIOError(.invalidArgument, "the store exists: use --overwrite to replace it or --append to add to it", file: paths.store)
+        }
+        let chw = Array(images.shape.dropFirst())
+        var array: ZarrArray
+        if options.append {
+            array = try ZarrArray.open(in: store, path: Self.arrayName)
+            guard Array(array.shape.dropFirst()) == chw else {
+                throw ImMetaIOError(
+                    .invalidArgument, "cannot append images of \(chw) to a store of \(Array(array.shape.dropFirst()))", file: paths.store)
+            }
+        } else {
+            if exists { try FileManager.default.removeItem(atPath: paths.store) }
+            try? FileManager.default.removeItem(atPath: paths.table)
+            _ = try ZarrGroup.create(in: store, attributes: groupAttributes(folders: [], chw: chw, count: 0))
+            array = try ZarrArray.create(
+                in: store, path: Self.arrayName, metadata: arrayMetadata(chw: chw, dtype: options.dtype ?? images.dtype))
+        }
+        let startLength = array.shape[0]
+        let existingTable = startLength > 0 ? try MetadataTable.read(paths.table, rows: startLength) : nil
+        let converted = PixelTransfer.clipped(images, to: array.dtype)
+        let stream = try ZarrStreamWriter(array: array, maximumSlabsInFlight: options.slabsInFlight, commitsAutomatically: false)
+        let imageBytes = stream.itemByteCount
+        let count = images.shape[0]
+        var rows: [ConversionRow] = []
+        rows.reserveCapacity(count)
+        try converted.withUnsafeBytes { source in
+            for index in 0..<count {
+                let bytes = UnsafeRawBufferPointer(rebasing: source[(index * imageBytes)..<((index + 1) * imageBytes)])
+                try stream.fill(startLength + index) { $0.copyMemory(from: bytes) }
+                rows.append(ConversionRow(
+                    index: startLength + index, path: "", key: "image_\(startLength + index)", format: "array", fileSize: 0,
+                    shape: chw, dtype: images.dtype.rawValue, statistics: ImageStatistics.of(bytes, dtype: array.dtype), error: nil,
+                    zeroFilled: false))
+            }
+        }
+        try stream.finish(count: count, commit: false)
+        try MetadataTable.write(
+            existing: existingTable, rows: rows, extra: metadata.map(MetadataTable.columns(from:)) ?? [], to: paths.table)
+        try stream.commit(length: startLength + count)
+        let job = JobRecord(inputs: [], folders: [], startLength: startLength, csv: nil, options: options)
+        return try finish(
+            job: job, array: stream.array, paths: paths, journal: ConversionJournal(store: paths.store), rows: rows, skipped: [],
+            join: nil, started: started)
+    }
+}

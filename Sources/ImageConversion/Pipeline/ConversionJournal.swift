@@ -1,0 +1,69 @@
+import Foundation
+import ImMetaIOCore
+
+/// The record that makes a conversion resumable, in a hidden folder inside the store
+/// (`.immetaio-convert/`, which Zarr readers ignore): `job.json` (the inputs in order with their
+/// sizes and times, and every setting that decides the bytes), then one `slab-N.json` per slab
+/// whose shards are on disk, with the input range it consumed and its table rows. A slab's file
+/// is written after its shards, so its presence proves them complete.
+struct ConversionJournal {
+    let folder: String
+
+    init(store: String) { folder = store + "/.immetaio-convert" }
+
+    var jobPath: String { folder + "/job.json" }
+    func slabPath(_ base: Int) -> String { folder + "/slab-\(base).json" }
+
+    var exists: Bool { FileManager.default.fileExists(atPath: jobPath) }
+
+    func writeJob(_ job: JSONValue) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try writeAtomically(Array(JSONText.encode(job).utf8), to: jobPath)
+    }
+
+    func readJob() throws -> JSONValue {
+        guard let data = FileManager.default.contents(atPath: jobPath) else {
+            throw ImMetaIOError(.missingFile, "no unfinished conversion here (no \(jobPath))", file: folder)
+        }
+        do { return try JSONParser.parse([UInt8](data)) } catch {
+            throw ImMetaIOError(.corruptData, "the conversion journal is damaged: \(error)", file: jobPath)
+        }
+    }
+
+    /// Records a stored slab: the inputs it consumed and its rows.
+    func recordSlab(base: Int, inputs: Range<Int>, rows: [ConversionRow], skipped: [SkippedInput]) throws {
+        let json: JSONValue = [
+            "base": .int(base), "first_input": .int(inputs.lowerBound), "end_input": .int(inputs.upperBound),
+            "rows": .array(rows.map(\.json)), "skipped": .array(skipped.map(\.json)),
+        ]
+        try writeAtomically(Array(JSONText.encode(json).utf8), to: slabPath(base))
+    }
+
+    /// The recorded slab starting at `base`, if complete and readable.
+    func slab(at base: Int) -> (inputs: Range<Int>, rows: [ConversionRow], skipped: [SkippedInput])? {
+        guard let data = FileManager.default.contents(atPath: slabPath(base)),
+            let json = try? JSONParser.parse([UInt8](data)), let first = json["first_input"]?.intValue,
+            let end = json["end_input"]?.intValue, first <= end, let list = json["rows"]?.arrayValue
+        else { return nil }
+        let rows = list.compactMap(ConversionRow.init(json:))
+        guard rows.count == list.count else { return nil }
+        let skipped = (json["skipped"]?.arrayValue ?? []).compactMap { entry in
+            entry["path"]?.stringValue.map { SkippedInput(path: $0, error: entry["error"]?.stringValue ?? "") }
+        }
+        return (first..<end, rows, skipped)
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: folder) }
+}
+
+/// Writes `bytes` to `path` through a temporary file renamed into place.
+func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+    let sink = try OutputSink(path: path)
+    do {
+        try sink.write(bytes)
+        try sink.commit()
+    } catch {
+        sink.discard()
+        throw error
+    }
+}

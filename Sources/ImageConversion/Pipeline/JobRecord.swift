@@ -1,0 +1,85 @@
+import ImMetaIOCore
+import NDArrayModule
+
+/// A conversion as the journal records it: the inputs in order with what their headers said,
+/// and every option that decides the stored bytes, so that `--resume` redoes exactly the same.
+struct JobRecord {
+    var inputs: [InputFile]
+    var folders: [String]
+    var startLength: Int
+    var csv: String?
+    var options: ConversionOptions
+
+    init(inputs: [InputFile], folders: [String], startLength: Int, csv: String?, options: ConversionOptions) {
+        (self.inputs, self.folders, self.startLength, self.csv, self.options) = (inputs, folders, startLength, csv, options)
+    }
+
+    var json: JSONValue {
+        let files: [JSONValue] = inputs.map { file in
+            var entry: JSONObject = [
+                "path": .string(file.path), "key": .string(file.key), "size": .int(file.size), "modified": .double(file.modified),
+                "format": .string(file.format),
+            ]
+            if let layout = file.layout {
+                entry["layout"] = .array([.string(layout.order.rawValue)] + layout.chw.map(JSONValue.int))
+            }
+            if let dtype = file.dtype { entry["dtype"] = .string(dtype.rawValue) }
+            if let error = file.headerError { entry["header_error"] = .string(error) }
+            return .object(entry)
+        }
+        return [
+            "version": 1, "inputs": .array(files), "folders": .array(folders.map(JSONValue.string)), "start_length": .int(startLength),
+            "options": [
+                "output": .string(options.output), "metadata_csv": options.metadataCSV.map(JSONValue.string) ?? .null,
+                "recursive": .bool(options.recursive), "fits_extensions": .array(options.fitsExtensions.map(\.option)),
+                "compressor": .string(options.compressor), "compression_level": .int(options.compressionLevel),
+                "resize": options.resize.map { .array($0.map(JSONValue.int)) } ?? .null,
+                "interpolation_order": .int(options.interpolationOrder), "dtype": options.dtype.map { .string($0.rawValue) } ?? .null,
+                "on_error": .string(options.onError.rawValue), "append": .bool(options.append),
+                "slabs_in_flight": .int(options.slabsInFlight), "checkpoint_interval": .double(options.checkpointInterval),
+            ],
+        ]
+    }
+
+    init(json: JSONValue) throws {
+        func bad(_ what: String) -> ImMetaIOError { ImMetaIOError(.corruptData, "the conversion journal's job has no valid \(what)") }
+        guard json["version"]?.intValue == 1 else { throw bad("version") }
+        guard let list = json["inputs"]?.arrayValue, let start = json["start_length"]?.intValue, let settings = json["options"],
+            let output = settings["output"]?.stringValue
+        else { throw bad("inputs, start or options") }
+        var inputs: [InputFile] = []
+        for entry in list {
+            guard let path = entry["path"]?.stringValue, let key = entry["key"]?.stringValue, let size = entry["size"]?.intValue,
+                let modified = entry["modified"]?.doubleValue
+            else { throw bad("input") }
+            var file = InputFile(path: path, key: key, size: size, modified: modified)
+            file.format = entry["format"]?.stringValue ?? ""
+            if let layout = entry["layout"]?.arrayValue, layout.count == 4, let order = layout[0].stringValue.flatMap(ImageLayout.Order.init),
+                let c = layout[1].intValue, let h = layout[2].intValue, let w = layout[3].intValue
+            {
+                file.layout = ImageLayout(order: order, channels: c, height: h, width: w)
+            }
+            file.dtype = entry["dtype"]?.stringValue.flatMap(DType.init(rawValue:))
+            file.headerError = entry["header_error"]?.stringValue
+            inputs.append(file)
+        }
+        var options = ConversionOptions(output: output)
+        options.metadataCSV = settings["metadata_csv"]?.stringValue
+        options.recursive = settings["recursive"]?.boolValue ?? false
+        options.fitsExtensions = (settings["fits_extensions"]?.arrayValue ?? []).compactMap { value in
+            value.intValue.map(FITSExtension.index) ?? value.stringValue.map(FITSExtension.name)
+        }
+        options.compressor = settings["compressor"]?.stringValue ?? options.compressor
+        options.compressionLevel = settings["compression_level"]?.intValue ?? options.compressionLevel
+        options.resize = settings["resize"]?.arrayValue?.compactMap(\.intValue)
+        options.interpolationOrder = settings["interpolation_order"]?.intValue ?? 1
+        options.dtype = settings["dtype"]?.stringValue.flatMap(DType.init(rawValue:))
+        options.onError = settings["on_error"]?.stringValue.flatMap(DecodeErrorPolicy.init(rawValue:)) ?? .skip
+        options.append = settings["append"]?.boolValue ?? false
+        options.slabsInFlight = settings["slabs_in_flight"]?.intValue ?? 2
+        options.checkpointInterval = settings["checkpoint_interval"]?.doubleValue ?? 10
+        self.init(
+            inputs: inputs, folders: (json["folders"]?.arrayValue ?? []).compactMap(\.stringValue), startLength: start,
+            csv: options.metadataCSV, options: options)
+    }
+}

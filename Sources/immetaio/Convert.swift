@@ -1,0 +1,157 @@
+import ArgumentParser
+import Foundation
+import ImMetaIOVideo
+import ImageConversion
+
+extension ImMetaIOCommand {
+    /// `immetaio convert FOLDER… --out DIR`: images into one sharded Zarr v3 array with a Parquet table.
+    struct Convert: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Convert image folders into one sharded Zarr v3 array (N×C×H×W) with a Parquet table (images_to_zarr's flags).")
+
+        @Argument(help: "Folders (or files) holding the images.")
+        var folders: [String] = []
+        @Option(help: "The store (….zarr) or the folder that receives <CSV stem or images>.zarr.")
+        var out: String
+        @Option(help: "A CSV with a 'filename' column, joined onto the table by name.")
+        var metadata: String?
+        @Flag(help: "Search sub-folders too.")
+        var recursive = false
+        @Option(help: "Threads decoding images.")
+        var workers = 8
+        @Option(help: "FITS HDU: an index, an EXTNAME, or a comma-separated list stacked as channels.")
+        var fitsExt: String?
+        @Option(help: "Inner chunk shape N,H,W or N,C,H,W (default: one image per chunk).")
+        var chunkShape: String?
+        @Option(help: "Shard shape N, N,H,W or N,C,H,W (default: whole images, about 64 MiB uncompressed).")
+        var shardShape: String?
+        @Option(help: "lz4, lz4hc, blosclz, snappy, blosc, blosc-zstd, blosc-zlib, zstd, gzip, zlib or none.")
+        var compressor = "lz4"
+        @Option(help: "Compression level (the codec's whole range).")
+        var clevel = 1
+        @Option(help: "Resize every image to HEIGHT,WIDTH.")
+        var resize: String?
+        @Option(help: "Resize spline order: 0 nearest, 1 linear … 5 quintic.")
+        var interpolationOrder = 1
+        @Option(help: "The stored dtype (uint8, int16, float32 …); values are clipped to its range.")
+        var dtype: String?
+        @Option(help: "A file that fails to decode: skip (leave out), zeros (store zeros, flagged) or fail.")
+        var onError = "skip"
+        @Flag(help: "Replace an existing store.")
+        var overwrite = false
+        @Flag(help: "Append to an existing store.")
+        var append = false
+        @Flag(help: "Finish an interrupted conversion into --out.")
+        var resume = false
+        @Flag(help: "Print the report as JSON.")
+        var json = false
+        @Flag(help: "Print nothing but errors.")
+        var quiet = false
+
+        func validate() throws {
+            if append && overwrite { throw ValidationError("--append and --overwrite exclude each other") }
+            if !resume && folders.isEmpty { throw ValidationError("give the folders to convert (or --resume)") }
+            guard DecodeErrorPolicy(rawValue: onError) != nil else {
+                throw ValidationError("--on-error must be skip, zeros or fail, not '\(onError)'")
+            }
+            guard (0...5).contains(interpolationOrder) else { throw ValidationError("--interpolation-order must be 0…5") }
+            if let dtype, DType(rawValue: dtype) == nil {
+                throw ValidationError("--dtype '\(dtype)' is not one of \(DType.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            for (flag, value) in [("--chunk-shape", chunkShape), ("--shard-shape", shardShape), ("--resize", resize)] {
+                if let value { _ = try Self.sizes(value, flag: flag) }
+            }
+        }
+
+        /// This process's peak resident memory and bytes written (Linux `/proc`; empty elsewhere),
+        /// for benchmarks and capacity planning.
+        static func processFigures() -> JSONValue {
+            func field(_ file: String, _ name: String, scale: Int) -> JSONValue {
+                guard let text = try? String(contentsOfFile: file, encoding: .utf8),
+                    let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }),
+                    let value = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+                else { return .null }
+                return .int(value * scale)
+            }
+            return [
+                "peak_rss_bytes": field("/proc/self/status", "VmHWM", scale: 1024),
+                "bytes_written": field("/proc/self/io", "wchar", scale: 1),
+            ]
+        }
+
+        /// Comma-separated positive integers; anything else names the flag.
+        static func sizes(_ text: String, flag: String) throws -> [Int] {
+            let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let values = parts.compactMap { Int($0) }
+            guard !parts.isEmpty, values.count == parts.count, values.allSatisfy({ $0 > 0 }) else {
+                throw ValidationError("\(flag) takes comma-separated positive integers, not '\(text)'")
+            }
+            return values
+        }
+
+        func run() throws {
+            var options = ConversionOptions(output: out)
+            options.metadataCSV = metadata
+            options.recursive = recursive
+            options.workers = workers
+            options.fitsExtensions = fitsExt.map { $0.split(separator: ",").map { FITSExtension(parsing: String($0)) } } ?? []
+            options.chunkShape = try chunkShape.map { try Self.sizes($0, flag: "--chunk-shape") }
+            options.shardShape = try shardShape.map { try Self.sizes($0, flag: "--shard-shape") }
+            options.compressor = compressor
+            options.compressionLevel = clevel
+            options.resize = try resize.map { try Self.sizes($0, flag: "--resize") }
+            options.interpolationOrder = interpolationOrder
+            options.dtype = dtype.flatMap(DType.init(rawValue:))
+            options.onError = DecodeErrorPolicy(rawValue: onError) ?? .skip
+            options.overwrite = overwrite
+            options.append = append
+            options.resume = resume
+            let progress = ProgressLine(enabled: !quiet && !json && isatty(STDERR_FILENO) == 1, unit: "images")
+            options.progress = { progress.update(done: $0.done, total: $0.total, elapsed: $0.elapsed) }
+            let report = try reportingErrors { try convert(folders: folders, options: options) }
+            progress.finish()
+            if json {
+                var output = report.json.objectValue ?? [:]
+                output["process"] = Self.processFigures()
+                print(JSONText.encode(.object(output), indent: 2))
+            } else if !quiet {
+                print(report.summary)
+            }
+        }
+    }
+}
+
+/// A one-line progress display on stderr (rate and ETA), redrawn in place; silent when off.
+/// `@unchecked Sendable`: the last-drawn state is only touched under the lock.
+final class ProgressLine: @unchecked Sendable {
+    private let enabled: Bool
+    private let unit: String
+    private let lock = NSLock()
+    private var drawn = false
+
+    init(enabled: Bool, unit: String) {
+        self.enabled = enabled
+        self.unit = unit
+    }
+
+    func update(done: Int, total: Int, elapsed: Double) {
+        guard enabled else { return }
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let eta = rate > 0 ? Double(total - done) / rate : 0
+        let width = 30
+        let filled = total > 0 ? min(width, width * done / total) : 0
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        let line = "\r[\(bar)] \(done)/\(total) \(unit), \(Int(rate)) \(unit)/s, ETA \(Int(eta)) s "
+        lock.withLock {
+            FileHandle.standardError.write(Data(line.utf8))
+            drawn = true
+        }
+    }
+
+    func finish() {
+        lock.withLock {
+            if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+            drawn = false
+        }
+    }
+}
