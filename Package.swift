@@ -103,7 +103,7 @@ let package = Package(
         // MARK: Parquet (our own reader and writer) and bulk conversion
         .target(name: "Parquet", dependencies: ["CZstd", "CSnappy", "CDeflate"], path: "Sources/Parquet"),
         .target(
-            name: "ImageConversion", dependencies: ["ImMetaIO", "Zarr", "Parquet"], path: "Sources/ImageConversion"),
+            name: "ImageConversion", dependencies: ["ImMetaIO", "Zarr", "Parquet", "CFileShims"], path: "Sources/ImageConversion"),
         .target(
             name: "VideoFormat",
             dependencies: ["ImMetaIOCore", "CFFmpeg", "CFFmpegShims", .product(name: "Logging", package: "swift-log")],

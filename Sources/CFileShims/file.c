@@ -1,4 +1,4 @@
-// Linux file-system calls that Swift's Glibc module does not expose (sys/vfs.h, fallocate).
+// Linux calls that Swift's Glibc module does not expose (sys/vfs.h, fallocate, malloc_trim).
 #define _GNU_SOURCE
 #include "CFileShims.h"
 
@@ -6,6 +6,7 @@
 #if defined(__linux__)
 #include <fcntl.h>
 #include <linux/falloc.h>
+#include <malloc.h>
 #include <sys/vfs.h>
 
 /// The f_type shared by ext2, ext3 and ext4.
@@ -19,7 +20,11 @@ int immetaio_file_is_on_ext4(int descriptor) {
 int immetaio_file_reserve(int descriptor, long long offset, long long length) {
     return fallocate(descriptor, FALLOC_FL_KEEP_SIZE, (off_t)offset, (off_t)length);
 }
+
+void immetaio_release_free_memory(void) { malloc_trim(0); }
 #else
+void immetaio_release_free_memory(void) {}
+
 int immetaio_file_is_on_ext4(int descriptor) {
     (void)descriptor;
     return 0;

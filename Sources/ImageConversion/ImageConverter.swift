@@ -274,10 +274,11 @@ struct ImageConverter {
             let run = ConversionRun(
                 inputs: job.inputs, todo: Array(nextInput..<job.inputs.count), stream: stream, chw: Array(array.shape.dropFirst()),
                 dtype: array.dtype, options: options, journal: journal, started: started)
-            run.checkpoint = { length in
+            run.checkpoint = { [unowned run, unowned stream] length in
                 try commitTable(length, recorded.merging(run.storedRows) { $1 })
                 try stream.commit(length: length)
             }
+            defer { run.checkpoint = nil }
             stored = try run.run()
             recorded.merge(run.storedRows) { $1 }
             skipped += run.skipped

@@ -4,7 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// The bytes of an opened source: a read-only memory map of a file, or an in-memory array.
+/// The bytes of an opened source: a read-only memory map of a file, a small file read into
+/// memory, or an in-memory array.
 ///
 /// Mapping lets decoders read straight from the page cache without a copy, and lets multi-image
 /// formats touch only the pages of the frames they decode. A mapped file stays open for
@@ -29,7 +30,10 @@ public final class ResourceBytes: @unchecked Sendable {
         base = UnsafeRawPointer(storage)
     }
 
-    /// Maps a file read-only.
+    /// Files below this size are read rather than mapped.
+    static let smallFileSize = 1 << 20
+
+    /// Maps a file read-only (reads it, when small).
     /// - Throws: ``ImMetaIOError`` with `missingFile` or `io`.
     public init(mapping path: String) throws(ImMetaIOError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -49,6 +53,29 @@ public final class ResourceBytes: @unchecked Sendable {
         if size == 0 {
             close(fd)
             base = nil
+            mapped = false
+            descriptor = -1
+            return
+        }
+        if size < Self.smallFileSize {
+            // A small file is read into memory: mapping it costs a map, a fault per page and an
+            // unmap (with a TLB flush on every core running a thread of ours), far more than the
+            // copy; a bulk conversion opens thousands of such files a second.
+            let storage = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+            var done = 0
+            while done < size {
+                let n = pread(fd, storage + done, size - done, off_t(done))
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else {
+                    let code = n < 0 ? errno : EIO
+                    storage.deallocate()
+                    close(fd)
+                    throw ImMetaIOError(.io, "short read: \(Self.describe(code))", file: path)
+                }
+                done += n
+            }
+            close(fd)
+            base = UnsafeRawPointer(storage)
             mapped = false
             descriptor = -1
             return

@@ -1,5 +1,6 @@
 import Foundation
 import ImMetaIO
+import CFileShims
 import Zarr
 
 /// The decode-and-store stage of a conversion: worker threads decode inputs in any order, the
@@ -31,6 +32,9 @@ final class ConversionRun: @unchecked Sendable {
     private var turn = 0
     private var nextPosition: Int
     private var failure: (any Error)?
+    /// Workers waiting for their turn, by the todo index they hold: each is woken alone when
+    /// its turn comes (waking every worker at each turn cost more than the copies themselves).
+    private var waiting: [Int: DispatchSemaphore] = [:]
     /// Rows and consumed inputs of slabs still being filled, by slab base.
     private var openSlabs: [Int: (first: Int, end: Int, rows: [ConversionRow], skipped: [SkippedInput])] = [:]
     /// Rows of stored slabs, by slab base.
@@ -60,6 +64,7 @@ final class ConversionRun: @unchecked Sendable {
     /// Decodes and stores every input of `todo`; returns the number of images stored.
     func run() throws -> Int {
         stream.slabStored = { [unowned self] range in try self.slabStored(range) }
+        defer { stream.slabStored = nil }
         let workers = max(1, options.workers)
         var threads: [Thread] = []
         let finished = DispatchGroup()
@@ -82,14 +87,20 @@ final class ConversionRun: @unchecked Sendable {
     }
 
     private func fail(_ error: any Error) {
-        condition.withLock {
-            if failure == nil { failure = error }
-            condition.broadcast()
-        }
+        condition.withLock { recordFailure(error) }
         stream.cancel(error)
     }
 
+    /// Keeps the first failure and wakes every waiting worker. Called with the lock held.
+    private func recordFailure(_ error: any Error) {
+        if failure == nil { failure = error }
+        for waiter in waiting.values { waiter.signal() }
+        waiting = [:]
+        condition.broadcast()
+    }
+
     private func work() {
+        let turnSignal = DispatchSemaphore(value: 0)
         while let index = condition.withLock({ () -> Int? in
             guard failure == nil, nextTodo < todo.count else { return nil }
             defer { nextTodo += 1 }
@@ -104,17 +115,23 @@ final class ConversionRun: @unchecked Sendable {
                 outcome = .failed((error as? ImMetaIOError)?.description ?? String(describing: error))
             }
             // Positions are handed out in input order.
+            while condition.withLock({ () -> Bool in
+                guard failure == nil, turn != index else { return false }
+                waiting[index] = turnSignal
+                return true
+            }) {
+                turnSignal.wait()
+            }
             let position: Int? = condition.withLock {
-                while failure == nil, turn != index { condition.wait() }
                 guard failure == nil else { return nil }
                 defer {
                     turn += 1
-                    condition.broadcast()
+                    waiting.removeValue(forKey: turn)?.signal()
                 }
                 if case .failed(let message) = outcome {
                     switch options.onError {
                     case .fail:
-                        failure = ImMetaIOError(.corruptData, message, file: inputs[input].path)
+                        recordFailure(ImMetaIOError(.corruptData, message, file: inputs[input].path))
                         return nil
                     case .skip:
                         let entry = SkippedInput(path: inputs[input].path, error: message)
@@ -190,6 +207,10 @@ final class ConversionRun: @unchecked Sendable {
     private func slabStored(_ range: Range<Int>) throws {
         let base = (range.lowerBound / stream.slabLength) * stream.slabLength
         guard let slab = condition.withLock({ openSlabs.removeValue(forKey: base) }) else { return }
+        // Decoders free megabytes per second across many threads; glibc keeps freed pages in
+        // each thread's arena. Handing them back once per slab keeps the resident size near
+        // what is in use (the slabs) at a cost far below a slab's encoding.
+        immetaio_release_free_memory()
         let rows = slab.rows.sorted { $0.index < $1.index }
         try journal?.recordSlab(base: base, inputs: slab.first..<slab.end, rows: rows, skipped: slab.skipped)
         let due: Bool = try condition.withLock {

@@ -16,7 +16,7 @@ public struct ImageStatistics: Sendable, Hashable {
     /// Statistics of the elements of `dtype` in `bytes`.
     static func of(_ bytes: UnsafeRawBufferPointer, dtype: DType) -> ImageStatistics {
         switch dtype {
-        case .bool, .uint8: integers(bytes.bindMemory(to: UInt8.self))
+        case .bool, .uint8: Self.bytes(bytes.bindMemory(to: UInt8.self))
         case .uint16: integers(bytes.bindMemory(to: UInt16.self))
         case .int8: integers(bytes.bindMemory(to: Int8.self))
         case .int16: integers(bytes.bindMemory(to: Int16.self))
@@ -30,6 +30,35 @@ public struct ImageStatistics: Sendable, Hashable {
         case .float32: floats(bytes.bindMemory(to: Float.self).lazy.map(Double.init))
         case .float64: floats(bytes.bindMemory(to: Double.self).lazy.map { $0 })
         }
+    }
+
+    /// 8-bit images in blocks whose 32-bit sums cannot overflow (4,096 × 255² < 2³²): a loop
+    /// the compiler turns into vector minimum, maximum and widening multiply-adds.
+    private static func bytes(_ values: UnsafeBufferPointer<UInt8>) -> ImageStatistics {
+        guard !values.isEmpty else { return .empty }
+        var low = UInt8.max, high = UInt8.min
+        var sum: UInt64 = 0, squares: UInt64 = 0
+        var start = 0
+        while start < values.count {
+            let end = min(values.count, start + 4096)
+            var blockSum: UInt32 = 0, blockSquares: UInt32 = 0
+            for index in start..<end {
+                let value = values[index]
+                low = min(low, value)
+                high = max(high, value)
+                let wide = UInt32(value)
+                blockSum &+= wide
+                blockSquares &+= wide &* wide
+            }
+            sum += UInt64(blockSum)
+            squares += UInt64(blockSquares)
+            start = end
+        }
+        let count = Double(values.count)
+        let mean = Double(sum) / count
+        return ImageStatistics(
+            minimum: Double(low), maximum: Double(high), mean: mean,
+            standardDeviation: max(0, Double(squares) / count - mean * mean).squareRoot())
     }
 
     /// Exact sums in integers (no rounding until the end), in blocks small enough that the sum

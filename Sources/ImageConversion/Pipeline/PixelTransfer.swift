@@ -34,6 +34,10 @@ enum PixelTransfer {
             if sourceChannels == 2 { return c == 3 ? 1 : 0 }
             return c < 3 ? c : nil
         }
+        if layout.order == .channelsLast, sourceChannels == channels || (sourceChannels == 3 && channels == 4) {
+            deinterleave(source, into: out, plane: plane, sourceChannels: sourceChannels, channels: channels, opaque: opaque)
+            return
+        }
         for c in 0..<channels {
             let destination = UnsafeMutableBufferPointer(rebasing: out[(c * plane)..<((c + 1) * plane)])
             guard let from = origin(c) else {
@@ -51,6 +55,32 @@ enum PixelTransfer {
                     destination[pixel] = source[index]
                     index += sourceChannels
                 }
+            }
+        }
+    }
+
+    /// H×W×C to C×H×W in one pass over the source (one read stream, C write streams), the
+    /// usual case of RGB photographs; a fourth output channel past three is the opaque alpha.
+    private static func deinterleave<Word: FixedWidthInteger>(
+        _ source: UnsafeBufferPointer<Word>, into out: UnsafeMutableBufferPointer<Word>, plane: Int, sourceChannels: Int, channels: Int,
+        opaque: [UInt8]
+    ) {
+        guard let input = source.baseAddress, let output = out.baseAddress else { return }
+        switch sourceChannels {
+        case 3:
+            let (red, green, blue) = (output, output + plane, output + 2 * plane)
+            for pixel in 0..<plane {
+                red[pixel] = input[3 * pixel]
+                green[pixel] = input[3 * pixel + 1]
+                blue[pixel] = input[3 * pixel + 2]
+            }
+            if channels == 4 {
+                let value = opaque.withUnsafeBytes { $0.loadUnaligned(as: Word.self) }
+                (output + 3 * plane).update(repeating: value, count: plane)
+            }
+        default:
+            for pixel in 0..<plane {
+                for channel in 0..<sourceChannels { output[channel * plane + pixel] = input[sourceChannels * pixel + channel] }
             }
         }
     }

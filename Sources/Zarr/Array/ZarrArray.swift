@@ -287,9 +287,16 @@ public struct ZarrArray: Sendable {
                 return
             }
             if let sharding = pipeline.partialSharding, grid.covers(index, start, extent) {
-                // A whole shard: inner chunks encoded straight from the input.
-                let encoded = try sharding.encode(
-                    from: input, shape: extent, sourceStart: start, shardOrigin: zip(index, chunkShape).map(*), arrayShape: shape)
+                // A whole shard: inner chunks encoded straight from the input and, with the index
+                // at the end, written to the store as they come.
+                let origin = zip(index, chunkShape).map(*)
+                if !sharding.indexAtStart {
+                    try store.set(chunkKey) { write in
+                        try sharding.encode(from: input, shape: extent, sourceStart: start, shardOrigin: origin, arrayShape: shape, to: write)
+                    }
+                    return
+                }
+                let encoded = try sharding.encode(from: input, shape: extent, sourceStart: start, shardOrigin: origin, arrayShape: shape)
                 if encoded.isEmpty { try store.delete(chunkKey) } else { try store.set(chunkKey, encoded) }
                 return
             }

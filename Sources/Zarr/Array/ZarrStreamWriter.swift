@@ -63,17 +63,54 @@ public final class ZarrStreamWriter: @unchecked Sendable {
     /// The array as last committed (guarded by `commitLock`).
     private var committed: ZarrArray
 
-    /// The memory of one slab and how many of its positions are in.
+    /// One slab: its memory (owned by the writer, which reuses it) and how many positions are in.
     private final class Slab {
         let base: Int
         let bytes: UnsafeMutableRawBufferPointer
         var filled = 0
         var storing = false
-        init(base: Int, byteCount: Int) {
+        init(base: Int, bytes: UnsafeMutableRawBufferPointer) {
             self.base = base
-            bytes = .allocate(byteCount: max(byteCount, 1), alignment: 64)
+            self.bytes = bytes
         }
-        deinit { bytes.deallocate() }
+    }
+    /// Buffers of stored slabs, kept for the next ones (their pages are released, the address
+    /// range is kept): allocating tens of megabytes per slab costs a map and an unmap each time.
+    private var spareBuffers: [UnsafeMutableRawBufferPointer] = []
+
+    /// A slab buffer: on 2 MiB boundaries and backed by transparent huge pages where the kernel
+    /// offers them on request, because its pages are released after every slab and faulted in
+    /// again by the next one: one fault per 2 MiB instead of one per 4 KiB.
+    private static func allocateSlab(byteCount: Int) -> UnsafeMutableRawBufferPointer {
+        let hugePage = 2 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(byteCount, 1), alignment: byteCount >= hugePage ? hugePage : 64)
+        #if os(Linux)
+        if byteCount >= hugePage, let base = buffer.baseAddress {
+            _ = madvise(base, byteCount / hugePage * hugePage, 14)  // MADV_HUGEPAGE
+        }
+        #endif
+        return buffer
+    }
+
+    /// Hands a stored slab's pages back to the system while keeping the buffer for the next slab:
+    /// a slab fills over a second or so, so without this every buffer stays resident at its full
+    /// size and the process holds `maximumSlabsInFlight` whole slabs at all times, instead of the
+    /// slab being filled plus the part of the next one filled meanwhile.
+    private static func releasePages(of buffer: UnsafeMutableRawBufferPointer) {
+        #if os(Linux)
+        guard let base = buffer.baseAddress else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (Int(bitPattern: base) + page - 1) / page * page
+        let end = (Int(bitPattern: base) + buffer.count) / page * page
+        if end > start, let pointer = UnsafeMutableRawPointer(bitPattern: start) {
+            _ = madvise(pointer, end - start, Int32(MADV_DONTNEED))
+        }
+        #endif
+    }
+
+    deinit {
+        for buffer in spareBuffers { buffer.deallocate() }
+        for slab in slabs.values { slab.bytes.deallocate() }
     }
 
     /// Opens a stream that appends after the array's current end.
@@ -222,7 +259,8 @@ public final class ZarrStreamWriter: @unchecked Sendable {
                 if slabs.count < maximumSlabsInFlight { break }
                 condition.wait()
             }
-            let slab = Slab(base: number * slabLength, byteCount: slabLength * itemByteCount)
+            let buffer = spareBuffers.popLast() ?? Self.allocateSlab(byteCount: slabLength * itemByteCount)
+            let slab = Slab(base: number * slabLength, bytes: buffer)
             slabs[number] = slab
             peakSlabsInFlight = max(peakSlabsInFlight, slabs.count)
             return (slab, startLength > slab.base)
@@ -284,9 +322,11 @@ public final class ZarrStreamWriter: @unchecked Sendable {
             cancel(error)
             throw error
         }
+        Self.releasePages(of: slab.bytes)
         let advanced: Int? = condition.withLock {
             let number = slab.base / slabLength
             slabs[number] = nil
+            spareBuffers.append(slab.bytes)
             storedSlabs.insert(number)
             var advanced = false
             while storedSlabs.contains(contiguousEnd / slabLength), contiguousEnd < (end ?? .max) {

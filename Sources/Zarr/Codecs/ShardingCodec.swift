@@ -61,25 +61,10 @@ struct ShardingCodec: ArrayToBytesCodec {
     /// Encodes a whole shard; an empty result means every inner chunk is the fill value and
     /// nothing needs storing.
     func encode(_ shard: NDArray) throws -> [UInt8] {
-        var entries = [UInt64](repeating: Self.empty, count: innerCount * 2)
-        var data = startShard()
-        let itemSize = context.dtype.itemSize
-        try shard.withUnsafeBytes { source in
-            for number in 0..<innerCount {
-                let position = innerIndex(number)
-                let chunk = NDArray(unsafeUninitializedShape: innerShape, dtype: context.dtype) { out in
-                    RegionCopy.copy(
-                        from: source, shape: shardShape, start: zip(position, innerShape).map(*), to: out, shape: innerShape,
-                        start: innerShape.map { _ in 0 }, extent: innerShape, itemSize: itemSize)
-                }
-                if !context.writeEmptyChunks, context.isFill(chunk) { continue }
-                let encoded = try inner.encode(chunk)
-                entries[2 * number] = UInt64(data.count)
-                entries[2 * number + 1] = UInt64(encoded.count)
-                data += encoded
-            }
+        let origin = shardShape.map { _ in 0 }
+        return try shard.withUnsafeBytes { source in
+            try encode(from: source, shape: shardShape, sourceStart: origin, shardOrigin: origin, arrayShape: shardShape)
         }
-        return try finishShard(entries: entries, data: &data)
     }
 
     /// The box of inner chunk `number` inside a shard at `origin` of an array of `arrayShape`,
@@ -103,8 +88,39 @@ struct ShardingCodec: ArrayToBytesCodec {
         from source: UnsafeRawBufferPointer, shape sourceShape: [Int], sourceStart: [Int], shardOrigin origin: [Int],
         arrayShape: [Int]
     ) throws -> [UInt8] {
-        var entries = [UInt64](repeating: Self.empty, count: innerCount * 2)
         var data = startShard()
+        let entries = try encodeInnerChunks(
+            from: source, shape: sourceShape, sourceStart: sourceStart, shardOrigin: origin, arrayShape: arrayShape,
+            firstOffset: data.count
+        ) { data += $0 }
+        return try finishShard(entries: entries, data: &data)
+    }
+
+    /// Encodes like ``encode(from:shape:sourceStart:shardOrigin:arrayShape:)`` but hands the shard
+    /// to `write` piece by piece (each inner chunk as it is compressed, then the index), so that
+    /// the shard is never held whole. Only for an index at the end.
+    /// - Returns: `false` when every inner chunk is the fill value (the index is not written).
+    func encode(
+        from source: UnsafeRawBufferPointer, shape sourceShape: [Int], sourceStart: [Int], shardOrigin origin: [Int],
+        arrayShape: [Int], to write: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> Bool {
+        precondition(!indexAtStart, "a shard with its index at the start cannot be streamed")
+        let entries = try encodeInnerChunks(
+            from: source, shape: sourceShape, sourceStart: sourceStart, shardOrigin: origin, arrayShape: arrayShape, firstOffset: 0
+        ) { piece in try piece.withUnsafeBytes(write) }
+        guard let index = try encodedIndex(entries) else { return false }
+        try index.withUnsafeBytes(write)
+        return true
+    }
+
+    /// Compresses the inner chunks of the shard at `origin` in order, handing each stored one to
+    /// `emit`; returns the index entries, offsets counted from `firstOffset`.
+    private func encodeInnerChunks(
+        from source: UnsafeRawBufferPointer, shape sourceShape: [Int], sourceStart: [Int], shardOrigin origin: [Int],
+        arrayShape: [Int], firstOffset: Int, _ emit: ([UInt8]) throws -> Void
+    ) throws -> [UInt64] {
+        var entries = [UInt64](repeating: Self.empty, count: innerCount * 2)
+        var offset = firstOffset
         let itemSize = context.dtype.itemSize
         for number in 0..<innerCount {
             let (start, extent) = innerBox(number, shardOrigin: origin, arrayShape: arrayShape)
@@ -128,11 +144,12 @@ struct ShardingCodec: ArrayToBytesCodec {
                 if !context.writeEmptyChunks, context.isFill(chunk) { continue }
                 encoded = try inner.encode(chunk)
             }
-            entries[2 * number] = UInt64(data.count)
+            entries[2 * number] = UInt64(offset)
             entries[2 * number + 1] = UInt64(encoded.count)
-            data += encoded
+            offset += encoded.count
+            try emit(encoded)
         }
-        return try finishShard(entries: entries, data: &data)
+        return entries
     }
 
     /// Decodes a whole shard straight into the region being read: `out` holds the region starting
@@ -199,16 +216,21 @@ struct ShardingCodec: ArrayToBytesCodec {
     /// Writes the index (offsets in `entries` are positions in `data`) into its place in the shard
     /// and returns the shard; empty when every inner chunk is the fill value.
     func finishShard(entries: [UInt64], data: inout [UInt8]) throws -> [UInt8] {
-        guard entries.contains(where: { $0 != Self.empty }) else { return [] }
-        let table = try NDArray(entries, shape: perShard + [2])
-        let encodedIndex = try index.encode(table)
-        guard encodedIndex.count == indexSize else { throw corrupt("shard index encoded to \(encodedIndex.count) bytes") }
+        guard let encodedIndex = try encodedIndex(entries) else { return [] }
         if indexAtStart {
             data.replaceSubrange(0..<indexSize, with: encodedIndex)
         } else {
             data.append(contentsOf: encodedIndex)
         }
         return data
+    }
+
+    /// The encoded index, or `nil` when every entry is empty (nothing needs storing).
+    func encodedIndex(_ entries: [UInt64]) throws -> [UInt8]? {
+        guard entries.contains(where: { $0 != Self.empty }) else { return nil }
+        let encoded = try index.encode(try NDArray(entries, shape: perShard + [2]))
+        guard encoded.count == indexSize else { throw corrupt("shard index encoded to \(encoded.count) bytes") }
+        return encoded
     }
 
     /// The index's `(offset, nbytes)` pairs from its encoded bytes.

@@ -88,22 +88,45 @@ public struct FileSystemStore: ZarrStore {
     }
 
     public func set(_ key: String, _ value: [UInt8]) throws {
+        let sink = try openSink(key)
+        try sink.write(value)
+        try sink.commit()
+    }
+
+    /// Writes the pieces straight to a temporary file renamed over the key at the end: a shard
+    /// goes to disk as its inner chunks are compressed, never assembled in memory.
+    public func set(_ key: String, writingWith body: (_ write: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool) throws {
+        let sink = try openSink(key)
+        let keep: Bool
+        do {
+            keep = try body { piece in try sink.write(piece) }
+        } catch {
+            sink.discard()
+            throw error
+        }
+        if keep {
+            try sink.commit()
+        } else {
+            sink.discard()
+            try delete(key)
+        }
+    }
+
+    /// An atomic sink for `key`, its folder made first.
+    private func openSink(_ key: String) throws -> OutputSink {
         let file = try path(key)
         let folder = (file as NSString).deletingLastPathComponent
         if !folders.contains(folder) {
             try makeFolder(folder)
             folders.insert(folder)
         }
-        let sink: OutputSink
         do {
-            sink = try OutputSink(path: file)
+            return try OutputSink(path: file)
         } catch where error.code == .missingFile {
             // The folder was removed since it was cached (a deleted node): make it again.
             try makeFolder(folder)
-            sink = try OutputSink(path: file)
+            return try OutputSink(path: file)
         }
-        try sink.write(value)
-        try sink.commit()
     }
 
     /// Creates `folder` and any missing parents. One `mkdir` when only the last level is missing,
@@ -143,6 +166,9 @@ public struct FileSystemStore: ZarrStore {
         while let item = enumerator.nextObject() as? String {
             let key = folderPart.isEmpty ? item : "\(folderPart)/\(item)"
             let name = (item as NSString).lastPathComponent
+            let isFolder = (enumerator.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory
+            // Hidden folders hold no keys (temporary files, a conversion's journal).
+            if isFolder, name.hasPrefix(".") { enumerator.skipDescendants() }
             guard key.hasPrefix(prefix), !name.hasPrefix("."),
                 (enumerator.fileAttributes?[.type] as? FileAttributeType) != .typeDirectory
             else { continue }

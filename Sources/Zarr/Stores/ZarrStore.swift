@@ -44,6 +44,11 @@ public protocol ZarrStore: Sendable {
     /// Stores `value` under `key`, replacing any previous value as one step (readers see the old
     /// or the new value, never a mix).
     func set(_ key: String, _ value: [UInt8]) throws
+    /// Stores the value that `body` produces piece by piece (each call of `write` adds the next
+    /// bytes) under `key`, replacing any previous value as one step; when `body` returns `false`
+    /// the key is deleted instead. Stores that can write as the pieces come (a file, a multipart
+    /// upload) avoid holding the whole value; the default collects it and calls ``set(_:_:)``.
+    func set(_ key: String, writingWith body: (_ write: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool) throws
     /// Removes `key` (nothing happens when it does not exist).
     func delete(_ key: String) throws
     /// Every key that starts with `prefix`, in no particular order.
@@ -55,6 +60,12 @@ public protocol ZarrStore: Sendable {
 }
 
 extension ZarrStore {
+    /// Collects the pieces in memory, then stores them with one ``set(_:_:)``.
+    public func set(_ key: String, writingWith body: (_ write: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool) throws {
+        var value: [UInt8] = []
+        if try body({ value.append(contentsOf: $0) }) { try set(key, value) } else { try delete(key) }
+    }
+
     /// Reads the value to measure it; stores with cheaper ways replace this.
     public func size(of key: String) throws -> Int? { try get(key)?.count }
 
