@@ -87,7 +87,7 @@ struct ImageConverter {
                 .invalidArgument, "an unfinished conversion is in this store: finish it with --resume, or start again with --overwrite",
                 file: paths.store)
         }
-        let exists = FileManager.default.fileExists(atPath: paths.store)
+        let exists = Self.storeExists(paths.store)
         if options.append, !exists { throw ImMetaIOError(.missingFile, "cannot append: no store here", file: paths.store) }
         if exists, !options.append, !options.overwrite {
             throw ImMetaIOError(.invalidArgument, "the store exists: use --overwrite to replace it or --append to add to it", file: paths.store)
@@ -106,32 +106,64 @@ struct ImageConverter {
         let readable = inputs.filter { $0.layout != nil }
 
         // The array's image shape and dtype, from every header.
-        var array: ZarrArray
         let store = FileSystemStore(path: paths.store)
-        let startLength: Int
+        let array: ZarrArray
         if options.append {
             array = try ZarrArray.open(in: store, path: Self.arrayName)
             guard array.shape.count == 4 else {
                 throw ImMetaIOError(.invalidArgument, "the store's images array is \(array.shape.count)-D, not N×C×H×W", file: paths.store)
             }
             try checkFits(readable, chw: Array(array.shape.dropFirst()))
-            startLength = array.shape[0]
+            try journal.writeJob(
+                JobRecord(inputs: inputs, folders: folders, startLength: array.shape[0], csv: options.metadataCSV, options: options).json)
         } else {
             let chw = try targetShape(readable)
             let dtype = options.dtype ?? readable.compactMap(\.dtype).dropFirst().reduce(readable.first?.dtype ?? .uint8) {
                 PromotionRule.promote($0, $1)
             }
             let metadata = try arrayMetadata(chw: chw, dtype: dtype)
-            if options.overwrite, exists { try FileManager.default.removeItem(atPath: paths.store) }
+            try Self.clearForNewStore(paths.store, replacing: exists)
             try? FileManager.default.removeItem(atPath: paths.table)
-            _ = try ZarrGroup.create(in: store, attributes: groupAttributes(folders: folders, chw: chw, count: 0))
-            array = try ZarrArray.create(in: store, path: Self.arrayName, metadata: metadata)
-            startLength = 0
+            // The journal comes first: a conversion killed at any later moment resumes.
+            let job = JobRecord(
+                inputs: inputs, folders: folders, startLength: 0, csv: options.metadataCSV, options: options, arrayMetadata: metadata.json,
+                groupAttributes: groupAttributes(folders: folders, chw: chw, count: 0))
+            try journal.writeJob(job.json)
+            array = try Self.createNodes(job, in: store)
         }
-        let job = JobRecord(
-            inputs: inputs, folders: folders, startLength: startLength, csv: options.metadataCSV, options: options)
-        try journal.writeJob(job.json)
+        let job = try JobRecord(json: journal.readJob())
         return try execute(job: job, array: array, paths: paths, journal: journal, join: join, started: started)
+    }
+
+    /// Whether `path` holds a store (a `zarr.json` or an unfinished conversion's journal); an
+    /// empty folder, or one left by a conversion killed before its journal, does not count.
+    static func storeExists(_ path: String) -> Bool {
+        FileManager.default.fileExists(atPath: path + "/zarr.json") || ConversionJournal(store: path).exists
+    }
+
+    /// Removes what is at `path` before a new store is made there: a store being replaced
+    /// (`--overwrite`, checked by the caller), or a folder holding only hidden entries (what a
+    /// conversion killed before its journal leaves). A folder with anything else is an error:
+    /// it is not ours to delete.
+    static func clearForNewStore(_ path: String, replacing store: Bool) throws {
+        let manager = FileManager.default
+        guard manager.fileExists(atPath: path) else { return }
+        if !store {
+            let entries = (try? manager.contentsOfDirectory(atPath: path)) ?? []
+            guard entries.allSatisfy({ $0.hasPrefix(".") }) else {
+                throw ImMetaIOError(.invalidArgument, "exists and is not a Zarr store: not replacing it", file: path)
+            }
+        }
+        try manager.removeItem(atPath: path)
+    }
+
+    /// The group and the empty `images` array a new job records.
+    static func createNodes(_ job: JobRecord, in store: FileSystemStore) throws -> ZarrArray {
+        guard let json = job.arrayMetadata else {
+            throw ImMetaIOError(.corruptData, "the conversion journal has no array description", file: store.root)
+        }
+        _ = try ZarrGroup.create(in: store, attributes: job.groupAttributes ?? [:])
+        return try ZarrArray.create(in: store, path: arrayName, metadata: ZarrArrayMetadata(json: json), overwrite: true)
     }
 
     /// Height and width shared by every input (or the resize target) and the widest channel count.
@@ -238,7 +270,11 @@ struct ImageConverter {
         options.workers = self.options.workers
         options.progress = self.options.progress
         let converter = ImageConverter(options: options)
-        let array = try ZarrArray.open(in: FileSystemStore(path: paths.store), path: Self.arrayName)
+        let store = FileSystemStore(path: paths.store)
+        // Killed between the journal and the array: the array is made now, as the job says.
+        let exists = FileManager.default.fileExists(atPath: paths.store + "/" + Self.arrayName + "/zarr.json")
+        let array = exists ? try ZarrArray.open(in: store, path: Self.arrayName) : try Self.createNodes(job, in: store)
+        try journal.removeStaleTemporaries()
         let join = try options.metadataCSV.map { try MetadataJoin(csvPath: $0, keys: job.inputs.map(\.key)) }
         return try converter.execute(job: job, array: array, paths: paths, journal: journal, join: join, started: started)
     }
@@ -348,7 +384,7 @@ struct ImageConverter {
         guard !options.resume else { throw ImMetaIOError(.invalidArgument, "an in-memory conversion cannot be resumed") }
         let paths = ConversionPaths(output: options.output)
         let store = FileSystemStore(path: paths.store)
-        let exists = FileManager.default.fileExists(atPath: paths.store)
+        let exists = Self.storeExists(paths.store)
         if options.append, !exists { throw ImMetaIOError(.missingFile, "cannot append: no store here", file: paths.store) }
         if exists, !options.append, !options.overwrite {
             throw ImMetaIOError(.invalidArgument, "the store exists: use --overwrite to replace it or --append to add to it", file: paths.store)
@@ -362,7 +398,7 @@ struct ImageConverter {
                     .invalidArgument, "cannot append images of \(chw) to a store of \(Array(array.shape.dropFirst()))", file: paths.store)
             }
         } else {
-            if exists { try FileManager.default.removeItem(atPath: paths.store) }
+            try Self.clearForNewStore(paths.store, replacing: exists)
             try? FileManager.default.removeItem(atPath: paths.table)
             _ = try ZarrGroup.create(in: store, attributes: groupAttributes(folders: [], chw: chw, count: 0))
             array = try ZarrArray.create(

@@ -54,6 +54,19 @@ struct ConversionJournal {
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: folder) }
+
+    /// Removes the temporary files of writes a killed conversion left in the store
+    /// (`.NAME.immetaio-XXXXXX`, never visible to readers). Only a resume calls this: the
+    /// journal makes it the store's one writer, so no live writer can own them.
+    func removeStaleTemporaries() throws {
+        let store = (folder as NSString).deletingLastPathComponent
+        guard let walker = FileManager.default.enumerator(atPath: store) else { return }
+        for case let relative as String in walker {
+            let name = (relative as NSString).lastPathComponent
+            guard name.hasPrefix("."), name.contains(".immetaio-"), !relative.hasPrefix(".immetaio-convert") else { continue }
+            try? FileManager.default.removeItem(atPath: store + "/" + relative)
+        }
+    }
 }
 
 /// Writes `bytes` to `path` through a temporary file renamed into place.

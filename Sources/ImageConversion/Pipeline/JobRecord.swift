@@ -9,9 +9,17 @@ struct JobRecord {
     var startLength: Int
     var csv: String?
     var options: ConversionOptions
+    /// The array and group a new conversion creates (so that a conversion killed before they
+    /// exist resumes by creating them); nil for an append.
+    var arrayMetadata: JSONValue?
+    var groupAttributes: JSONObject?
 
-    init(inputs: [InputFile], folders: [String], startLength: Int, csv: String?, options: ConversionOptions) {
+    init(
+        inputs: [InputFile], folders: [String], startLength: Int, csv: String?, options: ConversionOptions, arrayMetadata: JSONValue? = nil,
+        groupAttributes: JSONObject? = nil
+    ) {
         (self.inputs, self.folders, self.startLength, self.csv, self.options) = (inputs, folders, startLength, csv, options)
+        (self.arrayMetadata, self.groupAttributes) = (arrayMetadata, groupAttributes)
     }
 
     var json: JSONValue {
@@ -29,6 +37,7 @@ struct JobRecord {
         }
         return [
             "version": 1, "inputs": .array(files), "folders": .array(folders.map(JSONValue.string)), "start_length": .int(startLength),
+            "array": arrayMetadata ?? .null, "group_attributes": groupAttributes.map(JSONValue.object) ?? .null,
             "options": [
                 "output": .string(options.output), "metadata_csv": options.metadataCSV.map(JSONValue.string) ?? .null,
                 "recursive": .bool(options.recursive), "fits_extensions": .array(options.fitsExtensions.map(\.option)),
@@ -80,6 +89,7 @@ struct JobRecord {
         options.checkpointInterval = settings["checkpoint_interval"]?.doubleValue ?? 10
         self.init(
             inputs: inputs, folders: (json["folders"]?.arrayValue ?? []).compactMap(\.stringValue), startLength: start,
-            csv: options.metadataCSV, options: options)
+            csv: options.metadataCSV, options: options, arrayMetadata: json["array"].flatMap { $0 == .null ? nil : $0 },
+            groupAttributes: json["group_attributes"]?.objectValue)
     }
 }
