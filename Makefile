@@ -89,6 +89,11 @@ fuzz: deps
 	Fuzz/.build-fuzz/debug/fuzz-decoders -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -artifact_prefix=Fuzz/artifacts/ Fuzz/corpus-decoders
 	@mkdir -p Fuzz/corpus-zarr
 	Fuzz/.build-fuzz/debug/fuzz-zarr -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -artifact_prefix=Fuzz/artifacts/ Fuzz/corpus-zarr
+	@# Table seeds: the Parquet files pyarrow wrote for the tests (selector byte 0) and a CSV (1).
+	@mkdir -p Fuzz/corpus-tables
+	@for f in Tests/ParquetTests/Golden/*.parquet; do (printf '\000'; cat $$f) > Fuzz/corpus-tables/$$(basename $$f); done
+	@printf '\001filename,x,y\na.png,1,"q, ""r"""\nb.png,,True\n' > Fuzz/corpus-tables/seed.csv
+	Fuzz/.build-fuzz/debug/fuzz-tables -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -artifact_prefix=Fuzz/artifacts/ Fuzz/corpus-tables
 	@# Video seeds: examples/clip.mp4 in every container, converted by the tool itself.
 	@mkdir -p Fuzz/corpus-video
 	@[ -n "$$(ls Fuzz/corpus-video)" ] || { $(SWIFT) build --product immetaio && \

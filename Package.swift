@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "NDArrayModule", targets: ["NDArrayModule"]),
         // Bulk conversion of image folders into sharded Zarr with a Parquet table.
         .library(name: "ImageConversion", targets: ["ImageConversion"]),
+        // Our Parquet reader and writer (the conversion's table).
+        .library(name: "Parquet", targets: ["Parquet"]),
         // Video through FFmpeg, apart so that applications without video need not link FFmpeg.
         .library(name: "ImMetaIOVideo", targets: ["ImMetaIOVideo"]),
         .executable(name: "immetaio", targets: ["immetaio"]),

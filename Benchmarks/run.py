@@ -521,8 +521,10 @@ def survey_folder(folder, count, seed=21, size=256):
 def run_peak(command, env=None):
     """Runs a command; returns (seconds, peak RSS MB) with the peak sampled from /proc (VmHWM is
     per address space, so the harness's own memory does not count)."""
+    # Output goes to files: a pipe nobody reads while the child runs fills up and blocks it.
+    out_file, err_file = tempfile.TemporaryFile(), tempfile.TemporaryFile()
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    process = subprocess.Popen(command, stdout=out_file, stderr=err_file, env=env)
     peak = 0.0
     while process.poll() is None:
         try:
@@ -533,10 +535,13 @@ def run_peak(command, env=None):
         except OSError:
             pass
         time.sleep(0.02)
-    out, err = process.communicate()
+    seconds = time.perf_counter() - start
+    out_file.seek(0)
+    err_file.seek(0)
+    out, err = out_file.read(), err_file.read()
     if process.returncode != 0:
-        sys.exit(f"{command[0]} failed: {err.decode()[-2000:]}")
-    return time.perf_counter() - start, peak, out
+        sys.exit(f"{command[0]} failed: {err.decode(errors='replace')[-2000:]}")
+    return seconds, peak, out
 
 
 def conversion_benchmark(swift_bench, work, repeats, immetaio=None):

@@ -27,6 +27,12 @@ let package = Package(
         .executableTarget(
             name: "fuzz-zarr", dependencies: [.product(name: "ImMetaIO", package: parentIdentity)],
             path: "Sources/fuzz-zarr"),
+        .executableTarget(
+            name: "fuzz-tables",
+            dependencies: [
+                .product(name: "ImageConversion", package: parentIdentity), .product(name: "Parquet", package: parentIdentity),
+            ],
+            path: "Sources/fuzz-tables"),
     ],
     swiftLanguageModes: [.v6]
 )

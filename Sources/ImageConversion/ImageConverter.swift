@@ -311,19 +311,21 @@ struct ImageConverter {
                 inputs: job.inputs, todo: Array(nextInput..<job.inputs.count), stream: stream, chw: Array(array.shape.dropFirst()),
                 dtype: array.dtype, options: options, journal: journal, started: started)
             run.checkpoint = { [unowned run, unowned stream] length in
-                try commitTable(length, recorded.merging(run.storedRows) { $1 })
+                try commitTable(length, recorded.merging(run.storedRowsSnapshot()) { $1 })
                 try stream.commit(length: length)
             }
             defer { run.checkpoint = nil }
             stored = try run.run()
-            recorded.merge(run.storedRows) { $1 }
+            recorded.merge(run.storedRowsSnapshot()) { $1 }
             skipped += run.skipped
             let length = resumeAt + stored
             try commitTable(length, recorded)
             try stream.commit(length: length)
             finalArray = stream.array
         } else {
-            // Every input was recorded (the last slab is partial): only the commit is missing.
+            // The last recorded slab is the job's final, partial one: every input was consumed
+            // (inputs after it, if any, were all skipped; their errors are not re-reported), and
+            // only the commit is missing.
             try commitTable(resumeAt, recorded)
             var grown = array.shape
             grown[0] = resumeAt

@@ -177,9 +177,40 @@ def conversion_checks(tool, work, rng, check):
     samples = run(tool, "samples", store, "--n", "6", "--out", sheet, "--seed", "3")
     check(samples.returncode == 0 and Image.open(sheet).mode == "RGB", f"samples: {samples.stderr}")
 
+    fits_extension_checks(tool, base, rng, check)
     resize_checks(tool, base, rng, check)
     kill_checks(tool, base, rng, check)
     bad_input_checks(tool, base, rng, check)
+
+
+def fits_extension_checks(tool, base, rng, check):
+    """--fits-ext: an index, an EXTNAME, or a list stacked as channels (astropy's HDU numbering)."""
+    import zarr
+    from astropy.io import fits
+
+    folder = os.path.join(base, "fitsext")
+    os.makedirs(folder)
+    planes = {}
+    for index in range(3):
+        science = rng.normal(100, 20, (24, 30)).astype(np.float32)
+        error = rng.uniform(0, 5, (24, 30)).astype(np.float32)
+        hdus = fits.HDUList([fits.PrimaryHDU(), fits.ImageHDU(science, name="SCI"), fits.ImageHDU(error, name="ERR")])
+        hdus.writeto(os.path.join(folder, f"f{index}.fits"))
+        planes[index] = (science, error)
+    for label, flag, expected in [
+        ("index", "1", lambda i: planes[i][0][None]),
+        ("name", "ERR", lambda i: planes[i][1][None]),
+        ("list", "1,ERR", lambda i: np.stack(planes[i])),
+    ]:
+        out = os.path.join(base, f"fitsext-{label}.zarr")
+        result = run(tool, "convert", folder, "--out", out, "--fits-ext", flag, "--quiet")
+        check(result.returncode == 0, f"--fits-ext {flag}: {result.stderr}")
+        if result.returncode == 0:
+            data = zarr.open_group(out, mode="r")["images"][:]
+            check(data.dtype == np.float32 and all(np.array_equal(data[i], expected(i)) for i in range(3)),
+                  f"--fits-ext {flag}: {data.shape} {data.dtype}")
+    result = run(tool, "convert", folder, "--out", os.path.join(base, "fitsext-missing.zarr"), "--fits-ext", "NOPE", "--on-error", "fail")
+    check(result.returncode != 0 and "NOPE" in result.stderr, f"--fits-ext of a missing HDU: {result.stderr}")
 
 
 def resize_checks(tool, base, rng, check):

@@ -37,8 +37,8 @@ final class ConversionRun: @unchecked Sendable {
     private var waiting: [Int: DispatchSemaphore] = [:]
     /// Rows and consumed inputs of slabs still being filled, by slab base.
     private var openSlabs: [Int: (first: Int, end: Int, rows: [ConversionRow], skipped: [SkippedInput])] = [:]
-    /// Rows of stored slabs, by slab base.
-    private(set) var storedRows: [Int: [ConversionRow]] = [:]
+    /// Rows of stored slabs, by slab base (read them through ``storedRowsSnapshot()``).
+    private var storedRows: [Int: [ConversionRow]] = [:]
     private(set) var skipped: [SkippedInput] = []
     private var done = 0
     private var lastProgress = Date.distantPast
@@ -60,6 +60,9 @@ final class ConversionRun: @unchecked Sendable {
         self.started = started
         nextPosition = stream.startLength
     }
+
+    /// The rows of every slab stored so far, by slab base (safe while workers run).
+    func storedRowsSnapshot() -> [Int: [ConversionRow]] { condition.withLock { storedRows } }
 
     /// Decodes and stores every input of `todo`; returns the number of images stored.
     func run() throws -> Int {
