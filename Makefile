@@ -46,6 +46,10 @@ demo: release
 	@.build/release/immetaio copy examples/clip.mp4 out/demo/clip.webm
 	@.build/release/immetaio copy examples/clip.mp4 out/demo/clip-frame12.png --index 12
 	@.build/release/immetaio info --json out/demo/gradient-from-jpeg.png
+	@echo "== convert: three examples into one sharded Zarr array with a Parquet table, then inspect and a sample sheet"
+	@.build/release/immetaio convert examples/depth16.png examples/gradient.jpg examples/gradient.png --out out/demo/examples.zarr --overwrite
+	@.build/release/immetaio inspect out/demo/examples.zarr
+	@.build/release/immetaio samples out/demo/examples.zarr --n 3 --out out/demo/examples-samples.png
 
 test: deps interop-venv
 	$(SWIFT) test

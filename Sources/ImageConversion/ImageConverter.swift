@@ -306,7 +306,8 @@ struct ImageConverter {
         var finalArray = array
         if resumeAt % slabLength == 0 || resumeAt == array.shape[0] {
             let stream = try ZarrStreamWriter(
-                array: array, maximumSlabsInFlight: options.slabsInFlight, commitsAutomatically: false, storedLength: resumeAt)
+                array: array, maximumSlabsInFlight: options.slabsInFlight, commitsAutomatically: false, storedLength: resumeAt,
+                maximumLength: resumeAt + job.inputs.count - nextInput)
             let run = ConversionRun(
                 inputs: job.inputs, todo: Array(nextInput..<job.inputs.count), stream: stream, chw: Array(array.shape.dropFirst()),
                 dtype: array.dtype, options: options, journal: journal, started: started)
@@ -409,7 +410,9 @@ struct ImageConverter {
         let startLength = array.shape[0]
         let existingTable = startLength > 0 ? try MetadataTable.read(paths.table, rows: startLength) : nil
         let converted = PixelTransfer.clipped(images, to: array.dtype)
-        let stream = try ZarrStreamWriter(array: array, maximumSlabsInFlight: options.slabsInFlight, commitsAutomatically: false)
+        let stream = try ZarrStreamWriter(
+            array: array, maximumSlabsInFlight: options.slabsInFlight, commitsAutomatically: false,
+            maximumLength: startLength + images.shape[0])
         let imageBytes = stream.itemByteCount
         let count = images.shape[0]
         var rows: [ConversionRow] = []

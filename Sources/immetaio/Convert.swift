@@ -41,7 +41,7 @@ extension ImMetaIOCommand {
         var overwrite = false
         @Flag(help: "Append to an existing store.")
         var append = false
-        @Flag(help: "Finish an interrupted conversion into --out.")
+        @Flag(help: "Finish an interrupted conversion into --out: its recorded inputs and settings are used (--workers still applies).")
         var resume = false
         @Flag(help: "Print the report as JSON.")
         var json = false

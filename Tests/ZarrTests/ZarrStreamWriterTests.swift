@@ -145,6 +145,16 @@ final class CountingStore: ZarrStore, @unchecked Sendable {
         #expect(try ZarrArray.open(in: store).shape[0] == 4)
     }
 
+    @Test func aMaximumLengthSizesSlabsAndBoundsPositions() throws {
+        let store = MemoryStore()
+        let array = try ZarrArray.create(in: store, metadata: Self.shardedMetadata(shard: 1000))
+        let stream = try ZarrStreamWriter(array: array, maximumLength: 3)
+        let items = sampleArray([3, 3, 8, 8], .uint8)
+        try Self.fillConcurrently(stream, 0..<3, items: items, threads: 2)
+        #expect(throws: ImMetaIOError.self) { try stream.write(NDArray(shape: [3, 8, 8], dtype: .uint8), at: 3) }
+        #expect(try stream.finish(count: 3).read() == items)
+    }
+
     @Test func cancelWakesAWaitingFill() throws {
         let store = MemoryStore()
         let array = try ZarrArray.create(in: store, metadata: Self.shardedMetadata(shard: 10))

@@ -49,6 +49,7 @@ public final class ZarrStreamWriter: @unchecked Sendable {
     public var slabStored: (@Sendable (Range<Int>) throws -> Void)?
 
     private let maximumSlabsInFlight: Int
+    private let maximumLength: Int?
     private let condition = NSCondition()
     private var slabs: [Int: Slab] = [:]
     private var storedSlabs: Set<Int> = []
@@ -122,7 +123,13 @@ public final class ZarrStreamWriter: @unchecked Sendable {
     ///   - storedLength: where to start when items past the array's committed length are stored
     ///     already (a resumed conversion whose journal proves them): a whole number of slabs.
     ///     They count as stored, so the next commit covers them. Default: the committed length.
-    public init(array: ZarrArray, maximumSlabsInFlight: Int = 2, commitsAutomatically: Bool = true, storedLength: Int? = nil) throws {
+    ///   - maximumLength: the most items the array will hold when the stream ends, when known:
+    ///     slab memory is then sized to what can come (a few images do not take a whole shard's
+    ///     worth), and positions at or past it are errors.
+    public init(
+        array: ZarrArray, maximumSlabsInFlight: Int = 2, commitsAutomatically: Bool = true, storedLength: Int? = nil,
+        maximumLength: Int? = nil
+    ) throws {
         let name = ZarrArray.describe(array.store, array.path)
         guard array.shape.count >= 1 else {
             throw ImMetaIOError(.invalidArgument, "a 0-D array cannot be appended to", file: name)
@@ -145,6 +152,7 @@ public final class ZarrStreamWriter: @unchecked Sendable {
         }
         itemByteCount = bytes
         self.maximumSlabsInFlight = max(1, maximumSlabsInFlight)
+        self.maximumLength = maximumLength
         self.commitsAutomatically = commitsAutomatically
         contiguousEnd = startLength
     }
@@ -245,7 +253,7 @@ public final class ZarrStreamWriter: @unchecked Sendable {
     private func acquire(_ position: Int) throws -> Slab {
         let number = position / slabLength
         let (slab, prefill) = try condition.withLock { () throws -> (Slab, Bool) in
-            guard position >= startLength, end.map({ position < $0 }) ?? true, !storedSlabs.contains(number) else {
+            guard position >= startLength, position < (end ?? maximumLength ?? .max), !storedSlabs.contains(number) else {
                 throw ImMetaIOError(.invalidArgument, "position \(position) is outside the stream or already stored", file: name)
             }
             while true {
@@ -259,8 +267,15 @@ public final class ZarrStreamWriter: @unchecked Sendable {
                 if slabs.count < maximumSlabsInFlight { break }
                 condition.wait()
             }
-            let buffer = spareBuffers.popLast() ?? Self.allocateSlab(byteCount: slabLength * itemByteCount)
-            let slab = Slab(base: number * slabLength, bytes: buffer)
+            let base = number * slabLength
+            let byteCount = min(slabLength, (maximumLength ?? .max) - base) * itemByteCount
+            let buffer: UnsafeMutableRawBufferPointer
+            if let spare = spareBuffers.firstIndex(where: { $0.count >= byteCount }) {
+                buffer = spareBuffers.remove(at: spare)
+            } else {
+                buffer = Self.allocateSlab(byteCount: byteCount)
+            }
+            let slab = Slab(base: base, bytes: buffer)
             slabs[number] = slab
             peakSlabsInFlight = max(peakSlabsInFlight, slabs.count)
             return (slab, startLength > slab.base)
