@@ -118,7 +118,8 @@ public struct ZarrArray: Sendable {
     public var dtype: DType { metadata.dtype }
 
     private var grid: ChunkGrid { ChunkGrid(shape: metadata.shape, chunkShape: metadata.chunkShape) }
-    private func key(_ index: [Int]) -> String { Self.prefix(path) + metadata.chunkKeyEncoding.key(index) }
+    /// The store key of the chunk (shard) at grid `index`.
+    func key(_ index: [Int]) -> String { Self.prefix(path) + metadata.chunkKeyEncoding.key(index) }
     private var name: String { Self.describe(store, path) }
 
     private func checkRegion(_ start: [Int], _ extent: [Int]) throws {

@@ -58,6 +58,47 @@ public final class ZarrStreamWriter: @unchecked Sendable {
     private var contiguousEnd: Int
     /// The most slabs held at once so far (tests check the bound).
     private(set) var peakSlabsInFlight = 0
+
+    /// The sharding codec when items go straight to their shards (index at the end, one item per
+    /// inner chunk along the first axis): each item's inner chunks are compressed by the thread
+    /// that fills it and appended, in order, to the shard's value as soon as every earlier item
+    /// of the shard is in. No slab is held then; nil for other arrays, which use slabs.
+    private let rowCodec: ShardingCodec?
+    /// Grid indices (axes after the first) of the shards of one row.
+    private let shardsPerRow: [[Int]]
+    /// Items that may be filled ahead of the first one not yet appended (bounds the compressed
+    /// items waiting for their turn).
+    private let window: Int
+    private var rows: [Int: Row] = [:]
+
+    /// One compressed inner chunk of an item: which shard of the row, its number in the shard.
+    private struct Piece {
+        let shard: Int
+        let number: Int
+        let bytes: [UInt8]
+    }
+
+    /// One row of shards being written: the values being appended and what waits its turn.
+    private final class Row {
+        let number: Int
+        let base: Int
+        /// The next position to append.
+        var next: Int
+        var pending: [Int: [Piece]] = [:]
+        var claimed: Set<Int> = []
+        var appending = false
+        var writers: [(any ZarrValueWriter)?]
+        var offsets: [Int]
+        var entries: [[UInt64]]
+        init(number: Int, base: Int, shards: Int, entries: Int) {
+            self.number = number
+            self.base = base
+            next = base
+            writers = Array(repeating: nil, count: shards)
+            offsets = Array(repeating: 0, count: shards)
+            self.entries = Array(repeating: Array(repeating: ShardingCodec.empty, count: entries), count: shards)
+        }
+    }
     private let commitLock = NSLock()
     /// The array as opened: what slabs are encoded with (its shape is never read for that).
     private let target: ZarrArray
@@ -78,6 +119,216 @@ public final class ZarrStreamWriter: @unchecked Sendable {
     /// Buffers of stored slabs, kept for the next ones (their pages are released, the address
     /// range is kept): allocating tens of megabytes per slab costs a map and an unmap each time.
     private var spareBuffers: [UnsafeMutableRawBufferPointer] = []
+
+    // MARK: Items straight to their shards
+
+    private func fillRow(_ position: Int, _ codec: ShardingCodec, _ body: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
+        let row = try acquireRow(position)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(itemByteCount, 1), alignment: 64)
+        defer { scratch.deallocate() }
+        try body(scratch)
+        var pieces: [Piece] = []
+        do {
+            let perRow = codec.innerCount / codec.perShard[0]
+            let offset = position - row.base
+            let zeros = itemShape.map { _ in 0 }
+            for (shard, index) in shardsPerRow.enumerated() {
+                let origin = [row.base] + zip(index, target.metadata.chunkShape.dropFirst()).map(*)
+                try codec.compressInnerChunks(
+                    (offset * perRow)..<((offset + 1) * perRow), from: UnsafeRawBufferPointer(scratch), shape: [1] + itemShape,
+                    sourceStart: [position] + zeros, shardOrigin: origin, arrayShape: [position + 1] + itemShape
+                ) { number, bytes in pieces.append(Piece(shard: shard, number: number, bytes: bytes)) }
+            }
+        } catch {
+            cancel(error)
+            throw error
+        }
+        try deposit([(position, pieces)], in: row)
+    }
+
+    /// The row of `position` (made, and its existing items read, when new), once the position is
+    /// within the window and the row within the in-flight limit.
+    private func acquireRow(_ position: Int) throws -> Row {
+        let number = position / slabLength
+        let (row, isNew) = try condition.withLock { () throws -> (Row, Bool) in
+            guard position >= startLength, position < (end ?? maximumLength ?? .max), !storedSlabs.contains(number) else {
+                throw ImMetaIOError(.invalidArgument, "position \(position) is outside the stream or already stored", file: name)
+            }
+            while true {
+                if let failure { throw failure }
+                let frontier = rows.values.map(\.next).min() ?? contiguousEnd
+                if position < frontier + window, rows[number] != nil || rows.count < maximumSlabsInFlight { break }
+                condition.wait()
+            }
+            if let row = rows[number] {
+                guard position >= row.next, row.pending[position] == nil, row.claimed.insert(position).inserted else {
+                    throw ImMetaIOError(.invalidArgument, "position \(position) was filled twice", file: name)
+                }
+                return (row, false)
+            }
+            let row = Row(number: number, base: number * slabLength, shards: shardsPerRow.count, entries: 2 * (rowCodec?.innerCount ?? 0))
+            row.claimed.insert(position)
+            rows[number] = row
+            peakSlabsInFlight = max(peakSlabsInFlight, rows.count)
+            return (row, true)
+        }
+        if isNew, startLength > row.base, let codec = rowCodec {
+            // The array's partial last shard: its items are copied over compressed, as stored.
+            do {
+                try deposit(try existingPieces(of: row, codec), in: row)
+            } catch {
+                cancel(error)
+                throw error
+            }
+        }
+        return row
+    }
+
+    /// The stored inner chunks of the items before ``startLength`` in `row`'s shards.
+    private func existingPieces(of row: Row, _ codec: ShardingCodec) throws -> [(Int, [Piece])] {
+        let perRow = codec.innerCount / codec.perShard[0]
+        var items = (row.base..<startLength).map { ($0, [Piece]()) }
+        for (shard, index) in shardsPerRow.enumerated() {
+            guard let bytes = try target.store.get(target.key([row.number] + index)) else { continue }
+            guard bytes.count >= codec.indexSize else { throw corrupt("shard of \(bytes.count) bytes is smaller than its index") }
+            let entries = try codec.decodeIndex(Array(bytes[codec.indexRange(shardSize: bytes.count)]))
+            for slot in items.indices {
+                let offset = items[slot].0 - row.base
+                for number in (offset * perRow)..<((offset + 1) * perRow) {
+                    guard let range = try codec.entryRange(entries, number, shardSize: bytes.count) else { continue }
+                    items[slot].1.append(Piece(shard: shard, number: number, bytes: Array(bytes[range])))
+                }
+            }
+        }
+        return items
+    }
+
+    /// Hands over compressed items; the thread that finds none of the row's appending going on
+    /// appends every item whose turn has come.
+    private func deposit(_ items: [(Int, [Piece])], in row: Row) throws {
+        let appends: Bool = try condition.withLock {
+            if let failure { throw failure }
+            for (position, pieces) in items {
+                row.claimed.remove(position)
+                row.pending[position] = pieces
+            }
+            guard !row.appending else { return false }
+            row.appending = true
+            return true
+        }
+        if appends { try appendPending(row) }
+    }
+
+    /// Appends the row's items in order while they are there; finishes the row at its end.
+    private func appendPending(_ row: Row) throws {
+        enum Step {
+            case append([Piece])
+            case finish
+            case stop
+        }
+        do {
+            while true {
+                let step: Step = condition.withLock {
+                    if failure != nil || row.next == row.base + slabLength || (end.map { row.next == $0 } ?? false) {
+                        if failure == nil { return .finish }
+                        row.appending = false
+                        return .stop
+                    }
+                    if let pieces = row.pending.removeValue(forKey: row.next) { return .append(pieces) }
+                    row.appending = false
+                    return .stop
+                }
+                switch step {
+                case .stop: return
+                case .finish:
+                    try finishRow(row)
+                    return
+                case .append(let pieces):
+                    for piece in pieces {
+                        if row.writers[piece.shard] == nil {
+                            row.writers[piece.shard] = try target.store.beginWriting(target.key([row.number] + shardsPerRow[piece.shard]))
+                        }
+                        try piece.bytes.withUnsafeBytes { try row.writers[piece.shard]?.write($0) }
+                        row.entries[piece.shard][2 * piece.number] = UInt64(row.offsets[piece.shard])
+                        row.entries[piece.shard][2 * piece.number + 1] = UInt64(piece.bytes.count)
+                        row.offsets[piece.shard] += piece.bytes.count
+                    }
+                    condition.withLock {
+                        row.next += 1
+                        condition.broadcast()
+                    }
+                }
+            }
+        } catch {
+            cancel(error)
+            throw error
+        }
+    }
+
+    /// Writes the row's shard indexes, commits the shards and counts the row stored.
+    private func finishRow(_ row: Row) throws {
+        guard let codec = rowCodec else { return }
+        for (shard, index) in shardsPerRow.enumerated() {
+            if let encoded = try codec.encodedIndex(row.entries[shard]), let writer = row.writers[shard] {
+                try encoded.withUnsafeBytes { try writer.write($0) }
+                try writer.commit()
+            } else {
+                // Only the fill value: nothing is stored (an old shard of the key goes too).
+                row.writers[shard]?.discard()
+                try target.store.delete(target.key([row.number] + index))
+            }
+            row.writers[shard] = nil
+        }
+        try slabStored?(row.base..<row.next)
+        let advanced: Int? = condition.withLock {
+            rows[row.number] = nil
+            storedSlabs.insert(row.number)
+            var advanced = false
+            while storedSlabs.contains(contiguousEnd / slabLength), contiguousEnd < (end ?? .max) {
+                let next = (contiguousEnd / slabLength + 1) * slabLength
+                contiguousEnd = min(next, end ?? next)
+                advanced = true
+            }
+            condition.broadcast()
+            return advanced ? contiguousEnd : nil
+        }
+        if commitsAutomatically, let advanced { try commit(length: advanced) }
+    }
+
+    /// ``finish(count:commit:)`` for rows: the last row ends at `startLength + count`.
+    private func finishRows(count: Int) throws {
+        let last = startLength + count
+        let lastRow: Row? = try condition.withLock {
+            if let failure { throw failure }
+            guard count >= 0, end == nil else {
+                throw ImMetaIOError(.invalidArgument, "finish(count:) needs a count of 0 or more, once", file: name)
+            }
+            if let beyond = rows.values.first(where: { $0.base >= last && last > startLength }) {
+                throw ImMetaIOError(.invalidArgument, "a position at \(beyond.base) or later was filled past the end \(last)", file: name)
+            }
+            end = last
+            condition.broadcast()
+            guard count > 0, let row = rows[(last - 1) / slabLength], !row.appending else { return nil }
+            row.appending = true
+            return row
+        }
+        if let lastRow { try appendPending(lastRow) }
+        try condition.withLock {
+            if let failure { throw failure }
+            if let open = rows.values.min(by: { $0.base < $1.base }) {
+                let error = ImMetaIOError(
+                    .invalidArgument, "positions from \(open.next) on were never filled (finish before every fill returned?)", file: name)
+                failure = error
+                condition.broadcast()
+                throw error
+            }
+            guard contiguousEnd == last else {
+                throw ImMetaIOError(.invalidArgument, "positions \(contiguousEnd)..<\(last) were never filled", file: name)
+            }
+        }
+    }
+
+    // MARK: Slab memory
 
     /// A slab buffer: on 2 MiB boundaries and backed by transparent huge pages where the kernel
     /// offers them on request, because its pages are released after every slab and faulted in
@@ -153,6 +404,17 @@ public final class ZarrStreamWriter: @unchecked Sendable {
         itemByteCount = bytes
         self.maximumSlabsInFlight = max(1, maximumSlabsInFlight)
         self.maximumLength = maximumLength
+        if let sharding = array.pipeline.partialSharding, !sharding.indexAtStart, sharding.innerShape[0] == 1 {
+            rowCodec = sharding
+            let counts = zip(array.shape.dropFirst(), array.metadata.chunkShape.dropFirst()).map { ($0 + $1 - 1) / $1 }
+            var indices: [[Int]] = [[]]
+            for count in counts { indices = indices.flatMap { prefix in (0..<max(count, 0)).map { prefix + [$0] } } }
+            shardsPerRow = indices
+        } else {
+            rowCodec = nil
+            shardsPerRow = []
+        }
+        window = max(16, (32 << 20) / max(1, bytes))
         self.commitsAutomatically = commitsAutomatically
         contiguousEnd = startLength
     }
@@ -166,6 +428,10 @@ public final class ZarrStreamWriter: @unchecked Sendable {
     /// - Throws: `invalidArgument` for a position before ``startLength``, past the end given to
     ///   ``finish(count:)`` or filled twice; the first error of any slab's storing.
     public func fill(_ position: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
+        if let rowCodec {
+            try fillRow(position, rowCodec, body)
+            return
+        }
         let slab = try acquire(position)
         let offset = (position - slab.base) * itemByteCount
         try body(UnsafeMutableRawBufferPointer(rebasing: slab.bytes[offset..<(offset + itemByteCount)]))
@@ -190,6 +456,11 @@ public final class ZarrStreamWriter: @unchecked Sendable {
     /// - Returns: the array at its new length (as last committed when `commit` is false).
     @discardableResult
     public func finish(count: Int, commit: Bool = true) throws -> ZarrArray {
+        if rowCodec != nil {
+            try finishRows(count: count)
+            if commit { try self.commit(length: startLength + count) }
+            return array
+        }
         let slabToStore: Slab? = try condition.withLock {
             if let failure { throw failure }
             guard count >= 0, end == nil else {

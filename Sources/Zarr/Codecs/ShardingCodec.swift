@@ -121,8 +121,27 @@ struct ShardingCodec: ArrayToBytesCodec {
     ) throws -> [UInt64] {
         var entries = [UInt64](repeating: Self.empty, count: innerCount * 2)
         var offset = firstOffset
+        try compressInnerChunks(
+            0..<innerCount, from: source, shape: sourceShape, sourceStart: sourceStart, shardOrigin: origin, arrayShape: arrayShape
+        ) { number, encoded in
+            entries[2 * number] = UInt64(offset)
+            entries[2 * number + 1] = UInt64(encoded.count)
+            offset += encoded.count
+            try emit(encoded)
+        }
+        return entries
+    }
+
+    /// Compresses the inner chunks `numbers` (C order) of the shard at `origin` from `source`,
+    /// which holds the region of `sourceShape` at `sourceStart` covering them, handing each one
+    /// to `emit` with its number. Inner chunks past the array's end, and (unless stored anyway)
+    /// those holding only the fill value, are skipped.
+    func compressInnerChunks(
+        _ numbers: Range<Int>, from source: UnsafeRawBufferPointer, shape sourceShape: [Int], sourceStart: [Int],
+        shardOrigin origin: [Int], arrayShape: [Int], _ emit: (Int, [UInt8]) throws -> Void
+    ) throws {
         let itemSize = context.dtype.itemSize
-        for number in 0..<innerCount {
+        for number in numbers {
             let (start, extent) = innerBox(number, shardOrigin: origin, arrayShape: arrayShape)
             guard !extent.contains(0) else { continue }
             let local = zip(start, sourceStart).map(-)
@@ -144,12 +163,8 @@ struct ShardingCodec: ArrayToBytesCodec {
                 if !context.writeEmptyChunks, context.isFill(chunk) { continue }
                 encoded = try inner.encode(chunk)
             }
-            entries[2 * number] = UInt64(offset)
-            entries[2 * number + 1] = UInt64(encoded.count)
-            offset += encoded.count
-            try emit(encoded)
+            try emit(number, encoded)
         }
-        return entries
     }
 
     /// Decodes a whole shard straight into the region being read: `out` holds the region starting

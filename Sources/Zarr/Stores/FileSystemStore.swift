@@ -93,23 +93,10 @@ public struct FileSystemStore: ZarrStore {
         try sink.commit()
     }
 
-    /// Writes the pieces straight to a temporary file renamed over the key at the end: a shard
-    /// goes to disk as its inner chunks are compressed, never assembled in memory.
-    public func set(_ key: String, writingWith body: (_ write: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool) throws {
-        let sink = try openSink(key)
-        let keep: Bool
-        do {
-            keep = try body { piece in try sink.write(piece) }
-        } catch {
-            sink.discard()
-            throw error
-        }
-        if keep {
-            try sink.commit()
-        } else {
-            sink.discard()
-            try delete(key)
-        }
+    /// Writes the pieces straight to a temporary file renamed over the key at the commit: a
+    /// shard goes to disk as its inner chunks are compressed, never assembled in memory.
+    public func beginWriting(_ key: String) throws -> any ZarrValueWriter {
+        SinkValueWriter(sink: try openSink(key))
     }
 
     /// An atomic sink for `key`, its folder made first.
@@ -176,6 +163,19 @@ public struct FileSystemStore: ZarrStore {
         }
         return keys
     }
+}
+
+/// A value written to a temporary file (an ``OutputSink``), renamed over its key at the commit.
+private final class SinkValueWriter: ZarrValueWriter {
+    private let sink: OutputSink
+
+    init(sink: OutputSink) { self.sink = sink }
+    /// A writer dropped without a commit leaves no temporary file behind.
+    deinit { sink.discard() }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws { try sink.write(bytes) }
+    func commit() throws { try sink.commit() }
+    func discard() { sink.discard() }
 }
 
 /// A thread-safe set of folder paths. `@unchecked Sendable`: the set is only touched under the lock.

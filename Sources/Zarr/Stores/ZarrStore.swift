@@ -44,6 +44,11 @@ public protocol ZarrStore: Sendable {
     /// Stores `value` under `key`, replacing any previous value as one step (readers see the old
     /// or the new value, never a mix).
     func set(_ key: String, _ value: [UInt8]) throws
+    /// Starts a value under `key` that is written piece by piece, over any length of time, and
+    /// appears (replacing any previous value as one step) only at ``ZarrValueWriter/commit()``.
+    /// Stores that can write as the pieces come (a file, a multipart upload) hold none of it; the
+    /// default collects it in memory and calls ``set(_:_:)`` at the commit.
+    func beginWriting(_ key: String) throws -> any ZarrValueWriter
     /// Stores the value that `body` produces piece by piece (each call of `write` adds the next
     /// bytes) under `key`, replacing any previous value as one step; when `body` returns `false`
     /// the key is deleted instead. Stores that can write as the pieces come (a file, a multipart
@@ -60,10 +65,28 @@ public protocol ZarrStore: Sendable {
 }
 
 extension ZarrStore {
-    /// Collects the pieces in memory, then stores them with one ``set(_:_:)``.
+    /// Collects the pieces in memory; the commit stores them with one ``set(_:_:)``.
+    public func beginWriting(_ key: String) throws -> any ZarrValueWriter {
+        CollectingValueWriter { value in try self.set(key, value) }
+    }
+
+    /// Writes through ``beginWriting(_:)``: committed when `body` returns `true`, else
+    /// discarded and the key deleted.
     public func set(_ key: String, writingWith body: (_ write: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool) throws {
-        var value: [UInt8] = []
-        if try body({ value.append(contentsOf: $0) }) { try set(key, value) } else { try delete(key) }
+        let writer = try beginWriting(key)
+        let keep: Bool
+        do {
+            keep = try body { try writer.write($0) }
+        } catch {
+            writer.discard()
+            throw error
+        }
+        if keep {
+            try writer.commit()
+        } else {
+            writer.discard()
+            try delete(key)
+        }
     }
 
     /// Reads the value to measure it; stores with cheaper ways replace this.
@@ -87,4 +110,30 @@ extension ZarrStore {
             return Array(value.suffix(max(length, 0)))
         }
     }
+}
+
+/// A value being written piece by piece (``ZarrStore/beginWriting(_:)``): nothing is visible
+/// under its key until ``commit()``. Use from one thread at a time.
+public protocol ZarrValueWriter: AnyObject {
+    /// Appends bytes to the value.
+    func write(_ bytes: UnsafeRawBufferPointer) throws
+    /// Makes the value appear under its key, replacing any previous one as one step.
+    func commit() throws
+    /// Abandons the value: the key keeps whatever it held before.
+    func discard()
+}
+
+/// The default value writer: the pieces in memory, stored whole at the commit.
+final class CollectingValueWriter: ZarrValueWriter {
+    private var value: [UInt8] = []
+    private let store: ([UInt8]) throws -> Void
+
+    init(store: @escaping ([UInt8]) throws -> Void) { self.store = store }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws { value.append(contentsOf: bytes) }
+    func commit() throws {
+        try store(value)
+        value = []
+    }
+    func discard() { value = [] }
 }
