@@ -26,10 +26,27 @@ final class CountingStore: ZarrStore, @unchecked Sendable {
 }
 
 @Suite struct ZarrStreamWriterTests {
-    static func shardedMetadata(length: Int = 0, shard: Int = 100) -> ZarrArrayMetadata {
-        ZarrArrayMetadata(
-            shape: [length, 3, 8, 8], dtype: .uint8, chunkShape: [shard, 3, 8, 8],
-            codecs: [.sharding(chunkShape: [1, 3, 8, 8], codecs: [.bytes(), .zstd(level: 1)])])
+    /// How the array is chunked: the first is written item by item straight to its shards, the
+    /// others through slabs.
+    enum Layout: String, CaseIterable, CustomStringConvertible {
+        case direct, indexAtStart, twoItemsPerInnerChunk, plainChunks, splitShards
+        var description: String { rawValue }
+    }
+
+    static func shardedMetadata(length: Int = 0, shard: Int = 100, layout: Layout = .direct) -> ZarrArrayMetadata {
+        let codecs: [ZarrCodecSpec]
+        var chunkShape = [shard, 3, 8, 8]
+        switch layout {
+        case .direct: codecs = [.sharding(chunkShape: [1, 3, 8, 8], codecs: [.bytes(), .zstd(level: 1)])]
+        case .indexAtStart: codecs = [.sharding(chunkShape: [1, 3, 8, 8], codecs: [.bytes(), .zstd(level: 1)], indexLocation: "start")]
+        case .twoItemsPerInnerChunk: codecs = [.sharding(chunkShape: [2, 3, 4, 8], codecs: [.bytes(), .zstd(level: 1)])]
+        case .plainChunks: codecs = [.bytes(), .zstd(level: 1)]
+        case .splitShards:
+            // Two shards per row, inner chunks tiling each image: still written item by item.
+            chunkShape = [shard, 3, 4, 8]
+            codecs = [.sharding(chunkShape: [1, 1, 2, 8], codecs: [.bytes(), .zstd(level: 1)])]
+        }
+        return ZarrArrayMetadata(shape: [length, 3, 8, 8], dtype: .uint8, chunkShape: chunkShape, codecs: codecs)
     }
 
     /// Fills `positions` from `threads` threads, each taking the next position in order.
@@ -63,22 +80,27 @@ final class CountingStore: ZarrStore, @unchecked Sendable {
         }
     }
 
-    @Test func everyShardIsWrittenOnceAndReadsBack() throws {
+    @Test(arguments: Layout.allCases)
+    func everyShardIsWrittenOnceAndReadsBack(_ layout: Layout) throws {
         let store = CountingStore()
-        let array = try ZarrArray.create(in: store, metadata: Self.shardedMetadata())
+        let array = try ZarrArray.create(in: store, metadata: Self.shardedMetadata(layout: layout))
         let items = sampleArray([250, 3, 8, 8], .uint8)
         let stream = try ZarrStreamWriter(array: array, maximumSlabsInFlight: 2)
         try Self.fillConcurrently(stream, 0..<250, items: items)
         let grown = try stream.finish(count: 250)
         #expect(grown.shape == [250, 3, 8, 8])
         #expect(try ZarrArray.open(in: store).read() == items)
-        for shard in 0..<3 { #expect(store.writes("c/\(shard)/0/0/0") == 1) }
+        for shard in 0..<3 {
+            #expect(store.writes("c/\(shard)/0/0/0") == 1)
+            if layout == .splitShards { #expect(store.writes("c/\(shard)/0/1/0") == 1) }
+        }
         #expect(stream.peakSlabsInFlight <= 2)
     }
 
-    @Test func appendingItemByItemFillsThePartialShardOnce() throws {
+    @Test(arguments: Layout.allCases)
+    func appendingItemByItemFillsThePartialShardOnce(_ layout: Layout) throws {
         let store = CountingStore()
-        var array = try ZarrArray.create(in: store, metadata: Self.shardedMetadata())
+        var array = try ZarrArray.create(in: store, metadata: Self.shardedMetadata(layout: layout))
         let first = sampleArray([130, 3, 8, 8], .uint8, seed: 3)
         try array.append(first)
         store.resetCounts()
@@ -102,9 +124,10 @@ final class CountingStore: ZarrStore, @unchecked Sendable {
         #expect(try ZarrArray.open(in: store).read(start: [130, 0, 0, 0], shape: [95, 3, 8, 8]) == more)
     }
 
-    @Test func theStoredShapeGrowsOnlyOverCommittedSlabs() throws {
+    @Test(arguments: Layout.allCases)
+    func theStoredShapeGrowsOnlyOverCommittedSlabs(_ layout: Layout) throws {
         let store = MemoryStore()
-        let array = try ZarrArray.create(in: store, metadata: Self.shardedMetadata(shard: 10))
+        let array = try ZarrArray.create(in: store, metadata: Self.shardedMetadata(shard: 10, layout: layout))
         let items = sampleArray([25, 3, 8, 8], .uint8)
         let stream = try ZarrStreamWriter(array: array, commitsAutomatically: false)
         try Self.fillConcurrently(stream, 0..<20, items: items, threads: 2)
@@ -131,9 +154,10 @@ final class CountingStore: ZarrStore, @unchecked Sendable {
         _ = try stream.finish(count: 20)
     }
 
-    @Test func misuseIsAnError() throws {
+    @Test(arguments: Layout.allCases)
+    func misuseIsAnError(_ layout: Layout) throws {
         let store = MemoryStore()
-        var array = try ZarrArray.create(in: store, metadata: Self.shardedMetadata(shard: 10))
+        var array = try ZarrArray.create(in: store, metadata: Self.shardedMetadata(shard: 10, layout: layout))
         try array.append(sampleArray([4, 3, 8, 8], .uint8))
         let stream = try ZarrStreamWriter(array: array)
         let item = NDArray(shape: [3, 8, 8], dtype: .uint8)
