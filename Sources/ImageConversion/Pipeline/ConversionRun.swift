@@ -210,9 +210,10 @@ final class ConversionRun: @unchecked Sendable {
     private func slabStored(_ range: Range<Int>) throws {
         let base = (range.lowerBound / stream.slabLength) * stream.slabLength
         guard let slab = condition.withLock({ openSlabs.removeValue(forKey: base) }) else { return }
-        // Decoders free megabytes per second across many threads; glibc keeps freed pages in
-        // each thread's arena. Handing them back once per slab keeps the resident size near
-        // what is in use (the slabs) at a cost far below a slab's encoding.
+        // Decoders and compressors free megabytes per second across many threads, often a buffer
+        // another thread allocated; glibc keeps such pages in its per-thread arenas, and resident
+        // memory then grows with the image count. Handing them back once per stored shard keeps
+        // it near what is in use, at a small fraction of the shard's work.
         immetaio_release_free_memory()
         let rows = slab.rows.sorted { $0.index < $1.index }
         try journal?.recordSlab(base: base, inputs: slab.first..<slab.end, rows: rows, skipped: slab.skipped)
