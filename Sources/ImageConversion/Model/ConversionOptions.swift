@@ -79,7 +79,7 @@ public struct ConversionOptions: Sendable {
     public var extensions = ConversionOptions.defaultExtensions
     /// Called from worker threads as images are stored (at most a few times a second).
     public var progress: (@Sendable (ConversionProgress) -> Void)?
-    /// Slabs (shards along the image axis) held in memory at once.
+    /// Shard rows open at once (each holds only the compressed images waiting for their turn).
     public var slabsInFlight = 2
     /// Seconds between checkpoints, where the table and `zarr.json` are committed together.
     public var checkpointInterval = 10.0

@@ -3,13 +3,23 @@ import ImMetaIOCore
 import NDArrayModule
 
 /// Appends items along the first axis of an array, encoding and writing each shard (or chunk)
-/// exactly once, with a bounded number of shards in memory.
+/// exactly once, with bounded memory whatever the item count.
 ///
-/// An item is one index of the first axis (one image of an N×C×H×W array). Items are filled in
-/// place, from any number of threads, at explicit positions; a *slab* (the items of one shard
-/// row: `chunkShape[0]` positions, across every shard of the other axes) is encoded and stored
-/// by the thread that completes it. A partial last shard already in the array is read once into
-/// the first slab, so appending item by item never re-encodes a shard.
+/// An item is one index of the first axis (one image of an N×C×H×W array). Items are filled from
+/// any number of threads at explicit positions; a *row* is the items of one shard row
+/// (`chunkShape[0]` positions, across every shard of the other axes).
+///
+/// - **Straight to the shards** (sharding with the index at the end and one item per inner chunk
+///   along the first axis, the layout conversions write): the filling thread compresses its
+///   item's inner chunks at once, and they are appended in order to the shard's value in the store
+///   (``ZarrStore/beginWriting(_:)``, a temporary file for a folder) as soon as every earlier item
+///   of the row is in; the index follows the last item. Memory: compressed items waiting for
+///   their turn, within a window of positions.
+/// - **Slabs** (every other array): a row's items are held whole in a *slab* and encoded and
+///   stored by the thread that completes it; at most `maximumSlabsInFlight` slabs are held.
+///
+/// A partial last shard already in the array is taken over once (its stored inner chunks copied,
+/// or its items read into the first slab), so appending item by item never re-encodes a shard.
 ///
 /// ```swift
 /// let stream = try ZarrStreamWriter(array: array)
@@ -25,12 +35,13 @@ import NDArrayModule
 /// length with every item in it complete. Shards written past that length are invisible to
 /// readers and replaced by the next writer.
 ///
-/// **Back-pressure.** At most `maximumSlabsInFlight` slabs are held; a fill for a later slab
-/// waits until an earlier one is stored. Fill positions in increasing order across threads
-/// (each slab completes before a position two slabs ahead is needed), or fills can wait forever.
+/// **Back-pressure.** At most `maximumSlabsInFlight` rows are open; a fill for a later row waits
+/// until an earlier one is stored. Fill positions in increasing order across threads (each row
+/// completes before a position two rows ahead is needed), or fills can wait forever.
 ///
 /// `@unchecked Sendable`: every mutable field is guarded by `condition`; a slab's bytes are
-/// written by the one thread that owns each position, and encoded after every position is in.
+/// written by the one thread that owns each position and encoded after every position is in; a
+/// row's values are written by the one thread holding its `appending` flag.
 public final class ZarrStreamWriter: @unchecked Sendable {
     /// The array as last committed.
     public var array: ZarrArray { commitLock.withLock { committed } }
@@ -367,7 +378,7 @@ public final class ZarrStreamWriter: @unchecked Sendable {
 
     /// Opens a stream that appends after the array's current end.
     /// - Parameters:
-    ///   - maximumSlabsInFlight: slabs held in memory at once (at least 1).
+    ///   - maximumSlabsInFlight: rows (slabs) open at once (at least 1).
     ///   - commitsAutomatically: grow the stored shape after every stored slab; when `false`,
     ///     the caller commits with ``commit(length:)`` (for example after journaling).
     /// - Throws: `invalidArgument` for a 0-D array.
