@@ -1,5 +1,6 @@
 import Foundation
 import ImMetaIO
+import Parquet
 import Zarr
 
 /// Converts the images of `folders` into one sharded Zarr v3 array with a Parquet table beside it.
@@ -284,26 +285,28 @@ struct ImageConverter {
         job: JobRecord, array: ZarrArray, paths: ConversionPaths, journal: ConversionJournal, join: MetadataJoin?, started: Date
     ) throws -> ConversionReport {
         let slabLength = array.metadata.chunkShape[0]
+        let firstSlab = job.startLength / slabLength * slabLength
         // Slabs already recorded, without a gap from the job's first slab.
-        var recorded: [Int: [ConversionRow]] = [:]
         var skipped: [SkippedInput] = []
         var nextInput = 0
         var resumeAt = job.startLength
-        var base = job.startLength / slabLength * slabLength
+        var base = firstSlab
         while let slab = journal.slab(at: base) {
-            recorded[base] = slab.rows
             skipped += slab.skipped
             nextInput = slab.inputs.upperBound
             resumeAt = max(resumeAt, (slab.rows.last?.index ?? base) + 1)
             base += slabLength
         }
         let existingTable = job.startLength > 0 ? try MetadataTable.read(paths.table, rows: job.startLength) : nil
-        let commitTable = { (length: Int, rows: [Int: [ConversionRow]]) throws in
-            let newRows = rows.keys.sorted().flatMap { rows[$0] ?? [] }.filter { $0.index < length }
-            try MetadataTable.write(existing: existingTable, rows: newRows, extra: join?.columns(for: newRows.map(\.key)) ?? [], to: paths.table)
+        // The table comes from the journal, slab by slab: rows are never all held in memory.
+        let commitTable = { (length: Int) throws -> MetadataTable.Summary in
+            try MetadataTable.write(
+                existing: existingTable, slabs: stride(from: firstSlab, to: length, by: slabLength).lazy.map { base in
+                    (journal.slab(at: base)?.rows ?? []).filter { $0.index < length }
+                }, extra: { rows in join?.columns(for: rows.map(\.key)) ?? [] }, to: paths.table)
         }
-        var stored = 0
         var finalArray = array
+        let summary: MetadataTable.Summary
         if resumeAt % slabLength == 0 || resumeAt == array.shape[0] {
             let stream = try ZarrStreamWriter(
                 array: array, maximumSlabsInFlight: options.slabsInFlight, commitsAutomatically: false, storedLength: resumeAt,
@@ -311,35 +314,33 @@ struct ImageConverter {
             let run = ConversionRun(
                 inputs: job.inputs, todo: Array(nextInput..<job.inputs.count), stream: stream, chw: Array(array.shape.dropFirst()),
                 dtype: array.dtype, options: options, journal: journal, started: started)
-            run.checkpoint = { [unowned run, unowned stream] length in
-                try commitTable(length, recorded.merging(run.storedRowsSnapshot()) { $1 })
+            run.checkpoint = { [unowned stream] length in
+                _ = try commitTable(length)
                 try stream.commit(length: length)
             }
             defer { run.checkpoint = nil }
-            stored = try run.run()
-            recorded.merge(run.storedRowsSnapshot()) { $1 }
+            let stored = try run.run()
             skipped += run.skipped
             let length = resumeAt + stored
-            try commitTable(length, recorded)
+            summary = try commitTable(length)
             try stream.commit(length: length)
             finalArray = stream.array
         } else {
             // The last recorded slab is the job's final, partial one: every input was consumed
             // (inputs after it, if any, were all skipped; their errors are not re-reported), and
             // only the commit is missing.
-            try commitTable(resumeAt, recorded)
+            summary = try commitTable(resumeAt)
             var grown = array.shape
             grown[0] = resumeAt
             try finalArray.resize(to: grown)
         }
-        let rows = recorded.values.flatMap { $0 }
         return try finish(
-            job: job, array: finalArray, paths: paths, journal: journal, rows: rows, skipped: skipped, join: join, started: started)
+            job: job, array: finalArray, paths: paths, journal: journal, summary: summary, skipped: skipped, join: join, started: started)
     }
 
     /// Group attributes, report, journal removed.
     private func finish(
-        job: JobRecord, array: ZarrArray, paths: ConversionPaths, journal: ConversionJournal, rows: [ConversionRow],
+        job: JobRecord, array: ZarrArray, paths: ConversionPaths, journal: ConversionJournal, summary: MetadataTable.Summary,
         skipped: [SkippedInput], join: MetadataJoin?, started: Date
     ) throws -> ConversionReport {
         let store = array.store
@@ -357,8 +358,8 @@ struct ImageConverter {
         group = try ZarrGroup.create(in: store, attributes: attributes)
         let report = ConversionReport(
             paths: paths, stored: total - job.startLength, total: total, skipped: skipped,
-            zeroFilled: rows.filter(\.zeroFilled).map(\.path), unmatchedCSVRows: join?.unmatchedRows(storedKeys: Set(rows.map(\.key))) ?? [],
-            filesWithoutCSVRow: join.map { join in rows.map(\.key).filter { !join.hasRow($0) } } ?? [],
+            zeroFilled: summary.zeroFilled, unmatchedCSVRows: join?.unmatchedRows(storedKeys: summary.keys) ?? [],
+            filesWithoutCSVRow: join.map { join in summary.orderedKeys.filter { !join.hasRow($0) } } ?? [],
             renamedCSVColumns: join?.renamedColumns ?? [:], shape: array.shape, dtype: array.dtype,
             compressor: job.options.compressor.lowercased(), compressionLevel: job.options.compressionLevel,
             shardShape: array.metadata.chunkShape, chunkShape: Self.innerShape(array),
@@ -428,12 +429,18 @@ struct ImageConverter {
             }
         }
         try stream.finish(count: count, commit: false)
-        try MetadataTable.write(
-            existing: existingTable, rows: rows, extra: metadata.map(MetadataTable.columns(from:)) ?? [], to: paths.table)
+        let extra = metadata.map(MetadataTable.columns(from:)) ?? []
+        let summary = try MetadataTable.write(
+            existing: existingTable, slabs: [rows],
+            extra: { group in
+                // The metadata objects of these rows (they follow the images in order).
+                let first = (group.first?.index ?? startLength) - startLength
+                return extra.map { ParquetColumn($0.name, $0.values.rows(first..<(first + group.count))) }
+            }, to: paths.table)
         try stream.commit(length: startLength + count)
         let job = JobRecord(inputs: [], folders: [], startLength: startLength, csv: nil, options: options)
         return try finish(
-            job: job, array: stream.array, paths: paths, journal: ConversionJournal(store: paths.store), rows: rows, skipped: [],
+            job: job, array: stream.array, paths: paths, journal: ConversionJournal(store: paths.store), summary: summary, skipped: [],
             join: nil, started: started)
     }
 }

@@ -37,8 +37,8 @@ final class ConversionRun: @unchecked Sendable {
     private var waiting: [Int: DispatchSemaphore] = [:]
     /// Rows and consumed inputs of slabs still being filled, by slab base.
     private var openSlabs: [Int: (first: Int, end: Int, rows: [ConversionRow], skipped: [SkippedInput])] = [:]
-    /// Rows of stored slabs, by slab base (read them through ``storedRowsSnapshot()``).
-    private var storedRows: [Int: [ConversionRow]] = [:]
+    /// Slabs stored (their rows are in the journal, not kept here).
+    private var storedSlabCount = 0
     private(set) var skipped: [SkippedInput] = []
     private var done = 0
     private var lastProgress = Date.distantPast
@@ -60,9 +60,6 @@ final class ConversionRun: @unchecked Sendable {
         self.started = started
         nextPosition = stream.startLength
     }
-
-    /// The rows of every slab stored so far, by slab base (safe while workers run).
-    func storedRowsSnapshot() -> [Int: [ConversionRow]] { condition.withLock { storedRows } }
 
     /// Decodes and stores every input of `todo`; returns the number of images stored.
     func run() throws -> Int {
@@ -218,8 +215,8 @@ final class ConversionRun: @unchecked Sendable {
         let rows = slab.rows.sorted { $0.index < $1.index }
         try journal?.recordSlab(base: base, inputs: slab.first..<slab.end, rows: rows, skipped: slab.skipped)
         let due: Bool = try condition.withLock {
-            storedRows[base] = rows
-            if let limit = options.interruptAfterSlabs, storedRows.count >= limit {
+            storedSlabCount += 1
+            if let limit = options.interruptAfterSlabs, storedSlabCount >= limit {
                 throw ImMetaIOError(.io, "interrupted after \(limit) slabs (test)")
             }
             guard Date().timeIntervalSince(lastCheckpoint) >= options.checkpointInterval else { return false }
