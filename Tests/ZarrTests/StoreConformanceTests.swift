@@ -47,6 +47,37 @@ import Testing
     }
 
     @Test(arguments: stores)
+    func valuesWrittenInPiecesAppearOnlyAtTheCommit(_ kind: String) throws {
+        let (store, cleanup) = Self.make(kind)
+        defer { cleanup() }
+        try store.set("s/0", [1, 2, 3])
+        let writer = try store.beginWriting("s/0")
+        try ([4, 5] as [UInt8]).withUnsafeBytes { try writer.write($0) }
+        // The old value stays until the commit, and no other key (a temporary file) shows.
+        #expect(try store.get("s/0") == [1, 2, 3])
+        #expect(try store.list(prefix: "s/") == ["s/0"])
+        try ([6] as [UInt8]).withUnsafeBytes { try writer.write($0) }
+        try writer.commit()
+        #expect(try store.get("s/0") == [4, 5, 6])
+        // A discarded value leaves the old one; one dropped unfinished leaves no trace either.
+        let discarded = try store.beginWriting("s/0")
+        try ([9] as [UInt8]).withUnsafeBytes { try discarded.write($0) }
+        discarded.discard()
+        do {
+            let dropped = try store.beginWriting("s/1")
+            try ([9] as [UInt8]).withUnsafeBytes { try dropped.write($0) }
+        }
+        #expect(try store.get("s/0") == [4, 5, 6] && store.get("s/1") == nil)
+        // set(_:writingWith:) returning false deletes the key.
+        try store.set("s/0") { _ in false }
+        #expect(try store.get("s/0") == nil)
+        if let folder = store as? FileSystemStore {
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.root + "/s")
+            #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
+        }
+    }
+
+    @Test(arguments: stores)
     func concurrentWritersOfDistinctKeysLoseNothing(_ kind: String) throws {
         let (store, cleanup) = Self.make(kind)
         defer { cleanup() }
