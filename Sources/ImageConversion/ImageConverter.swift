@@ -111,10 +111,7 @@ struct ImageConverter {
         let array: ZarrArray
         if options.append {
             array = try ZarrArray.open(in: store, path: Self.arrayName)
-            guard array.shape.count == 4 else {
-                throw ImMetaIOError(.invalidArgument, "the store's images array is \(array.shape.count)-D, not N×C×H×W", file: paths.store)
-            }
-            try checkFits(readable, chw: Array(array.shape.dropFirst()))
+            try checkFits(readable, chw: Self.imageShape(of: array, store: paths.store))
             try journal.writeJob(
                 JobRecord(inputs: inputs, folders: folders, startLength: array.shape[0], csv: options.metadataCSV, options: options).json)
         } else {
@@ -134,6 +131,17 @@ struct ImageConverter {
         }
         let job = try JobRecord(json: journal.readJob())
         return try execute(job: job, array: array, paths: paths, journal: journal, join: join, started: started)
+    }
+
+    /// C×H×W of the images of an `images` array: N×C×H×W, or N×H×W as images_to_zarr writes
+    /// grey stores (one channel; the bytes of an image are the same either way).
+    static func imageShape(of array: ZarrArray, store: String) throws -> [Int] {
+        switch array.shape.count {
+        case 4: return Array(array.shape.dropFirst())
+        case 3: return [1] + array.shape.dropFirst()
+        default:
+            throw ImMetaIOError(.invalidArgument, "the store's images array is \(array.shape.count)-D, not N×C×H×W or N×H×W", file: store)
+        }
     }
 
     /// Whether `path` holds a store (a `zarr.json` or an unfinished conversion's journal); an
@@ -312,7 +320,8 @@ struct ImageConverter {
                 array: array, maximumSlabsInFlight: options.slabsInFlight, commitsAutomatically: false, storedLength: resumeAt,
                 maximumLength: resumeAt + job.inputs.count - nextInput)
             let run = ConversionRun(
-                inputs: job.inputs, todo: Array(nextInput..<job.inputs.count), stream: stream, chw: Array(array.shape.dropFirst()),
+                inputs: job.inputs, todo: Array(nextInput..<job.inputs.count), stream: stream,
+                chw: try Self.imageShape(of: array, store: paths.store),
                 dtype: array.dtype, options: options, journal: journal, started: started)
             run.checkpoint = { [unowned stream] length in
                 _ = try commitTable(length)
@@ -397,9 +406,9 @@ struct ImageConverter {
         var array: ZarrArray
         if options.append {
             array = try ZarrArray.open(in: store, path: Self.arrayName)
-            guard Array(array.shape.dropFirst()) == chw else {
-                throw ImMetaIOError(
-                    .invalidArgument, "cannot append images of \(chw) to a store of \(Array(array.shape.dropFirst()))", file: paths.store)
+            let stored = try Self.imageShape(of: array, store: paths.store)
+            guard stored == chw else {
+                throw ImMetaIOError(.invalidArgument, "cannot append images of \(chw) to a store of \(stored)", file: paths.store)
             }
         } else {
             try Self.clearForNewStore(paths.store, replacing: exists)

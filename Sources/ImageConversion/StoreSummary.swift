@@ -52,7 +52,7 @@ public struct StoreSummary: Sendable {
         }
         let paths = ConversionPaths(output: store)
         var summary = StoreSummary(
-            store: store, table: nil, imageCount: array.shape.first ?? 0, storageBytes: bytes, imageShape: Array(array.shape.dropFirst()),
+            store: store, table: nil, imageCount: array.shape.first ?? 0, storageBytes: bytes, imageShape: try ImageConverter.imageShape(of: array, store: store),
             dtype: array.dtype, compressor: attributes["compressor"]?.stringValue ?? Self.codecName(array),
             compressionLevel: attributes["compression_level"]?.intValue, shardShape: array.metadata.chunkShape,
             chunkShape: ImageConverter.innerShape(array), shardCount: shards, tableRows: nil, formats: [], originalDTypes: [],

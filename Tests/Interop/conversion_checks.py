@@ -170,6 +170,25 @@ def conversion_checks(tool, work, rng, check):
         history = zarr.open_group(os.path.join(theirs, "catalogue.zarr")).attrs.get("append_history")
         check(history == [{"appended_count": 3, "start_index": 36, "end_index": 39}], f"append_history {history}")
 
+    # images_to_zarr stores grey images as N×H×W: we append to those too, as one channel.
+    grey = os.path.join(base, "grey")
+    os.makedirs(grey)
+    for index in range(4):
+        Image.fromarray(rng.integers(0, 256, (20, 24), dtype=np.uint8)).save(os.path.join(grey, f"g{index}.png"))
+    grey_store = os.path.join(base, "grey-theirs")
+    made = subprocess.run([os.path.join(os.path.dirname(sys.executable), "images_to_zarr"), "convert", grey, "--out", grey_store],
+                          capture_output=True, text=True, env=dict(os.environ, LOGURU_LEVEL="ERROR"))
+    check(made.returncode == 0, f"images_to_zarr on grey images: {made.stderr[-300:]}")
+    if made.returncode == 0:
+        more = os.path.join(base, "grey-more")
+        os.makedirs(more)
+        extra_grey = rng.integers(0, 256, (20, 24), dtype=np.uint8)
+        Image.fromarray(extra_grey).save(os.path.join(more, "h.png"))
+        appended = run(tool, "convert", more, "--out", os.path.join(grey_store, "images.zarr"), "--append", "--quiet")
+        array = zarr.open_group(os.path.join(grey_store, "images.zarr"), mode="r")["images"]
+        check(appended.returncode == 0 and array.shape == (5, 20, 24) and np.array_equal(array[4], extra_grey),
+              f"append to images_to_zarr's N×H×W grey store: {appended.stderr} {array.shape}")
+
     inspect = run(tool, "inspect", store, "--json")
     summary = json.loads(inspect.stdout) if inspect.returncode == 0 else {}
     check(summary.get("formats") == {"PNG": 18, "TIFF": 6, "JPEG": 6, "FITS": 6}, f"inspect formats {summary.get('formats')}")

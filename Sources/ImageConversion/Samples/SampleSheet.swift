@@ -15,9 +15,7 @@ public enum SampleSheet {
     public static func render(store path: String, count: Int = 6, seed: UInt64 = 0, indices: [Int]? = nil) throws -> NDArray {
         let store = FileSystemStore(path: path)
         let array = try ZarrArray.open(in: store, path: ImageConverter.arrayName)
-        guard array.shape.count == 4 else {
-            throw ImMetaIOError(.invalidArgument, "the images array is not N×C×H×W", file: path)
-        }
+        let chw = try ImageConverter.imageShape(of: array, store: path)
         let total = array.shape[0]
         let chosen = try indices.map { list in
             try list.map { index in
@@ -34,9 +32,12 @@ public enum SampleSheet {
         let names = captions(ConversionPaths(output: path).table)
         let normalization = DisplayNormalization(maximumOutputSide: 256)
         var tiles: [SampleGrid.Tile] = []
-        let (channels, height, width) = (array.shape[1], array.shape[2], array.shape[3])
+        let (channels, height, width) = (chw[0], chw[1], chw[2])
+        let zeros = array.shape.map { _ in 0 }
         for index in chosen {
-            var image = try array.read(start: [index, 0, 0, 0], shape: [1, channels, height, width])
+            var start = zeros
+            start[0] = index
+            var image = try array.read(start: start, shape: [1] + array.shape.dropFirst())
             if image.dtype == .bool || image.dtype == .float16 { image = image.astype(.float32) }
             let rendered: RGB8Image
             do {
