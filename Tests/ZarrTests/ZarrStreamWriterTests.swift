@@ -167,6 +167,15 @@ final class CountingStore: ZarrStore, @unchecked Sendable {
         // Position 5 was never filled.
         #expect(throws: ImMetaIOError.self) { _ = try stream.finish(count: 2) }
         #expect(try ZarrArray.open(in: store).shape[0] == 4)
+
+        // A position past the end, or filled twice, is never stored silently.
+        let other = try ZarrArray.create(in: MemoryStore(), metadata: Self.shardedMetadata(shard: 10, layout: layout))
+        let past = try ZarrStreamWriter(array: other)
+        for position in [0, 1, 2, 6] { try past.write(item, at: position) }
+        #expect(throws: ImMetaIOError.self) { _ = try past.finish(count: 3) }
+        let twice = try ZarrStreamWriter(array: try ZarrArray.create(in: MemoryStore(), metadata: Self.shardedMetadata(shard: 10, layout: layout)))
+        try twice.write(item, at: 0)
+        #expect(throws: ImMetaIOError.self) { try twice.write(item, at: 0) }
     }
 
     @Test func aMaximumLengthSizesSlabsAndBoundsPositions() throws {

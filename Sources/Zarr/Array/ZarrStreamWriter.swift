@@ -120,7 +120,10 @@ public final class ZarrStreamWriter: @unchecked Sendable {
     private final class Slab {
         let base: Int
         let bytes: UnsafeMutableRawBufferPointer
+        /// Positions filled so far (the array's own items included), and the largest of them.
         var filled = 0
+        var last = -1
+        var present: Set<Int> = []
         var storing = false
         init(base: Int, bytes: UnsafeMutableRawBufferPointer) {
             self.base = base
@@ -314,8 +317,8 @@ public final class ZarrStreamWriter: @unchecked Sendable {
             guard count >= 0, end == nil else {
                 throw ImMetaIOError(.invalidArgument, "finish(count:) needs a count of 0 or more, once", file: name)
             }
-            if let beyond = rows.values.first(where: { $0.base >= last && last > startLength }) {
-                throw ImMetaIOError(.invalidArgument, "a position at \(beyond.base) or later was filled past the end \(last)", file: name)
+            if let beyond = rows.values.flatMap({ Array($0.pending.keys) + $0.claimed }).first(where: { $0 >= last }) {
+                throw ImMetaIOError(.invalidArgument, "position \(beyond) was filled past the end \(last)", file: name)
             }
             end = last
             condition.broadcast()
@@ -446,7 +449,7 @@ public final class ZarrStreamWriter: @unchecked Sendable {
         let slab = try acquire(position)
         let offset = (position - slab.base) * itemByteCount
         try body(UnsafeMutableRawBufferPointer(rebasing: slab.bytes[offset..<(offset + itemByteCount)]))
-        try release(slab)
+        try release(slab, position)
     }
 
     /// Copies `item` (shape ``itemShape``, the array's dtype) into `position`.
@@ -478,8 +481,8 @@ public final class ZarrStreamWriter: @unchecked Sendable {
                 throw ImMetaIOError(.invalidArgument, "finish(count:) needs a count of 0 or more, once", file: name)
             }
             let last = startLength + count
-            if let beyond = slabs.values.first(where: { $0.base >= last }) {
-                throw ImMetaIOError(.invalidArgument, "a position at \(beyond.base) or later was filled past the end \(last)", file: name)
+            if let beyond = slabs.values.first(where: { $0.last >= last }) {
+                throw ImMetaIOError(.invalidArgument, "position \(beyond.last) was filled past the end \(last)", file: name)
             }
             end = last
             condition.broadcast()
@@ -574,19 +577,27 @@ public final class ZarrStreamWriter: @unchecked Sendable {
                 cancel(error)
                 throw error
             }
-            condition.withLock { slab.filled += count }
+            condition.withLock {
+                slab.present.formUnion(slab.base..<startLength)
+                slab.filled = slab.present.count
+                slab.last = max(slab.last, startLength - 1)
+            }
         }
         return slab
     }
 
-    /// Counts one position in; stores the slab when it is complete.
-    private func release(_ slab: Slab) throws {
+    /// Counts `position` in; stores the slab when it is complete.
+    private func release(_ slab: Slab, _ position: Int) throws {
         let complete: Slab? = try condition.withLock {
             if let failure { throw failure }
-            slab.filled += 1
-            guard slab.filled <= slabLength else {
-                throw ImMetaIOError(.invalidArgument, "a position at \(slab.base) or later was filled twice", file: name)
+            guard slab.present.insert(position).inserted else {
+                let error = ImMetaIOError(.invalidArgument, "position \(position) was filled twice", file: name)
+                failure = error
+                condition.broadcast()
+                throw error
             }
+            slab.filled = slab.present.count
+            slab.last = max(slab.last, position)
             return completeSlab(containing: slab.base)
         }
         if let complete { try store(complete) }
@@ -597,7 +608,8 @@ public final class ZarrStreamWriter: @unchecked Sendable {
     private func completeSlab(containing position: Int) -> Slab? {
         guard position >= 0, let slab = slabs[position / slabLength], !slab.storing else { return nil }
         let needed = min(slabLength, (end ?? .max) - slab.base)
-        guard slab.filled >= needed else { return nil }
+        // Distinct positions, as many as needed, none past the end: exactly the slab's.
+        guard slab.filled >= needed, slab.last < slab.base + needed else { return nil }
         slab.storing = true
         return slab
     }
