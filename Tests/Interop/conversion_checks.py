@@ -352,7 +352,20 @@ def bad_input_checks(tool, base, rng, check):
     os.makedirs(good)
     for index in range(3):
         Image.fromarray(rng.integers(0, 256, (16, 16), dtype=np.uint8)).save(os.path.join(good, f"g{index}.png"))
+    # A quoted name with a comma and a quote in it joins like any other.
+    odd_name = 'g,"odd".png'
+    Image.fromarray(rng.integers(0, 256, (16, 16), dtype=np.uint8)).save(os.path.join(good, odd_name))
+    with open(os.path.join(base, "quoted.csv"), "w") as handle:
+        handle.write('filename,x\n"g,""odd"".png",7\ng0.png,1\n')
+    result = run(tool, "convert", good, "--out", os.path.join(base, "quoted.zarr"), "--metadata", os.path.join(base, "quoted.csv"), "--json")
+    report = json.loads(result.stdout) if result.returncode == 0 else {}
+    import pandas as pd
+    joined = pd.read_parquet(os.path.join(base, "quoted_metadata.parquet")) if result.returncode == 0 else None
+    check(joined is not None and int(joined.set_index("filename").loc[odd_name, "x"]) == 7 and report.get("unmatched_csv_rows") == [],
+          f"a quoted file name joins: {result.stderr}")
+    os.remove(os.path.join(good, odd_name))
     for label, content in {
+        "missingname": b"filename,x\n,1\ng0.png,2\n",
         "duplicate": b"filename,x\ng0.png,1\ng0.png,2\n",
         "nofilename": b"name,x\ng0.png,1\n",
         "notutf8": b"filename,x\ng0.png,1\ng1.png,\xff\xfe\n",
