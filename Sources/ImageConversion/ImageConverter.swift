@@ -275,6 +275,15 @@ struct ImageConverter {
                     file: input.path)
             }
         }
+        if let csv = job.csv {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: csv)
+            guard (attributes?[.size] as? NSNumber)?.intValue == job.csvSize,
+                (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 == job.csvModified
+            else {
+                throw ImMetaIOError(
+                    .invalidArgument, "the metadata CSV changed since the conversion began; start again with --overwrite", file: csv)
+            }
+        }
         var options = job.options
         options.workers = self.options.workers
         options.progress = self.options.progress
@@ -283,7 +292,7 @@ struct ImageConverter {
         // Killed between the journal and the array: the array is made now, as the job says.
         let exists = FileManager.default.fileExists(atPath: paths.store + "/" + Self.arrayName + "/zarr.json")
         let array = exists ? try ZarrArray.open(in: store, path: Self.arrayName) : try Self.createNodes(job, in: store)
-        try journal.removeStaleTemporaries()
+        try journal.removeStaleTemporaries(besides: [paths.table, paths.report])
         let join = try options.metadataCSV.map { try MetadataJoin(csvPath: $0, keys: job.inputs.map(\.key)) }
         return try converter.execute(job: job, array: array, paths: paths, journal: journal, join: join, started: started)
     }
@@ -323,9 +332,17 @@ struct ImageConverter {
                 inputs: job.inputs, todo: Array(nextInput..<job.inputs.count), stream: stream,
                 chw: try Self.imageShape(of: array, store: paths.store),
                 dtype: array.dtype, options: options, journal: journal, started: started)
+            // One checkpoint at a time, each longer than the last: an older table must never be
+            // renamed over a newer one.
+            let checkpoints = NSLock()
+            nonisolated(unsafe) var checkpointed = resumeAt
             run.checkpoint = { [unowned stream] length in
-                _ = try commitTable(length)
-                try stream.commit(length: length)
+                try checkpoints.withLock {
+                    guard length > checkpointed else { return }
+                    _ = try commitTable(length)
+                    try stream.commit(length: length)
+                    checkpointed = length
+                }
             }
             defer { run.checkpoint = nil }
             let stored = try run.run()
@@ -358,7 +375,8 @@ struct ImageConverter {
         let total = array.shape[0]
         attributes["total_images"] = .int(total)
         if job.startLength > 0 || job.options.append {
-            var history = attributes["append_history"]?.arrayValue ?? []
+            // A resumed append finishes again: its entry is replaced, never added twice.
+            var history = (attributes["append_history"]?.arrayValue ?? []).filter { $0["start_index"]?.intValue != job.startLength }
             history.append([
                 "appended_count": .int(total - job.startLength), "start_index": .int(job.startLength), "end_index": .int(total),
             ])
@@ -396,6 +414,10 @@ struct ImageConverter {
         }
         guard !options.resume else { throw ImMetaIOError(.invalidArgument, "an in-memory conversion cannot be resumed") }
         let paths = ConversionPaths(output: options.output)
+        if ConversionJournal(store: paths.store).exists {
+            throw ImMetaIOError(
+                .invalidArgument, "an unfinished conversion is in this store: finish it with --resume first", file: paths.store)
+        }
         let store = FileSystemStore(path: paths.store)
         let exists = Self.storeExists(paths.store)
         if options.append, !exists { throw ImMetaIOError(.missingFile, "cannot append: no store here", file: paths.store) }

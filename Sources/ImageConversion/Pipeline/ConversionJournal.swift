@@ -58,13 +58,24 @@ struct ConversionJournal {
     /// Removes the temporary files of writes a killed conversion left in the store
     /// (`.NAME.immetaio-XXXXXX`, never visible to readers). Only a resume calls this: the
     /// journal makes it the store's one writer, so no live writer can own them.
-    func removeStaleTemporaries() throws {
+    /// Those of the table and the report beside the store (`besides`, their paths) go too.
+    func removeStaleTemporaries(besides files: [String] = []) throws {
         let store = (folder as NSString).deletingLastPathComponent
-        guard let walker = FileManager.default.enumerator(atPath: store) else { return }
-        for case let relative as String in walker {
-            let name = (relative as NSString).lastPathComponent
-            guard name.hasPrefix("."), name.contains(".immetaio-"), !relative.hasPrefix(".immetaio-convert") else { continue }
-            try? FileManager.default.removeItem(atPath: store + "/" + relative)
+        let manager = FileManager.default
+        if let walker = manager.enumerator(atPath: store) {
+            for case let relative as String in walker {
+                let name = (relative as NSString).lastPathComponent
+                guard name.hasPrefix("."), name.contains(".immetaio-"), !relative.hasPrefix(".immetaio-convert") else { continue }
+                try? manager.removeItem(atPath: store + "/" + relative)
+            }
+        }
+        for file in files {
+            let parent = (file as NSString).deletingLastPathComponent
+            let prefix = "." + (file as NSString).lastPathComponent + "."
+            let entries = (try? manager.contentsOfDirectory(atPath: parent.isEmpty ? "." : parent)) ?? []
+            for entry in entries where entry.hasPrefix(prefix) && (entry.contains(".immetaio-") || entry.contains(".tmp-")) {
+                try? manager.removeItem(atPath: (parent.isEmpty ? "" : parent + "/") + entry)
+            }
         }
     }
 }

@@ -40,6 +40,8 @@ final class ConversionRun: @unchecked Sendable {
     /// Slabs stored (their rows are in the journal, not kept here).
     private var storedSlabCount = 0
     private(set) var skipped: [SkippedInput] = []
+    /// Inputs skipped while no slab was open (between two slabs): they go with the next one.
+    private var pendingSkips: [(input: Int, entry: SkippedInput)] = []
     private var done = 0
     private var lastProgress = Date.distantPast
     private var lastCheckpoint = Date()
@@ -136,9 +138,15 @@ final class ConversionRun: @unchecked Sendable {
                     case .skip:
                         let entry = SkippedInput(path: inputs[input].path, error: message)
                         skipped.append(entry)
-                        // Kept with the slab being filled, so a resumed run reports it too.
+                        // Journaled with the slab being filled (or the next one to open), so that a
+                        // resumed run neither decodes it again nor loses it from the report.
                         let base = (nextPosition / stream.slabLength) * stream.slabLength
-                        if openSlabs[base] != nil { openSlabs[base]?.skipped.append(entry) }
+                        if openSlabs[base] != nil {
+                            openSlabs[base]?.skipped.append(entry)
+                            openSlabs[base]?.end = input + 1
+                        } else {
+                            pendingSkips.append((input, entry))
+                        }
                         done += 1
                         return -1
                     case .zeros: break
@@ -148,7 +156,8 @@ final class ConversionRun: @unchecked Sendable {
                 nextPosition += 1
                 let base = (position / stream.slabLength) * stream.slabLength
                 if openSlabs[base] == nil {
-                    openSlabs[base] = (input, input + 1, [], [])
+                    openSlabs[base] = (pendingSkips.first?.input ?? input, input + 1, [], pendingSkips.map(\.entry))
+                    pendingSkips = []
                 } else {
                     openSlabs[base]?.end = input + 1
                 }

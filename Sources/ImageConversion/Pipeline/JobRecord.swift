@@ -1,3 +1,4 @@
+import Foundation
 import ImMetaIOCore
 import NDArrayModule
 
@@ -13,6 +14,9 @@ struct JobRecord {
     /// exist resumes by creating them); nil for an append.
     var arrayMetadata: JSONValue?
     var groupAttributes: JSONObject?
+    /// The CSV's size and modification time when the job began (a resume refuses a changed one).
+    var csvSize: Int?
+    var csvModified: Double?
 
     init(
         inputs: [InputFile], folders: [String], startLength: Int, csv: String?, options: ConversionOptions, arrayMetadata: JSONValue? = nil,
@@ -20,6 +24,11 @@ struct JobRecord {
     ) {
         (self.inputs, self.folders, self.startLength, self.csv, self.options) = (inputs, folders, startLength, csv, options)
         (self.arrayMetadata, self.groupAttributes) = (arrayMetadata, groupAttributes)
+        if let csv {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: csv)
+            csvSize = (attributes?[.size] as? NSNumber)?.intValue
+            csvModified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970
+        }
     }
 
     var json: JSONValue {
@@ -38,6 +47,7 @@ struct JobRecord {
         return [
             "version": 1, "inputs": .array(files), "folders": .array(folders.map(JSONValue.string)), "start_length": .int(startLength),
             "array": arrayMetadata ?? .null, "group_attributes": groupAttributes.map(JSONValue.object) ?? .null,
+            "csv_size": csvSize.map(JSONValue.int) ?? .null, "csv_modified": csvModified.map(JSONValue.double) ?? .null,
             "options": [
                 "output": .string(options.output), "metadata_csv": options.metadataCSV.map(JSONValue.string) ?? .null,
                 "recursive": .bool(options.recursive), "fits_extensions": .array(options.fitsExtensions.map(\.option)),
@@ -91,5 +101,8 @@ struct JobRecord {
             inputs: inputs, folders: (json["folders"]?.arrayValue ?? []).compactMap(\.stringValue), startLength: start,
             csv: options.metadataCSV, options: options, arrayMetadata: json["array"].flatMap { $0 == .null ? nil : $0 },
             groupAttributes: json["group_attributes"]?.objectValue)
+        // As recorded when the job began, not as the file is now.
+        csvSize = json["csv_size"]?.intValue
+        csvModified = json["csv_modified"]?.doubleValue
     }
 }

@@ -140,7 +140,13 @@ public final class ZarrStreamWriter: @unchecked Sendable {
         let row = try acquireRow(position)
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(itemByteCount, 1), alignment: 64)
         defer { scratch.deallocate() }
-        try body(scratch)
+        do {
+            try body(scratch)
+        } catch {
+            // The position would never arrive: the stream stops rather than wait for it.
+            cancel(error)
+            throw error
+        }
         var pieces: [Piece] = []
         do {
             let perRow = codec.innerCount / codec.perShard[0]
@@ -165,10 +171,11 @@ public final class ZarrStreamWriter: @unchecked Sendable {
     private func acquireRow(_ position: Int) throws -> Row {
         let number = position / slabLength
         let (row, isNew) = try condition.withLock { () throws -> (Row, Bool) in
-            guard position >= startLength, position < (end ?? maximumLength ?? .max), !storedSlabs.contains(number) else {
-                throw ImMetaIOError(.invalidArgument, "position \(position) is outside the stream or already stored", file: name)
-            }
             while true {
+                // Checked after every wait too: `finish` may have set the end meanwhile.
+                guard position >= startLength, position < (end ?? maximumLength ?? .max), !storedSlabs.contains(number) else {
+                    throw ImMetaIOError(.invalidArgument, "position \(position) is outside the stream or already stored", file: name)
+                }
                 if let failure { throw failure }
                 let frontier = rows.values.map(\.next).min() ?? contiguousEnd
                 if position < frontier + window, rows[number] != nil || rows.count < maximumSlabsInFlight { break }
@@ -328,6 +335,8 @@ public final class ZarrStreamWriter: @unchecked Sendable {
         }
         if let lastRow { try appendPending(lastRow) }
         try condition.withLock {
+            // Rows another thread is still appending finish on their own; others never will.
+            while failure == nil, !rows.isEmpty, rows.values.allSatisfy(\.appending) { condition.wait() }
             if let failure { throw failure }
             if let open = rows.values.min(by: { $0.base < $1.base }) {
                 let error = ImMetaIOError(
@@ -448,7 +457,13 @@ public final class ZarrStreamWriter: @unchecked Sendable {
         }
         let slab = try acquire(position)
         let offset = (position - slab.base) * itemByteCount
-        try body(UnsafeMutableRawBufferPointer(rebasing: slab.bytes[offset..<(offset + itemByteCount)]))
+        do {
+            try body(UnsafeMutableRawBufferPointer(rebasing: slab.bytes[offset..<(offset + itemByteCount)]))
+        } catch {
+            // The position would never arrive: the stream stops rather than wait for it.
+            cancel(error)
+            throw error
+        }
         try release(slab, position)
     }
 
@@ -538,10 +553,11 @@ public final class ZarrStreamWriter: @unchecked Sendable {
     private func acquire(_ position: Int) throws -> Slab {
         let number = position / slabLength
         let (slab, prefill) = try condition.withLock { () throws -> (Slab, Bool) in
-            guard position >= startLength, position < (end ?? maximumLength ?? .max), !storedSlabs.contains(number) else {
-                throw ImMetaIOError(.invalidArgument, "position \(position) is outside the stream or already stored", file: name)
-            }
             while true {
+                // Checked after every wait too: `finish` may have set the end meanwhile.
+                guard position >= startLength, position < (end ?? maximumLength ?? .max), !storedSlabs.contains(number) else {
+                    throw ImMetaIOError(.invalidArgument, "position \(position) is outside the stream or already stored", file: name)
+                }
                 if let failure { throw failure }
                 if let slab = slabs[number] {
                     guard !slab.storing else {

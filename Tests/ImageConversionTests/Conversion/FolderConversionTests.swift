@@ -253,6 +253,30 @@ func storedForm(_ image: NDArray, channels: Int) throws -> NDArray {
         #expect(tableA["filename"] == tableB["filename"] && tableA["mean_value"] == tableB["mean_value"])
     }
 
+    @Test(arguments: [1, 2])
+    func aFileSkippedBetweenShardsIsReportedOnceAfterAResume(_ slabsBeforeTheCrash: Int) throws {
+        let root = try scratchFolder("skip-resume")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let input = root + "/in"
+        try FileManager.default.createDirectory(atPath: input, withIntermediateDirectories: true)
+        for index in 0..<7 { try writeImage(testImage([6, 6], seed: index), to: input + "/f\(index).png") }
+        // The third file fails to decode right after the first shard of two images is full.
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: input + "/f2.png")))
+        for index in 45..<(bytes.count - 16) { bytes[index] ^= 0x33 }
+        try Data(bytes).write(to: URL(fileURLWithPath: input + "/f2.png"))
+        var options = ConversionOptions(output: root + "/out.zarr")
+        options.shardShape = [2]
+        options.workers = 1
+        options.checkpointInterval = 0
+        options.interruptAfterSlabs = slabsBeforeTheCrash
+        #expect(throws: ImMetaIOError.self) { _ = try convert(folders: [input], options: options) }
+        var resume = ConversionOptions(output: root + "/out.zarr")
+        resume.resume = true
+        let report = try convert(folders: [], options: resume)
+        #expect(report.total == 6)
+        #expect(report.skipped.map(\.path) == [input + "/f2.png"])
+    }
+
     @Test func arraysInMemoryConvertAndAppendWithTheirMetadata() throws {
         let root = try scratchFolder("memory")
         defer { try? FileManager.default.removeItem(atPath: root) }
