@@ -109,11 +109,12 @@ struct ImageConverter {
         // The array's image shape and dtype, from every header.
         let store = FileSystemStore(path: paths.store)
         let array: ZarrArray
+        let job: JobRecord
         if options.append {
             array = try ZarrArray.open(in: store, path: Self.arrayName)
             try checkFits(readable, chw: Self.imageShape(of: array, store: paths.store))
-            try journal.writeJob(
-                JobRecord(inputs: inputs, folders: folders, startLength: array.shape[0], csv: options.metadataCSV, options: options).json)
+            job = JobRecord(inputs: inputs, folders: folders, startLength: array.shape[0], csv: options.metadataCSV, options: options)
+            try journal.writeJob(job.json)
         } else {
             let chw = try targetShape(readable)
             let dtype = options.dtype ?? readable.compactMap(\.dtype).dropFirst().reduce(readable.first?.dtype ?? .uint8) {
@@ -123,13 +124,12 @@ struct ImageConverter {
             try Self.clearForNewStore(paths.store, replacing: exists)
             try? FileManager.default.removeItem(atPath: paths.table)
             // The journal comes first: a conversion killed at any later moment resumes.
-            let job = JobRecord(
+            job = JobRecord(
                 inputs: inputs, folders: folders, startLength: 0, csv: options.metadataCSV, options: options, arrayMetadata: metadata.json,
                 groupAttributes: groupAttributes(folders: folders, chw: chw, count: 0))
             try journal.writeJob(job.json)
             array = try Self.createNodes(job, in: store)
         }
-        let job = try JobRecord(json: journal.readJob())
         return try execute(job: job, array: array, paths: paths, journal: journal, join: join, started: started)
     }
 

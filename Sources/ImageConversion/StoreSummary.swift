@@ -90,7 +90,7 @@ public struct StoreSummary: Sendable {
     /// images_to_zarr's names for extensions.
     static func formatName(_ extensionName: String) -> String {
         switch extensionName.lowercased() {
-        case ".fits", ".fit", ".fts", ".fits.gz": "FITS"
+        case let name where InputScan.fitsExtensions.contains(name): "FITS"
         case ".png": "PNG"
         case ".jpg", ".jpeg": "JPEG"
         case ".tif", ".tiff": "TIFF"

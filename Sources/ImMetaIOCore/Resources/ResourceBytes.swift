@@ -62,17 +62,11 @@ public final class ResourceBytes: @unchecked Sendable {
             // unmap (with a TLB flush on every core running a thread of ours), far more than the
             // copy; a bulk conversion opens thousands of such files a second.
             let storage = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
-            var done = 0
-            while done < size {
-                let n = pread(fd, storage + done, size - done, off_t(done))
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else {
-                    let code = n < 0 ? errno : EIO
-                    storage.deallocate()
-                    close(fd)
-                    throw ImMetaIOError(.io, "short read: \(Self.describe(code))", file: path)
-                }
-                done += n
+            guard Self.readFully(fd, into: storage, count: size, from: 0) else {
+                let code = errno == 0 ? EIO : errno
+                storage.deallocate()
+                close(fd)
+                throw ImMetaIOError(.io, "short read: \(Self.describe(code))", file: path)
             }
             close(fd)
             base = UnsafeRawPointer(storage)
@@ -96,9 +90,16 @@ public final class ResourceBytes: @unchecked Sendable {
     /// range is not all there; the caller then copies from ``stableBytes``.
     public func read(into target: UnsafeMutableRawBufferPointer, from offset: Int) -> Bool {
         guard descriptor >= 0, offset >= 0, offset <= count - target.count, let destination = target.baseAddress else { return false }
+        return Self.readFully(descriptor, into: destination, count: target.count, from: offset)
+    }
+
+    /// `count` bytes of the file from `offset` with positioned reads (retrying interrupted and
+    /// short ones); false at the end of the file or on an error (errno set by the failing call).
+    private static func readFully(_ descriptor: Int32, into destination: UnsafeMutableRawPointer, count: Int, from offset: Int) -> Bool {
         var done = 0
-        while done < target.count {
-            let n = pread(descriptor, destination + done, target.count - done, off_t(offset + done))
+        errno = 0
+        while done < count {
+            let n = pread(descriptor, destination + done, count - done, off_t(offset + done))
             if n < 0, errno == EINTR { continue }
             guard n > 0 else { return false }
             done += n

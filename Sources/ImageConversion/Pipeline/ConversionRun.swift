@@ -184,9 +184,9 @@ final class ConversionRun: @unchecked Sendable {
             var error: String?
             switch outcome {
             case .image(let image, let layout):
-                PixelTransfer.copy(
-                    image, layout: layout, channels: channels,
-                    opaque: PixelTransfer.opaqueValue(dtype, sourceDType: input.dtype ?? dtype), into: target)
+                // Only RGB stored as four channels needs the alpha value.
+                let opaque = layout.channels == 3 && channels == 4 ? PixelTransfer.opaqueValue(dtype, sourceDType: input.dtype ?? dtype) : []
+                PixelTransfer.copy(image, layout: layout, channels: channels, opaque: opaque, into: target)
             case .failed(let message):
                 target.initializeMemory(as: UInt8.self, repeating: 0)
                 error = message
@@ -254,8 +254,7 @@ final class ConversionRun: @unchecked Sendable {
         guard let expected = input.layout else { throw ImMetaIOError(.corruptData, "no header", file: input.path) }
         var image: NDArray
         var layout: ImageLayout
-        let isFITS = [".fits", ".fit", ".fts", ".fits.gz"].contains(input.lowercasedExtension)
-        let extensions = isFITS ? options.fitsExtensions : []
+        let extensions = input.isFITS ? options.fitsExtensions : []
         if extensions.count > 1 {
             var planes: [NDArray] = []
             for hdu in extensions {

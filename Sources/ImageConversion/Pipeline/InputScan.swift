@@ -17,16 +17,19 @@ struct InputFile: Sendable {
     var headerError: String?
 
     var lowercasedExtension: String { InputScan.fileExtension(path) }
+
+    /// Whether `--fits-ext` applies to it.
+    var isFITS: Bool { InputScan.fitsExtensions.contains(lowercasedExtension) }
 }
 
 /// Finds the input files and reads their headers (no pixels) in parallel.
 enum InputScan {
-    /// The extension with its dot, lower case (`.fits.gz` counts as one).
+    /// The extensions of FITS files.
+    static let fitsExtensions: Set<String> = [".fits", ".fit", ".fts", ".fits.gz"]
+
+    /// The extension with its dot, lower case (`.fits.gz` counts as one); empty when none.
     static func fileExtension(_ path: String) -> String {
-        let name = (path as NSString).lastPathComponent.lowercased()
-        if name.hasSuffix(".fits.gz") { return ".fits.gz" }
-        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
-        return String(name[dot...])
+        path.lowercased().hasSuffix(".fits.gz") ? ".fits.gz" : FileExtension.of(path) ?? ""
     }
 
     /// Files with a wanted extension in `folders` (sub-folders too when `recursive`), sorted by
@@ -94,8 +97,7 @@ enum InputScan {
 
     static func probe(_ file: inout InputFile, fitsExtensions: [FITSExtension]) {
         do {
-            let isFITS = [".fits", ".fit", ".fts", ".fits.gz"].contains(file.lowercasedExtension)
-            let extensions = isFITS ? fitsExtensions : []
+            let extensions = file.isFITS ? fitsExtensions : []
             if extensions.count > 1 {
                 // Several HDUs stacked as channels: each must be one H×W plane of one size.
                 var planes: [ImageProperties] = []

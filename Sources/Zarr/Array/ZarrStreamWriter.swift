@@ -301,9 +301,15 @@ public final class ZarrStreamWriter: @unchecked Sendable {
             row.writers[shard] = nil
         }
         try slabStored?(row.base..<row.next)
+        try markStored(row.number) { rows[row.number] = nil }
+    }
+
+    /// Counts row `number` stored (after `release` frees what held it, under the lock), advances
+    /// the gapless stored length and commits it when automatic.
+    private func markStored(_ number: Int, release: () -> Void) throws {
         let advanced: Int? = condition.withLock {
-            rows[row.number] = nil
-            storedSlabs.insert(row.number)
+            release()
+            storedSlabs.insert(number)
             var advanced = false
             while storedSlabs.contains(contiguousEnd / slabLength), contiguousEnd < (end ?? .max) {
                 let next = (contiguousEnd / slabLength + 1) * slabLength
@@ -648,20 +654,10 @@ public final class ZarrStreamWriter: @unchecked Sendable {
             throw error
         }
         Self.releasePages(of: slab.bytes)
-        let advanced: Int? = condition.withLock {
-            let number = slab.base / slabLength
+        let number = slab.base / slabLength
+        try markStored(number) {
             slabs[number] = nil
             spareBuffers.append(slab.bytes)
-            storedSlabs.insert(number)
-            var advanced = false
-            while storedSlabs.contains(contiguousEnd / slabLength), contiguousEnd < (end ?? .max) {
-                let next = (contiguousEnd / slabLength + 1) * slabLength
-                contiguousEnd = min(next, end ?? next)
-                advanced = true
-            }
-            condition.broadcast()
-            return advanced ? contiguousEnd : nil
         }
-        if commitsAutomatically, let advanced { try commit(length: advanced) }
     }
 }
