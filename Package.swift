@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "ImageConversion", targets: ["ImageConversion"]),
         // Our Parquet reader and writer (the conversion's table).
         .library(name: "Parquet", targets: ["Parquet"]),
+        // Microscopy I/O: the OME model, OME-TIFF/LSM/CZI/Thorlabs RAW/OME-Zarr readers and writers.
+        .library(name: "Microscopy", targets: ["Microscopy"]),
         // Video through FFmpeg, apart so that applications without video need not link FFmpeg.
         .library(name: "ImMetaIOVideo", targets: ["ImMetaIOVideo"]),
         .executable(name: "immetaio", targets: ["immetaio"]),
@@ -106,6 +108,12 @@ let package = Package(
         .target(name: "Parquet", dependencies: ["CZstd", "CSnappy", "CDeflate"], path: "Sources/Parquet"),
         .target(
             name: "ImageConversion", dependencies: ["ImMetaIO", "Zarr", "Parquet", "CFileShims"], path: "Sources/ImageConversion"),
+        // MARK: Microscopy (OME model, vendor readers, merges, OME writers)
+        .target(
+            name: "Microscopy",
+            dependencies: ["ImMetaIOCore", "NDArrayModule", "TIFFFormat", "Zarr", "CZstd",
+                .product(name: "OrderedCollections", package: "swift-collections")],
+            path: "Sources/Microscopy"),
         .target(
             name: "VideoFormat",
             dependencies: ["ImMetaIOCore", "CFFmpeg", "CFFmpegShims", .product(name: "Logging", package: "swift-log")],
@@ -129,10 +137,13 @@ let package = Package(
         .testTarget(name: "NDArrayModuleTests", dependencies: ["NDArrayModule"]),
         .testTarget(name: "ZarrTests", dependencies: ["Zarr", "ImMetaIOCore", "NDArrayModule"]),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet"], exclude: ["Golden", "Interop"]),
+        // The corpus manifest and SHA-256 for the conformance tests of several test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "MicroscopyTests", dependencies: ["Microscopy", "ImMetaIO", "TestSupport"]),
         .testTarget(name: "ImageConversionTests", dependencies: ["ImageConversion", "ImMetaIO", "Zarr", "Parquet"]),
         .testTarget(
             name: "ImMetaIOTests", dependencies: ["ImMetaIO", "ImMetaIOVideo", "VideoFormat", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "WebPFormat", "FITSFormat", "TIFFFormat", "BMPFormat", "GIFFormat", "CDeflate", "CFileShims",
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), "TestSupport",
             ],
             exclude: ["Golden"]),
     ],

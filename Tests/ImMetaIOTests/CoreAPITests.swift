@@ -1,3 +1,4 @@
+import TestSupport
 import CFileShims
 import Foundation
 import ImMetaIO

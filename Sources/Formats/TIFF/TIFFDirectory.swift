@@ -94,7 +94,7 @@ struct TIFFParser {
         return result
     }
 
-    private func readDirectory(at offset: Int) throws(TIFFError) -> (TIFFDirectory, Int) {
+    func readDirectory(at offset: Int) throws(TIFFError) -> (TIFFDirectory, Int) {
         let countSize = bigTIFF ? 8 : 2, entrySize = bigTIFF ? 20 : 12, pointerSize = bigTIFF ? 8 : 4
         guard offset > 0, offset <= bytes.count - countSize else { throw .corrupt("IFD offset \(offset) outside the file") }
         let count = bigTIFF ? Int(clamping: Self.read64(bytes, offset, littleEndian)) : Int(Self.read16(bytes, offset, littleEndian))

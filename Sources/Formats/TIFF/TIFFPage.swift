@@ -132,9 +132,12 @@ struct TIFFPage {
 
     /// Decodes strip or tile `index` into its part of `out` (the image's bytes). Chunks write
     /// disjoint parts of `out`, so they may be decoded concurrently.
+    ///
+    /// With `rows`, `out` holds only those rows of every plane (a window read): the chunk's rows
+    /// outside them are skipped.
     func decodeChunk(
         _ index: Int, file: UnsafeRawBufferPointer, source: ResourceBytes? = nil, littleEndian: Bool,
-        into out: UnsafeMutableRawBufferPointer
+        into out: UnsafeMutableRawBufferPointer, rows: Range<Int>? = nil
     ) throws(TIFFError) {
         let (across, down, _) = grid
         let plane = index / (across * down), chunkRow = index % (across * down) / across, chunkColumn = index % across
@@ -153,13 +156,18 @@ struct TIFFPage {
         let copyWidth = min(chunkWidth, width - x0), copyHeight = min(chunkHeight, height - y0)
         let copyBytes = copyWidth * perPixel * itemSize
         guard let target = out.baseAddress else { return }
-        func targetOffset(_ y: Int) -> Int { ((plane * height + y0 + y) * width * perPixel + x0 * perPixel) * itemSize }
+        let window = rows ?? 0..<height
+        func targetOffset(_ y: Int) -> Int {
+            ((plane * window.count + y0 + y - window.lowerBound) * width * perPixel + x0 * perPixel) * itemSize
+        }
+        // Whether every row of the chunk is wanted: the paths that write whole chunks at once need it.
+        let whole = y0 >= window.lowerBound && y0 + copyHeight <= window.upperBound
 
         if bits == itemSize * 8, predictor != 3 {
             // Byte-aligned samples: rows go straight from the (decompressed) chunk into the image;
             // uncompressed chunks are copied from the mapped file without an intermediate buffer.
             func place(_ source: UnsafeRawBufferPointer) {
-                for y in 0..<copyHeight {
+                for y in 0..<copyHeight where window.contains(y0 + y) {
                     let row = UnsafeMutableRawBufferPointer(start: target + targetOffset(y), count: copyBytes)
                     let from = y * rowBytes
                     let available = max(0, min(copyBytes, source.count - from))
@@ -172,7 +180,7 @@ struct TIFFPage {
                 }
             }
             if compression == 1 {
-                if chunkWidth == width, predictor == 1, littleEndian || itemSize == 1, copyHeight * rowBytes >= 1 << 20 {
+                if whole, chunkWidth == width, predictor == 1, littleEndian || itemSize == 1, copyHeight * rowBytes >= 1 << 20 {
                     // Large uncompressed strips of whole rows: read from the file straight into the
                     // array (one copy from the page cache), target pages allocated in one call.
                     let region = UnsafeMutableRawBufferPointer(start: target + targetOffset(0), count: copyHeight * rowBytes)
@@ -181,7 +189,7 @@ struct TIFFPage {
                     PagePopulation.prepareForReading(UnsafeRawBufferPointer(rebasing: raw.prefix(region.count)))
                 }
                 place(raw)
-            } else if chunkWidth == width, [8, 32946, 50000].contains(compression),
+            } else if whole, chunkWidth == width, [8, 32946, 50000].contains(compression),
                 let produced = try TIFFCodecs.decompress(
                     raw, compression: compression,
                     into: UnsafeMutableRawBufferPointer(start: target + targetOffset(0), count: copyHeight * rowBytes))
@@ -205,7 +213,7 @@ struct TIFFPage {
         let values = unpack(data, rowBytes: rowBytes, chunkWidth: chunkWidth, chunkHeight: chunkHeight,
                             perPixel: perPixel, littleEndian: littleEndian)
         values.withUnsafeBytes { source in
-            for y in 0..<copyHeight {
+            for y in 0..<copyHeight where window.contains(y0 + y) {
                 (target + targetOffset(y)).copyMemory(from: source.baseAddress! + y * chunkWidth * perPixel * itemSize, byteCount: copyBytes)
             }
         }

@@ -1,0 +1,2 @@
+@_exported import ImMetaIOCore
+@_exported import NDArrayModule
