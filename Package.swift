@@ -111,7 +111,7 @@ let package = Package(
         // MARK: Microscopy (OME model, vendor readers, merges, OME writers)
         .target(
             name: "Microscopy",
-            dependencies: ["ImMetaIOCore", "NDArrayModule", "TIFFFormat", "Zarr", "CZstd",
+            dependencies: ["ImMetaIO", "ImMetaIOCore", "NDArrayModule", "TIFFFormat", "Zarr", "CZstd",
                 .product(name: "OrderedCollections", package: "swift-collections")],
             path: "Sources/Microscopy"),
         .target(
@@ -127,7 +127,7 @@ let package = Package(
         .target(name: "ImMetaIOVideo", dependencies: ["ImMetaIO", "VideoFormat"], path: "Sources/ImMetaIOVideo"),
         .executableTarget(
             name: "immetaio",
-            dependencies: ["ImMetaIOVideo", "ImageConversion", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["ImMetaIOVideo", "ImageConversion", "Microscopy", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/immetaio"),
 
         // A child process for the kill-during-save test (not a product).

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import ImMetaIOVideo
 
@@ -8,7 +9,7 @@ struct ImMetaIOCommand: ParsableCommand {
         commandName: "immetaio",
         abstract: "Read, inspect and convert images with their metadata.",
         version: "0.1.0",
-        subcommands: [Info.self, Copy.self, Meta.self, Zarr.self, Convert.self, Inspect.self, Samples.self])
+        subcommands: [Info.self, Copy.self, Meta.self, Zarr.self, Convert.self, Inspect.self, Samples.self, Ome.self])
 }
 
 /// The formats the tool reads and writes: every built-in plugin and video through FFmpeg.
@@ -28,4 +29,9 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     } catch let error as ImMetaIOError {
         throw CommandFailure(description: error.description)
     }
+}
+
+/// Writes a diagnostic line to stderr (data goes to stdout).
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
 }
