@@ -54,6 +54,7 @@ demo: release
 test: deps interop-venv
 	$(SWIFT) test
 	$(VENV)/bin/python Tests/Interop/interop.py .build/debug/immetaio
+	$(VENV)/bin/python Tests/MicroscopyTests/OMEZarr/check_ome_zarr.py --package .
 
 # Interop checks against Pillow and numpy (also part of `make test`).
 interop: build interop-venv

@@ -139,7 +139,8 @@ let package = Package(
         .testTarget(name: "ParquetTests", dependencies: ["Parquet"], exclude: ["Golden", "Interop"]),
         // The corpus manifest and SHA-256 for the conformance tests of several test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "MicroscopyTests", dependencies: ["Microscopy", "ImMetaIO", "TestSupport"]),
+        .testTarget(
+            name: "MicroscopyTests", dependencies: ["Microscopy", "ImMetaIO", "Zarr", "TestSupport"], exclude: ["OMEZarr/check_ome_zarr.py"]),
         .testTarget(name: "ImageConversionTests", dependencies: ["ImageConversion", "ImMetaIO", "Zarr", "Parquet"]),
         .testTarget(
             name: "ImMetaIOTests", dependencies: ["ImMetaIO", "ImMetaIOVideo", "VideoFormat", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "WebPFormat", "FITSFormat", "TIFFFormat", "BMPFormat", "GIFFormat", "CDeflate", "CFileShims",

@@ -230,23 +230,32 @@ extension NDArray {
     /// - Throws: ``NDArrayError/invalidAxes(_:rank:)`` unless `axes` is a permutation of `0..<rank`.
     public func transposed(_ axes: [Int]) throws(NDArrayError) -> NDArray {
         guard axes.count == rank, Set(axes) == Set(0..<rank) else { throw .invalidAxes(axes, rank: rank) }
+        return permuted(axes)
+    }
+
+    /// ``transposed(_:)`` for permutations the caller builds (not from input): axes at the end that
+    /// keep their place are copied as one contiguous run.
+    package func permuted(_ axes: [Int]) -> NDArray {
+        precondition(axes.count == rank && Set(axes) == Set(0..<rank), "not a permutation of the axes")
         if axes == Array(0..<rank) { return self }
         let newShape = axes.map { shape[$0] }
-        var sourceStrides = [Int](repeating: 1, count: rank)
-        for axis in stride(from: rank - 2, through: 0, by: -1) {
-            sourceStrides[axis] = sourceStrides[axis + 1] * shape[axis + 1]
-        }
-        let permutedStrides = axes.map { sourceStrides[$0] }
-        let size = dtype.itemSize
+        let itemSize = dtype.itemSize
+        var kept = 0
+        while kept < rank, axes[rank - 1 - kept] == rank - 1 - kept { kept += 1 }
+        let run = shape.suffix(kept).reduce(itemSize, *)
+        let outer = rank - kept
+        var sourceStrides = [Int](repeating: itemSize, count: rank)
+        for axis in stride(from: rank - 2, through: 0, by: -1) { sourceStrides[axis] = sourceStrides[axis + 1] * shape[axis + 1] }
+        let permutedStrides = axes.prefix(outer).map { sourceStrides[$0] }
         return withUnsafeBytes { source in
             NDArray(unsafeUninitializedShape: newShape, dtype: dtype) { destination in
-                guard !destination.isEmpty, let src = source.baseAddress, let dst = destination.baseAddress
-                else { return }
-                var index = [Int](repeating: 0, count: rank)
-                var offset = 0
-                for element in 0..<NDArray.elementCount(newShape) {
-                    (dst + element * size).copyMemory(from: src + offset * size, byteCount: size)
-                    var axis = rank - 1
+                guard !destination.isEmpty, let from = source.baseAddress, let to = destination.baseAddress else { return }
+                var index = [Int](repeating: 0, count: outer)
+                var offset = 0, written = 0
+                while true {
+                    (to + written).copyMemory(from: from + offset, byteCount: run)
+                    written += run
+                    var axis = outer - 1
                     while axis >= 0 {
                         index[axis] += 1
                         offset += permutedStrides[axis]
@@ -255,6 +264,7 @@ extension NDArray {
                         index[axis] = 0
                         axis -= 1
                     }
+                    if axis < 0 { return }
                 }
             }
         }

@@ -1,11 +1,16 @@
 import ArgumentParser
 import ImMetaIOVideo
+import Microscopy
 
 extension ImMetaIOCommand {
     /// `immetaio copy SRC DST`: decode any supported file and write it in DST's format.
     struct Copy: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Convert an image to the format DST's extension names (.npy keeps the decoded array exactly).")
+            abstract: "Convert an image to the format DST's extension names (.npy keeps the decoded array exactly).",
+            discussion: """
+                Microscopy files (OME-TIFF, LSM, CZI, Thorlabs RAW, OME-Zarr) are written as the chosen scene's 5-D \
+                TZCYX array (TZCYXS for colour pixels); --scene does the same for any TIFF.
+                """)
 
         @Argument(help: "The file to read.")
         var source: String
@@ -22,14 +27,27 @@ extension ImMetaIOCommand {
         @Option(name: .customLong("option"), help: "A write option KEY=VALUE (repeatable), e.g. --option quality=95.")
         var options: [String] = []
 
+        @Option(help: "For microscopy files: the scene (series) to write as a 5-D TZCYX(S) array (default 0).")
+        var scene: Int?
+
         func validate() throws {
             if all, index != nil { throw ValidationError("use either --index or --all, not both") }
             if let index, index < 0 { throw ValidationError("--index must be 0 or more") }
+            if let scene, scene < 0 { throw ValidationError("--scene must be 0 or more") }
+            if scene != nil, index != nil || all { throw ValidationError("--scene reads a whole scene: use it without --index or --all") }
         }
 
         func run() throws {
             let writeOptions = try Self.parse(options)
             try reportingErrors {
+                if scene != nil || (index == nil && !all && MicroscopyFormatKind.detect(source)?.isMicroscopySpecific == true) {
+                    let file = try openMicroscopyFile(source)
+                    let image = try file.image(scene: scene ?? 0).read()
+                    try writeImage(image, to: destination, options: writeOptions, registry: registry)
+                    let axes = try file.image(scene: scene ?? 0).metadata.axesString
+                    print("\(source) -> \(destination): \(axes) \(image.shape.map(String.init).joined(separator: "×")) \(image.dtype)")
+                    return
+                }
                 let file = try openImage(.path(source), registry: registry)
                 let target = try registry.writeFormat(forPath: destination, format: nil, extensionHint: nil)
                 if file.format.name == "ffmpeg", target.name == "ffmpeg", index == nil {

@@ -19,6 +19,7 @@ Usage: interop.py PATH/TO/immetaio
 - The fast 8-bit PNG encoder with libpng and Pillow, and on the corpus (see `fast_png_checks`).
 - Bulk conversion against images_to_zarr, zarr-python, pyarrow, pandas, DuckDB and scikit-image,
   with kill -9 and resume (see `conversion_checks.py`).
+- Microscopy against tifffile and ome-types (see `microscopy_checks.py`).
 Exits non-zero with a list of failures.
 """
 import json
@@ -31,6 +32,7 @@ import numpy as np
 from PIL import Image
 
 from conversion_checks import conversion_checks
+from microscopy_checks import microscopy_checks, to_canonical
 
 failures = []
 checks = 0
@@ -298,6 +300,7 @@ def main(tool):
     gif_checks(tool, work, rng)
     video_checks(tool, work, rng)
     conversion_checks(tool, work, rng, check)
+    microscopy_checks(tool, work, corpus_root(), check)
 
     print(f"interop: {checks - len(failures)}/{checks} checks passed (Pillow {Image.__version__}, numpy {np.__version__})")
     for failure in failures:
@@ -448,6 +451,10 @@ def tiff_checks(tool, work, rng):
         tifffile.imwrite(path, array, **kwargs)
         run(tool, "copy", path, path + ".npy")
         ours, theirs = np.load(path + ".npy"), tifffile.imread(path)
+        if name == "ome":
+            # A microscopy file: written as its TZCYX(S) scene.
+            with tifffile.TiffFile(path) as tiff:
+                theirs, _ = to_canonical(theirs, tiff.series[0].axes)
         check(ours.shape == theirs.shape and ours.dtype == theirs.dtype and np.array_equal(ours, theirs),
               f"we read tifffile's {name} file differently: {ours.shape} vs {theirs.shape}")
 

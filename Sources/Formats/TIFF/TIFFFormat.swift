@@ -23,7 +23,7 @@ import NDArrayModule
 /// `photometric` option, `minisblack` or `rgb`, overrides the guess), leading axes as more pages
 /// with tifffile's `{"shape": [...]}` description so tifffile and this reader restore the shape;
 /// frames appended one by one form one series. Options: `compression` (`none` default, `deflate`
-/// (alias `zlib`, `adobe_deflate`), `zstd`, `packbits`), `level` (Deflate 1…12, default 1 —
+/// (alias `zlib`, `adobe_deflate`), `zstd`, `packbits`), `level` (Deflate 0…12, default 1 —
 /// within about 1 % of level 6's size on 16-bit microscopy data at three times the speed;
 /// Zstandard 1…22, default 3), `predictor` (`true` picks horizontal for integers and
 /// floating-point for floats; or `none`, `horizontal`, `floatingpoint`), `tile` ([height, width],

@@ -22,7 +22,7 @@ struct TIFFWriteOptions {
     }
 
     var compression: Compression
-    /// Compression level: libdeflate 1…12 (default 1) or Zstandard 1…22 (default 3).
+    /// Compression level: libdeflate 0…12 (default 1) or Zstandard 1…22 (default 3).
     var level: Int
     /// `nil` chooses per image: horizontal for integers, floating-point for floats, when asked with `true`.
     var predictor: Predictor?
@@ -40,10 +40,11 @@ struct TIFFWriteOptions {
         let name = try parser.string(
             "compression", default: "none", allowed: Compression.allCases.map(\.rawValue) + ["zlib", "adobe_deflate"])
         compression = Compression(rawValue: name) ?? .deflate
-        let maximum = compression == .zstd ? 22 : 12
+        let levels = compression == .zstd ? 1...22 : 0...12
         // Deflate level 1: on 16-bit microscopy stacks libdeflate's level 1 is within 1 % of level
         // 6's size at three times its speed (BENCHMARKS.md); pass a higher level for smaller files.
-        level = try parser.int("level", default: compression == .zstd ? 3 : 1, in: 1...maximum)
+        // Deflate level 0 stores blocks uncompressed (zlib's 0, as OMIO's zlib 0–9 offers).
+        level = try parser.int("level", default: compression == .zstd ? 3 : 1, in: levels)
         switch parser.value("predictor") {
         case nil, .bool(false): predictor = Predictor.none
         case .bool(true): predictor = nil

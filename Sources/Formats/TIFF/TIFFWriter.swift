@@ -9,14 +9,22 @@ import NDArrayModule
 /// reserved for the header, which ``finish()`` fills in once the total size is known: classic
 /// TIFF when every offset fits in 32 bits, BigTIFF otherwise (or when asked). The choice comes
 /// from the file's actual sizes, so a file is never too large for its header.
-final class TIFFWriter: ImageWriter {
+package final class TIFFWriter: ImageWriter {
     private let sink: OutputSink
     private let options: TIFFWriteOptions
     private var directories: [TIFFDirectoryBuilder] = []
+    /// The reduced-resolution pages (SubIFDs) of main pages, by main page index.
+    private var subDirectories: [Int: [TIFFDirectoryBuilder]] = [:]
     /// Per append: index of its first page, the array's shape, and whether it named a description.
     private var appends: [(firstPage: Int, shape: [Int], described: Bool)] = []
     /// Chunks compressed together: enough to keep every core busy, few enough to bound memory.
     private static let batchSize = 64
+
+    /// A writer of pages into `sink` with the plugin's options (`compression`, `level`,
+    /// `predictor`, `tile`, `bigtiff` …), for other modules of the package (OME-TIFF).
+    package convenience init(sink: OutputSink, options: JSONObject) throws {
+        try self.init(WriteRequest(sink: sink, options: options))
+    }
 
     init(_ request: WriteRequest) throws {
         sink = request.sink
@@ -28,12 +36,44 @@ final class TIFFWriter: ImageWriter {
         ImMetaIOError(.invalidArgument, message, file: sink.displayName)
     }
 
-    func append(_ image: NDArray, metadata: JSONObject) throws {
+    package func append(_ image: NDArray, metadata: JSONObject) throws {
+        try append(image, metadata: metadata, description: options.description ?? metadata["description"]?.stringValue, shaped: true)
+    }
+
+    /// Appends pages: `pages` is P×H×W, or P×H×W×S with `rgb` (3 or 4 samples). The first page
+    /// carries `description`; no shape description is added. Pages of one call are compressed
+    /// together, on every core.
+    package func appendPages(_ pages: NDArray, rgb: Bool, description: String?) throws {
+        try append(pages, metadata: [:], description: description, shaped: false, rgb: rgb)
+    }
+
+    /// Appends one page (H×W, or H×W×S with `rgb`) with its own description (or none) and its
+    /// reduced resolutions as SubIFDs (NewSubfileType 1), as pyramidal OME-TIFF stores them. No
+    /// shape description is added.
+    package func appendPage(_ page: NDArray, rgb: Bool, description: String?, reducedResolutions: [NDArray]) throws {
+        let main = directories.count
+        try append(page, metadata: [:], description: description, shaped: false, rgb: rgb)
+        guard !reducedResolutions.isEmpty else { return }
+        var reduced: [TIFFDirectoryBuilder] = []
+        for level in reducedResolutions {
+            try append(level, metadata: [:], description: nil, shaped: false, rgb: rgb)
+            var directory = directories.removeLast()
+            appends.removeLast()
+            directory[254] = .long([1])
+            reduced.append(directory)
+        }
+        subDirectories[main] = reduced
+        // Placeholders of the right count; finish() fills in the offsets once the layout is known.
+        directories[main][330] = .offsets([UInt64](repeating: 0, count: reduced.count))
+    }
+
+    /// `rgb` overrides the photometric option and the guess from the shape.
+    private func append(_ image: NDArray, metadata: JSONObject, description: String?, shaped: Bool, rgb forcedRGB: Bool? = nil) throws {
         let shape = image.shape
         guard shape.count >= 2 else { throw invalid("TIFF pages need at least 2 dimensions, not shape \(shape)") }
         let last = shape[shape.count - 1]
         let rgb: Bool
-        switch options.photometric {
+        switch forcedRGB.map({ $0 ? "rgb" : "minisblack" }) ?? options.photometric {
         case "rgb"?:
             guard shape.count >= 3, last == 3 || last == 4, image.dtype != .bool else {
                 throw invalid("photometric 'rgb' needs a last axis of 3 or 4 samples, not shape \(shape)")
@@ -53,8 +93,7 @@ final class TIFFWriter: ImageWriter {
         case .int8, .int16, .int32, .int64: (image.dtype.itemSize * 8, 2)
         case .float16, .float32, .float64: (image.dtype.itemSize * 8, 3)
         }
-        let description = options.description ?? metadata["description"]?.stringValue
-        appends.append((directories.count, shape, description != nil))
+        appends.append((directories.count, shape, description != nil || !shaped))
         let page = Page(
             width: width, height: height, samples: samples, itemSize: image.dtype.itemSize, bits: format.bits,
             predictor: predictor)
@@ -326,20 +365,35 @@ final class TIFFWriter: ImageWriter {
         return (UInt32(min((value * Double(denominator)).rounded(), Double(UInt32.max))), denominator)
     }
 
-    func finish() throws {
+    package func finish() throws {
         guard !directories.isEmpty else { throw invalid("no image was written") }
         addShapeDescriptions()
         if sink.position % 2 == 1 { try sink.write([0]) }  // directories start on a word boundary
         let start = sink.position
-        let classicEnd = start + directories.reduce(0) { $0 + $1.size(bigTIFF: false) }
+        // Each main directory is followed by its SubIFDs; the main chain links main directories only.
+        let all = directories.indices.flatMap { [directories[$0]] + (subDirectories[$0] ?? []) }
+        let classicEnd = start + all.reduce(0) { $0 + $1.size(bigTIFF: false) }
         let bigTIFF = options.bigTIFF || classicEnd > Int(UInt32.max)
+        var offsets: [(main: Int, subs: [Int])] = []
         var offset = start
-        for (index, directory) in directories.enumerated() {
-            let size = directory.size(bigTIFF: bigTIFF)
-            let next = index + 1 < directories.count ? offset + size : 0
-            let bytes = directory.serialized(at: offset, next: next, bigTIFF: bigTIFF)
-            try sink.write(bytes)
-            offset += size
+        for index in directories.indices {
+            let main = offset
+            offset += directories[index].size(bigTIFF: bigTIFF)
+            var subs: [Int] = []
+            for sub in subDirectories[index] ?? [] {
+                subs.append(offset)
+                offset += sub.size(bigTIFF: bigTIFF)
+            }
+            offsets.append((main, subs))
+        }
+        for index in directories.indices {
+            var directory = directories[index]
+            if !offsets[index].subs.isEmpty { directory[330] = .offsets(offsets[index].subs.map { UInt64($0) }) }
+            let next = index + 1 < directories.count ? offsets[index + 1].main : 0
+            try sink.write(directory.serialized(at: offsets[index].main, next: next, bigTIFF: bigTIFF))
+            for (sub, at) in zip(subDirectories[index] ?? [], offsets[index].subs) {
+                try sink.write(sub.serialized(at: at, next: 0, bigTIFF: bigTIFF))
+            }
         }
         var header: [UInt8] = [0x49, 0x49]
         if bigTIFF {

@@ -42,74 +42,30 @@ public struct ArrayMicroscopyImage: MicroscopyImage {
     }
 }
 
-/// Copies windows out of arrays and into them, one contiguous run at a time.
+/// Copies windows out of arrays and into them.
 enum ArrayWindow {
     /// The part of `array` inside `ranges` (one range per axis).
     static func crop(_ array: NDArray, to ranges: [Range<Int>]) -> NDArray {
         var result = NDArray(shape: ranges.map(\.count), dtype: array.dtype)
-        let itemSize = array.dtype.itemSize
-        let rank = array.shape.count
-        guard rank > 0, ranges.allSatisfy({ !$0.isEmpty }) else { return result }
-        var strides = [Int](repeating: 1, count: rank)
-        for dimension in stride(from: rank - 2, through: 0, by: -1) { strides[dimension] = strides[dimension + 1] * array.shape[dimension + 1] }
-        // Trailing axes taken whole join the innermost run.
-        var runAxis = rank - 1
-        while runAxis > 0, ranges[runAxis] == 0..<array.shape[runAxis] { runAxis -= 1 }
-        let runBytes = ranges[runAxis].count * strides[runAxis] * itemSize
-        let outer = ranges.prefix(runAxis).map(\.count)
-        let runs = outer.reduce(1, *)
+        let extent = result.shape
         array.withUnsafeBytes { source in
             result.withUnsafeMutableBytes { target in
-                var position = [Int](repeating: 0, count: runAxis)
-                for run in 0..<runs {
-                    var element = ranges[runAxis].lowerBound * strides[runAxis]
-                    for dimension in 0..<runAxis { element += (ranges[dimension].lowerBound + position[dimension]) * strides[dimension] }
-                    (target.baseAddress! + run * runBytes).copyMemory(from: source.baseAddress! + element * itemSize, byteCount: runBytes)
-                    var dimension = runAxis - 1
-                    while dimension >= 0 {
-                        position[dimension] += 1
-                        if position[dimension] < outer[dimension] { break }
-                        position[dimension] = 0
-                        dimension -= 1
-                    }
-                }
+                RegionCopy.copy(
+                    from: source, shape: array.shape, start: ranges.map(\.lowerBound), to: target, shape: extent,
+                    start: [Int](repeating: 0, count: extent.count), extent: extent, itemSize: array.dtype.itemSize)
             }
         }
         return result
     }
 
-    /// Copies `part` into `result` with its first element at `origin`, one contiguous run at a
-    /// time (trailing axes that both arrays hold whole, such as `S`, join the run).
+    /// Copies `part` into `result` with its first element at `origin`.
     static func place(_ part: NDArray, in result: inout NDArray, at origin: [Int]) {
-        var partShape = part.shape, resultShape = result.shape, origin = origin
-        while partShape.count > 1, partShape[partShape.count - 1] == resultShape[resultShape.count - 1], origin[origin.count - 1] == 0 {
-            let last = partShape.removeLast(), resultLast = resultShape.removeLast()
-            origin.removeLast()
-            partShape[partShape.count - 1] *= last
-            resultShape[resultShape.count - 1] *= resultLast
-            origin[origin.count - 1] *= resultLast
-        }
-        let itemSize = part.dtype.itemSize
-        let rank = partShape.count
-        let rowBytes = partShape[rank - 1] * itemSize
-        var strides = [Int](repeating: 1, count: rank)
-        for dimension in stride(from: rank - 2, through: 0, by: -1) { strides[dimension] = strides[dimension + 1] * resultShape[dimension + 1] }
-        let rows = partShape.dropLast().reduce(1, *)
+        let shape = result.shape
         part.withUnsafeBytes { source in
             result.withUnsafeMutableBytes { target in
-                var position = [Int](repeating: 0, count: rank - 1)
-                for row in 0..<rows {
-                    var element = origin[rank - 1]
-                    for dimension in 0..<(rank - 1) { element += (origin[dimension] + position[dimension]) * strides[dimension] }
-                    (target.baseAddress! + element * itemSize).copyMemory(from: source.baseAddress! + row * rowBytes, byteCount: rowBytes)
-                    var dimension = rank - 2
-                    while dimension >= 0 {
-                        position[dimension] += 1
-                        if position[dimension] < partShape[dimension] { break }
-                        position[dimension] = 0
-                        dimension -= 1
-                    }
-                }
+                RegionCopy.copy(
+                    from: source, shape: part.shape, start: [Int](repeating: 0, count: part.rank), to: target, shape: shape, start: origin,
+                    extent: part.shape, itemSize: part.dtype.itemSize)
             }
         }
     }

@@ -6,6 +6,11 @@ import TIFFFormat
 /// A TIFF-based microscopy file: OME-TIFF, Zeiss LSM, an ImageJ hyperstack or a plain
 /// (multi-page) TIFF, opened lazily as TZCYX(S) images.
 ///
+/// - **OME-TIFF**: one image per OME `Image` (series), its planes where its `TiffData` blocks
+///   put them, in this file or, for a multi-file set, in the files beside it (a TIFF of the set
+///   whose OME-XML is `BinaryOnly` leads to the companion file, which describes the whole set);
+///   SubIFDs are the pyramid levels. Pages with more samples than a plane needs hold several
+///   channels, as Bio-Formats reads them.
 /// - **LSM**: the CZ_LSMINFO record gives Z, C and T, the voxel sizes and the time interval; the
 ///   channel names and colours come from its ChannelColors block. Channels are the samples of each
 ///   page; thumbnail pages are skipped.
@@ -25,7 +30,10 @@ public struct TIFFMicroscopyFile: MicroscopyFile {
         self.path = path
         let first = container.pages[0]
         let description = first.text(270) ?? ""
-        if let info = try LSMInfo(first, container: container) {
+        if description.contains("<OME"), let images = Self.omeImages(container, description: description) {
+            formatName = "OME-TIFF"
+            self.images = try images.get()
+        } else if let info = try LSMInfo(first, container: container) {
             formatName = "LSM"
             images = [try Self.lsmImage(container, info: info)]
         } else if description.hasPrefix("ImageJ="), let image = try Self.imageJImage(container, description: description) {
@@ -35,6 +43,57 @@ public struct TIFFMicroscopyFile: MicroscopyFile {
             formatName = "TIFF"
             images = [try Self.plainImage(container)]
         }
+    }
+
+    /// Opens the OME-XML companion file of a multi-file OME-TIFF set: its images, with their planes
+    /// in the TIFFs beside it.
+    public init(companionPath path: String) throws(ImMetaIOError) {
+        let document = try Self.companionDocument(path)
+        self.path = path
+        formatName = "OME-TIFF"
+        images = try OMETIFFLayout.images(of: document, container: nil, folder: Self.folder(of: path), documentPath: path)
+        guard !images.isEmpty else { throw ImMetaIOError(.corruptData, "the OME-XML describes no image", file: path) }
+    }
+
+    /// The OME-TIFF's images, following a `BinaryOnly` pointer to the set's companion file; `nil`
+    /// when the description is no usable OME-XML (the file is then read as a plain TIFF).
+    private static func omeImages(_ container: TIFFContainer, description: String) -> Result<[any MicroscopyImage], ImMetaIOError>? {
+        guard var document = try? OMEDocument(parsing: description) else { return nil }
+        var documentPath = container.path
+        let folder = folder(of: container.path)
+        if let binaryOnly = document.binaryOnly {
+            let name = binaryOnly.metadataFile
+            guard !name.contains("/") else {
+                return .failure(ImMetaIOError(.corruptData, "BinaryOnly names the file '\(name)' outside the set's folder", file: container.path))
+            }
+            documentPath = folder.isEmpty ? name : "\(folder)/\(name)"
+            do {
+                document = try companionDocument(documentPath)
+            } catch {
+                return .failure(error)
+            }
+        }
+        guard !document.images.isEmpty else { return nil }
+        return Result { () throws(ImMetaIOError) in
+            try OMETIFFLayout.images(of: document, container: container, folder: folder, documentPath: documentPath)
+        }
+    }
+
+    /// Companion files are XML: read whole, within a size limit.
+    private static func companionDocument(_ path: String) throws(ImMetaIOError) -> OMEDocument {
+        let bytes = try ResourceBytes(mapping: path)
+        guard bytes.count <= 256 << 20 else {
+            throw ImMetaIOError(.limitExceeded, "the OME-XML companion file is over 256 MiB", file: path)
+        }
+        do {
+            return try bytes.withUnsafeBytes { raw throws(ImMetaIOError) in try OMEDocument(parsing: raw) }
+        } catch {
+            throw error.naming(path)
+        }
+    }
+
+    private static func folder(of path: String) -> String {
+        path.lastIndex(of: "/").map { String(path[..<$0]) } ?? ""
     }
 
     /// The pages of the main chain that are not thumbnails or overviews, as indices.
