@@ -55,6 +55,7 @@ test: deps interop-venv
 	$(SWIFT) test
 	$(VENV)/bin/python Tests/Interop/interop.py .build/debug/immetaio
 	$(VENV)/bin/python Tests/MicroscopyTests/OMEZarr/check_ome_zarr.py --package .
+	$(VENV)/bin/python Tests/MicroscopyTests/OME/check_ome_xml.py
 
 # Interop checks against Pillow and numpy (also part of `make test`).
 interop: build interop-venv

@@ -71,18 +71,21 @@ enum MicroscopyOpeners {
             if description.contains("<OME") { return .omeTIFF }
             return description.hasPrefix("ImageJ=") ? .imageJTIFF : .tiff
         }
+        if isThorlabs(path, header: header) { return .thorlabsRAW }
         if isOMEXML(header) { return .omeCompanion }
         return nil
     }
 
     static func folderKind(_ path: String) -> MicroscopyFormatKind? {
         if FileManager.default.fileExists(atPath: "\(path)/zarr.json") { return .omeZarr }
+        if FileManager.default.fileExists(atPath: "\(path)/Experiment.xml") { return .thorlabsRAW }
         return nil
     }
 
     /// The file's reader, or `nil` when no reader knows its first bytes.
     static func openFile(_ path: String, header: [UInt8]) throws(ImMetaIOError) -> (any MicroscopyFile)? {
         if isTIFF(header) { return try TIFFMicroscopyFile(path: path) }
+        if isThorlabs(path, header: header) { return try ThorlabsRAWFile(path: path) }
         if isOMEXML(header) { return try TIFFMicroscopyFile(companionPath: path) }
         return nil
     }
@@ -91,6 +94,7 @@ enum MicroscopyOpeners {
     static func openFolder(_ path: String) throws(ImMetaIOError) -> (any MicroscopyFile)? {
         switch folderKind(path) {
         case .omeZarr?: try OMEZarrFile(path: path)
+        case .thorlabsRAW?: try ThorlabsRAWFile(path: path)
         default: nil
         }
     }
@@ -98,6 +102,14 @@ enum MicroscopyOpeners {
     static func isTIFF(_ header: [UInt8]) -> Bool {
         header.starts(with: [0x49, 0x49, 42, 0]) || header.starts(with: [0x4D, 0x4D, 0, 42])
             || header.starts(with: [0x49, 0x49, 43, 0]) || header.starts(with: [0x4D, 0x4D, 0, 43])
+    }
+
+    /// ThorImage's `Experiment.xml`, or a `.raw` file with an `Experiment.xml` beside it.
+    static func isThorlabs(_ path: String, header: [UInt8]) -> Bool {
+        if String(decoding: header, as: UTF8.self).contains("<ThorImageExperiment") { return true }
+        guard path.lowercased().hasSuffix(".raw") else { return false }
+        let folder = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        return FileManager.default.fileExists(atPath: "\(folder)/Experiment.xml")
     }
 
     /// XML (after an optional UTF-8 byte-order mark) whose first kilobyte opens an `OME` element.

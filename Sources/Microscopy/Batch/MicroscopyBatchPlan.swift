@@ -132,7 +132,8 @@ struct MicroscopyBatchPlan {
     }
 
     /// The microscopy inputs of a folder in natural order: files, OME-Zarr stores and Thorlabs
-    /// acquisitions. The TIFFs of a multi-file OME-TIFF set count once, as their companion file.
+    /// acquisitions. The TIFFs of a multi-file OME-TIFF set count once, as their companion file;
+    /// a ThorImage acquisition lying in the folder itself counts once, as the folder.
     private static func inputs(in folder: String, skipping outputFolder: String?) throws(ImMetaIOError) -> [String] {
         var result: [String] = []
         var seen = Set<String>()
@@ -141,6 +142,8 @@ struct MicroscopyBatchPlan {
             var input = path
             if kind == .omeTIFF, let source = (try? openMicroscopyFile(path))?.images.first?.metadata.provenance["source_file"] {
                 input = source
+            } else if kind == .thorlabsRAW, !FileManager.default.fileExists(atPath: "\(path)/Experiment.xml") {
+                input = folder  // Experiment.xml and its .raw file beside it: one acquisition, the folder
             }
             if seen.insert(input).inserted { result.append(input) }
         }

@@ -8,7 +8,7 @@ public enum OMEAnnotation: Sendable, Hashable {
     case xml(OMEXMLAnnotation)
     /// Another annotation type (`CommentAnnotation`, `LongAnnotation`, `TagAnnotation` …), kept
     /// whole from 2016-06 documents.
-    case other(XMLElement)
+    case other(XMLTreeElement)
 
     /// The annotation's ID (`Annotation:0`).
     public var id: String {
@@ -100,8 +100,8 @@ public struct OMEXMLAnnotation: Sendable, Hashable {
     }
 
     /// The elements of ``value``, parsed; empty when it holds none or is not well-formed.
-    public func valueElements(limits: XMLLimits = .default) -> [XMLElement] {
-        guard let wrapper = try? XMLElement(parsing: "<Value>" + value + "</Value>", limits: limits) else { return [] }
+    public func valueElements(limits: XMLLimits = .default) -> [XMLTreeElement] {
+        guard let wrapper = try? XMLTreeElement(parsing: "<Value>" + value + "</Value>", limits: limits) else { return [] }
         return wrapper.elements
     }
 }

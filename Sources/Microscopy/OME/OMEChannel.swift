@@ -23,7 +23,7 @@ public struct OMEChannel: Sendable, Hashable {
     public var otherAttributes: [XMLAttribute]
     /// Child elements not modelled here (`LightSourceSettings`, `DetectorSettings`,
     /// `FilterSetRef`, `LightPath`), kept from 2016-06 documents.
-    public var otherElements: [XMLElement]
+    public var otherElements: [XMLTreeElement]
 
     /// Creates a channel.
     public init(

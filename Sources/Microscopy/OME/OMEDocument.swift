@@ -29,7 +29,7 @@ public struct OMEDocument: Sendable, Hashable {
     public var binaryOnly: OMEBinaryOnly?
     /// Top-level elements not modelled here (`Plate`, `Screen`, `ROI`, `Experimenter`,
     /// `Project`, `Dataset` …), kept from 2016-06 documents.
-    public var otherElements: [XMLElement]
+    public var otherElements: [XMLTreeElement]
 
     /// Creates a document.
     public init(
@@ -49,9 +49,9 @@ public struct OMEDocument: Sendable, Hashable {
     ///   value (pixel type, sizes), `unsupportedFormat` when the root element is not `OME`,
     ///   `limitExceeded` when a limit is exceeded.
     public init(parsing bytes: some Collection<UInt8>, limits: XMLLimits = .default) throws(ImMetaIOError) {
-        let root: XMLElement
+        let root: XMLTreeElement
         do {
-            root = try XMLElement(parsing: bytes, limits: limits)
+            root = try XMLTreeElement(parsing: bytes, limits: limits)
         } catch {
             throw ImMetaIOError(error)
         }
@@ -64,12 +64,12 @@ public struct OMEDocument: Sendable, Hashable {
     }
 
     /// Builds the model from a parsed tree whose root is `OME`.
-    public init(xml root: XMLElement) throws(ImMetaIOError) {
+    public init(xml root: XMLTreeElement) throws(ImMetaIOError) {
         self = try OMEXMLDecoder(root: root).document(root)
     }
 
     /// The document as a 2016-06 element tree.
-    public func xmlElement() -> XMLElement {
+    public func xmlElement() -> XMLTreeElement {
         OMEXMLEncoder(self).document(self)
     }
 

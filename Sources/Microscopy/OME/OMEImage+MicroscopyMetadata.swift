@@ -24,7 +24,8 @@ extension OMEImage {
         let channelCount = max(1, pixels.sizeC / samples)
         var shape = [pixels.sizeT, pixels.sizeZ, channelCount, pixels.sizeY, pixels.sizeX]
         if samples > 1 { shape.append(samples) }
-        var metadata = MicroscopyMetadata(axes: samples > 1 ? MicroscopyMetadata.samplesAxes : MicroscopyAxis.canonical, shape: shape, dtype: dtype)
+        var metadata = MicroscopyMetadata(
+            axes: samples > 1 ? MicroscopyMetadata.samplesAxes : MicroscopyAxis.canonical, shape: shape, dtype: dtype)
         metadata.name = name
         metadata.significantBits = pixels.significantBits
         metadata.physicalSizeX = pixels.physicalSizeX
@@ -58,15 +59,18 @@ extension OMEImage {
 
     /// The referenced instrument (or the only one) in a few words.
     private func instrumentSummary(in document: OMEDocument) -> InstrumentSummary? {
-        let instrument = instrumentRef.flatMap(document.instrument(id:)) ?? (document.instruments.count == 1 ? document.instruments.first : nil)
+        let instrument =
+            instrumentRef.flatMap(document.instrument(id:)) ?? (document.instruments.count == 1 ? document.instruments.first : nil)
         guard let instrument else { return nil }
         func join(_ parts: String?...) -> String? {
             let words = parts.compactMap { $0?.trimmingSpaces }.filter { !$0.isEmpty }
             return words.isEmpty ? nil : words.joined(separator: " ")
         }
-        let objective = objectiveSettings.flatMap { settings in instrument.objectives.first { $0.id == settings.id } } ?? instrument.objectives.first
+        let objective =
+            objectiveSettings.flatMap { settings in instrument.objectives.first { $0.id == settings.id } } ?? instrument.objectives.first
         let summary = InstrumentSummary(
-            microscope: instrument.microscope.flatMap { join($0.manufacturer, $0.model) }, objective: objective.flatMap { join($0.manufacturer, $0.model) },
+            microscope: instrument.microscope.flatMap { join($0.manufacturer, $0.model) },
+            objective: objective.flatMap { join($0.manufacturer, $0.model) },
             nominalMagnification: objective?.nominalMagnification, lensNA: objective?.lensNA, immersion: objective?.immersion,
             detector: instrument.detectors.first.flatMap { join($0.manufacturer, $0.model) })
         return summary == InstrumentSummary() ? nil : summary
@@ -84,7 +88,9 @@ extension OMEImage {
     ///   - includesPlanes: Whether to list one `Plane` per Z, C, T (in dimension order).
     /// - Throws: ``ImMetaIOError`` with `invalidArgument` for a dtype OME has no type for
     ///   (64-bit integers, half floats) or an empty extent.
-    public init(metadata: MicroscopyMetadata, index: Int = 0, dimensionOrder: OMEDimensionOrder = .xyczt, includesPlanes: Bool = false)
+    public init(
+        metadata: MicroscopyMetadata, index: Int = 0, dimensionOrder: OMEDimensionOrder = .xyczt, includesPlanes: Bool = false
+    )
         throws(ImMetaIOError)
     {
         guard let type = OMEPixelType(metadata.dtype) else {
@@ -149,10 +155,13 @@ extension OMEImage {
     public static func annotations(for metadata: MicroscopyMetadata, index: Int = 0) -> [OMEAnnotation] {
         var result: [OMEAnnotation] = []
         if !metadata.provenance.isEmpty {
-            result.append(.map(OMEMapAnnotation(id: "Annotation:\(index):provenance", namespace: provenanceNamespace, values: metadata.provenance)))
+            result.append(
+                .map(OMEMapAnnotation(id: "Annotation:\(index):provenance", namespace: provenanceNamespace, values: metadata.provenance)))
         }
         if !metadata.annotations.isEmpty {
-            result.append(.map(OMEMapAnnotation(id: "Annotation:\(index):annotations", namespace: annotationsNamespace, values: metadata.annotations)))
+            result.append(
+                .map(OMEMapAnnotation(id: "Annotation:\(index):annotations", namespace: annotationsNamespace, values: metadata.annotations))
+            )
         }
         return result
     }
@@ -173,7 +182,9 @@ extension OMEDocument {
     /// Appends an image built from `metadata` with its instrument and annotations, and returns
     /// its index.
     @discardableResult
-    public mutating func append(_ metadata: MicroscopyMetadata, dimensionOrder: OMEDimensionOrder = .xyczt, includesPlanes: Bool = false)
+    public mutating func append(
+        _ metadata: MicroscopyMetadata, dimensionOrder: OMEDimensionOrder = .xyczt, includesPlanes: Bool = false
+    )
         throws(ImMetaIOError) -> Int
     {
         let index = images.count

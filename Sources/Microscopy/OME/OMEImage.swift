@@ -18,7 +18,7 @@ public struct OMEImage: Sendable, Hashable {
     public var annotationRefs: [String]
     /// Child elements not modelled here (`ExperimenterRef`, `StageLabel`, `ImagingEnvironment`,
     /// `ROIRef` …), kept from 2016-06 documents.
-    public var otherElements: [XMLElement]
+    public var otherElements: [XMLTreeElement]
 
     /// Creates an image.
     public init(id: String, name: String? = nil, pixels: OMEPixels) {

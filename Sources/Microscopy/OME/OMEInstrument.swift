@@ -13,7 +13,7 @@ public struct OMEInstrument: Sendable, Hashable {
     public var annotationRefs: [String]
     /// Child elements not modelled here (`Laser`, `Arc`, `Filter`, `FilterSet`, `Dichroic` …),
     /// kept from 2016-06 documents.
-    public var otherElements: [XMLElement]
+    public var otherElements: [XMLTreeElement]
 
     /// Creates an instrument.
     public init(id: String, microscope: OMEMicroscope? = nil, detectors: [OMEDetector] = [], objectives: [OMEObjective] = []) {

@@ -80,18 +80,19 @@ public struct OMEModulo: Sendable, Hashable {
     public func xmlAnnotation(id: String) -> OMEXMLAnnotation {
         // In the Additions namespace (declared, not only named): in OME's own namespace a `Label`
         // would be taken for the ROI shape of that name by schema validation.
-        var modulo = XMLElement(
+        var modulo = XMLTreeElement(
             "Modulo", attributes: [XMLAttribute("xmlns", Self.additionsNamespace), XMLAttribute("namespace", Self.additionsNamespace)])
         for (name, along) in [("ModuloAlongZ", alongZ), ("ModuloAlongT", alongT), ("ModuloAlongC", alongC)] {
             guard let along else { continue }
-            var element = XMLElement(
+            var element = XMLTreeElement(
                 name,
                 attributes: [
                     "Type": along.type, "TypeDescription": along.typeDescription, "Unit": along.unit,
-                    "Start": along.start.map(OMEValue.format), "Step": along.step.map(OMEValue.format), "End": along.end.map(OMEValue.format),
+                    "Start": along.start.map(OMEValue.format), "Step": along.step.map(OMEValue.format),
+                    "End": along.end.map(OMEValue.format),
                 ])
             for label in along.labels {
-                var labelElement = XMLElement("Label")
+                var labelElement = XMLTreeElement("Label")
                 labelElement.append(text: label)
                 element.append(labelElement)
             }

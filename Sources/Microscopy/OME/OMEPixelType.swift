@@ -56,7 +56,12 @@ public enum OMEPixelType: String, Sendable, Hashable, CaseIterable {
 /// The order in which the planes of OME pixels follow each other (`XYZCT`: Z varies fastest,
 /// then C, then T).
 public enum OMEDimensionOrder: String, Sendable, Hashable, CaseIterable {
-    case xyzct = "XYZCT", xyztc = "XYZTC", xyctz = "XYCTZ", xyczt = "XYCZT", xytcz = "XYTCZ", xytzc = "XYTZC"
+    case xyzct = "XYZCT"
+    case xyztc = "XYZTC"
+    case xyctz = "XYCTZ"
+    case xyczt = "XYCZT"
+    case xytcz = "XYTCZ"
+    case xytzc = "XYTZC"
 
     /// The three plane axes, fastest first (`[.z, .c, .t]` for `XYZCT`).
     public var planeAxes: [MicroscopyAxis] {

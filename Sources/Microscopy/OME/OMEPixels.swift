@@ -36,7 +36,7 @@ public struct OMEPixels: Sendable, Hashable {
     /// Where the planes are in TIFF files.
     public var tiffData: [OMETiffData]
     /// Pixel data embedded as `BinData` elements, kept whole.
-    public var binData: [XMLElement]
+    public var binData: [XMLTreeElement]
     /// Per-plane timing and positions.
     public var planes: [OMEPlane]
 

@@ -17,7 +17,10 @@ public struct OMETiffData: Sendable, Hashable {
     public var fileName: String?
 
     /// Creates a block.
-    public init(ifd: Int = 0, firstZ: Int = 0, firstT: Int = 0, firstC: Int = 0, planeCount: Int? = nil, uuid: String? = nil, fileName: String? = nil) {
+    public init(
+        ifd: Int = 0, firstZ: Int = 0, firstT: Int = 0, firstC: Int = 0, planeCount: Int? = nil, uuid: String? = nil,
+        fileName: String? = nil
+    ) {
         self.ifd = ifd
         self.firstZ = firstZ
         self.firstT = firstT

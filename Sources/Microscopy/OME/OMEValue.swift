@@ -102,7 +102,8 @@ enum OMEValue {
         }
         if tail == chars.count { return true }
         if chars[tail] == UInt8(ascii: "Z") { return tail + 1 == chars.count }
-        guard chars[tail] == UInt8(ascii: "+") || chars[tail] == UInt8(ascii: "-"), chars.count == tail + 6, chars[tail + 3] == UInt8(ascii: ":")
+        guard chars[tail] == UInt8(ascii: "+") || chars[tail] == UInt8(ascii: "-"), chars.count == tail + 6,
+            chars[tail + 3] == UInt8(ascii: ":")
         else { return false }
         return digits(tail + 1..<tail + 3) && digits(tail + 4..<tail + 6)
     }

@@ -6,11 +6,11 @@ struct OMEXMLDecoder {
     /// Whether the document is 2016-06, so that its unmodelled content can be written back.
     let keepsExtras: Bool
 
-    init(root: XMLElement) {
+    init(root: XMLTreeElement) {
         keepsExtras = root.namespaceURI == OMEDocument.namespace
     }
 
-    func document(_ root: XMLElement) throws(ImMetaIOError) -> OMEDocument {
+    func document(_ root: XMLTreeElement) throws(ImMetaIOError) -> OMEDocument {
         guard root.localName == "OME" else {
             throw ImMetaIOError(.unsupportedFormat, "not OME-XML: the root element is <\(root.name)>, not <OME>")
         }
@@ -21,7 +21,8 @@ struct OMEXMLDecoder {
             case "Instrument": document.instruments.append(instrument(element, index: document.instruments.count))
             case "StructuredAnnotations": document.annotations += annotations(element)
             case "BinaryOnly":
-                document.binaryOnly = OMEBinaryOnly(metadataFile: element.attribute("MetadataFile") ?? "", uuid: element.attribute("UUID") ?? "")
+                document.binaryOnly = OMEBinaryOnly(
+                    metadataFile: element.attribute("MetadataFile") ?? "", uuid: element.attribute("UUID") ?? "")
             default:
                 if keepsExtras, OMEXMLLayout.omeChildRank[element.localName] != nil { document.otherElements.append(Self.detach(element)) }
             }
@@ -29,7 +30,7 @@ struct OMEXMLDecoder {
         return document
     }
 
-    private func image(_ element: XMLElement, index: Int) throws(ImMetaIOError) -> OMEImage {
+    private func image(_ element: XMLTreeElement, index: Int) throws(ImMetaIOError) -> OMEImage {
         let id = element.attribute("ID") ?? "Image:\(index)"
         guard let pixelsElement = element.firstElement(named: "Pixels") else {
             throw ImMetaIOError(.corruptData, "OME-XML image \(id) has no Pixels element")
@@ -43,7 +44,8 @@ struct OMEXMLDecoder {
             case "ObjectiveSettings":
                 if let objectiveID = child.attribute("ID") {
                     image.objectiveSettings = OMEObjectiveSettings(
-                        id: objectiveID, medium: child.attribute("Medium"), refractiveIndex: OMEValue.double(child.attribute("RefractiveIndex")),
+                        id: objectiveID, medium: child.attribute("Medium"),
+                        refractiveIndex: OMEValue.double(child.attribute("RefractiveIndex")),
                         correctionCollar: OMEValue.double(child.attribute("CorrectionCollar")))
                 }
             case "AnnotationRef": if let ref = child.attribute("ID") { image.annotationRefs.append(ref) }
@@ -55,7 +57,7 @@ struct OMEXMLDecoder {
         return image
     }
 
-    private func pixels(_ element: XMLElement, imageID: String, index: Int) throws(ImMetaIOError) -> OMEPixels {
+    private func pixels(_ element: XMLTreeElement, imageID: String, index: Int) throws(ImMetaIOError) -> OMEPixels {
         guard let typeText = element.attribute("Type") else {
             throw ImMetaIOError(.corruptData, "OME-XML image \(imageID): Pixels has no Type")
         }
@@ -73,17 +75,23 @@ struct OMEXMLDecoder {
         for name in ["SizeX", "SizeY", "SizeZ", "SizeC", "SizeT"] {
             guard let size = OMEValue.positiveInt(element.attribute(name)) else {
                 throw ImMetaIOError(
-                    .corruptData, "OME-XML image \(imageID): Pixels \(name) is \(element.attribute(name).map { "'\($0)'" } ?? "missing"), not a positive integer")
+                    .corruptData,
+                    "OME-XML image \(imageID): Pixels \(name) is \(element.attribute(name).map { "'\($0)'" } ?? "missing"), not a positive integer"
+                )
             }
             sizes.append(size)
         }
         var pixels = OMEPixels(
-            id: element.attribute("ID") ?? "Pixels:\(index)", dimensionOrder: order, type: type, sizeX: sizes[0], sizeY: sizes[1], sizeZ: sizes[2],
+            id: element.attribute("ID") ?? "Pixels:\(index)", dimensionOrder: order, type: type, sizeX: sizes[0], sizeY: sizes[1],
+            sizeZ: sizes[2],
             sizeC: sizes[3], sizeT: sizes[4])
         pixels.significantBits = OMEValue.positiveInt(element.attribute("SignificantBits"))
-        pixels.physicalSizeX = OMEValue.length(element.attribute("PhysicalSizeX"), unit: element.attribute("PhysicalSizeXUnit"), default: .micrometer, positive: true)
-        pixels.physicalSizeY = OMEValue.length(element.attribute("PhysicalSizeY"), unit: element.attribute("PhysicalSizeYUnit"), default: .micrometer, positive: true)
-        pixels.physicalSizeZ = OMEValue.length(element.attribute("PhysicalSizeZ"), unit: element.attribute("PhysicalSizeZUnit"), default: .micrometer, positive: true)
+        pixels.physicalSizeX = OMEValue.length(
+            element.attribute("PhysicalSizeX"), unit: element.attribute("PhysicalSizeXUnit"), default: .micrometer, positive: true)
+        pixels.physicalSizeY = OMEValue.length(
+            element.attribute("PhysicalSizeY"), unit: element.attribute("PhysicalSizeYUnit"), default: .micrometer, positive: true)
+        pixels.physicalSizeZ = OMEValue.length(
+            element.attribute("PhysicalSizeZ"), unit: element.attribute("PhysicalSizeZUnit"), default: .micrometer, positive: true)
         pixels.timeIncrement = OMEValue.time(element.attribute("TimeIncrement"), unit: element.attribute("TimeIncrementUnit"))
         pixels.bigEndian = OMEValue.bool(element.attribute("BigEndian"))
         pixels.interleaved = OMEValue.bool(element.attribute("Interleaved"))
@@ -99,13 +107,15 @@ struct OMEXMLDecoder {
         return pixels
     }
 
-    private func channel(_ element: XMLElement, imageIndex: Int, index: Int) -> OMEChannel {
+    private func channel(_ element: XMLTreeElement, imageIndex: Int, index: Int) -> OMEChannel {
         var attributes = AttributeReader(element)
         var channel = OMEChannel(id: attributes["ID"] ?? "Channel:\(imageIndex):\(index)", name: attributes["Name"])
         channel.samplesPerPixel = OMEValue.positiveInt(attributes["SamplesPerPixel"])
         channel.color = OMEValue.color(attributes["Color"])
-        channel.excitationWavelength = OMEValue.length(attributes["ExcitationWavelength"], unit: attributes["ExcitationWavelengthUnit"], default: .nanometer, positive: true)
-        channel.emissionWavelength = OMEValue.length(attributes["EmissionWavelength"], unit: attributes["EmissionWavelengthUnit"], default: .nanometer, positive: true)
+        channel.excitationWavelength = OMEValue.length(
+            attributes["ExcitationWavelength"], unit: attributes["ExcitationWavelengthUnit"], default: .nanometer, positive: true)
+        channel.emissionWavelength = OMEValue.length(
+            attributes["EmissionWavelength"], unit: attributes["EmissionWavelengthUnit"], default: .nanometer, positive: true)
         channel.fluor = attributes["Fluor"]
         channel.pinholeSize = OMEValue.length(attributes["PinholeSize"], unit: attributes["PinholeSizeUnit"], default: .micrometer)
         if keepsExtras { channel.otherAttributes = attributes.remaining }
@@ -119,10 +129,11 @@ struct OMEXMLDecoder {
         return channel
     }
 
-    private func tiffData(_ element: XMLElement) -> OMETiffData {
+    private func tiffData(_ element: XMLTreeElement) -> OMETiffData {
         var block = OMETiffData(
             ifd: OMEValue.nonNegativeInt(element.attribute("IFD")) ?? 0, firstZ: OMEValue.nonNegativeInt(element.attribute("FirstZ")) ?? 0,
-            firstT: OMEValue.nonNegativeInt(element.attribute("FirstT")) ?? 0, firstC: OMEValue.nonNegativeInt(element.attribute("FirstC")) ?? 0,
+            firstT: OMEValue.nonNegativeInt(element.attribute("FirstT")) ?? 0,
+            firstC: OMEValue.nonNegativeInt(element.attribute("FirstC")) ?? 0,
             planeCount: OMEValue.nonNegativeInt(element.attribute("PlaneCount")))
         if let uuid = element.firstElement(named: "UUID") {
             let value = uuid.text.trimmingSpaces
@@ -132,7 +143,7 @@ struct OMEXMLDecoder {
         return block
     }
 
-    private func plane(_ element: XMLElement) -> OMEPlane? {
+    private func plane(_ element: XMLTreeElement) -> OMEPlane? {
         guard let z = OMEValue.nonNegativeInt(element.attribute("TheZ")), let t = OMEValue.nonNegativeInt(element.attribute("TheT")),
             let c = OMEValue.nonNegativeInt(element.attribute("TheC"))
         else { return nil }
@@ -152,13 +163,14 @@ struct OMEXMLDecoder {
         return plane
     }
 
-    private func instrument(_ element: XMLElement, index: Int) -> OMEInstrument {
+    private func instrument(_ element: XMLTreeElement, index: Int) -> OMEInstrument {
         var instrument = OMEInstrument(id: element.attribute("ID") ?? "Instrument:\(index)")
         for child in element.elements {
             var attributes = AttributeReader(child)
             switch child.localName {
             case "Microscope":
-                var microscope = OMEMicroscope(manufacturer: attributes["Manufacturer"], model: attributes["Model"], type: attributes["Type"])
+                var microscope = OMEMicroscope(
+                    manufacturer: attributes["Manufacturer"], model: attributes["Model"], type: attributes["Type"])
                 if keepsExtras { microscope.otherAttributes = attributes.remaining }
                 instrument.microscope = microscope
             case "Objective":
@@ -179,13 +191,15 @@ struct OMEXMLDecoder {
             case "AnnotationRef":
                 if let ref = child.attribute("ID") { instrument.annotationRefs.append(ref) }
             default:
-                if keepsExtras, OMEXMLLayout.instrumentChildRank[child.localName] != nil { instrument.otherElements.append(Self.detach(child)) }
+                if keepsExtras, OMEXMLLayout.instrumentChildRank[child.localName] != nil {
+                    instrument.otherElements.append(Self.detach(child))
+                }
             }
         }
         return instrument
     }
 
-    private func annotations(_ element: XMLElement) -> [OMEAnnotation] {
+    private func annotations(_ element: XMLTreeElement) -> [OMEAnnotation] {
         var result: [OMEAnnotation] = []
         for child in element.elements {
             guard let id = child.attribute("ID") else { continue }
@@ -196,10 +210,14 @@ struct OMEXMLDecoder {
                 var map = OMEMapAnnotation(id: id, namespace: child.attribute("Namespace"))
                 map.description = description
                 map.annotationRefs = refs
-                map.pairs = (child.firstElement(named: "Value")?.elements(named: "M") ?? []).map { OMEMapAnnotation.Pair($0.attribute("K") ?? "", $0.text) }
+                map.pairs = (child.firstElement(named: "Value")?.elements(named: "M") ?? []).map {
+                    OMEMapAnnotation.Pair($0.attribute("K") ?? "", $0.text)
+                }
                 result.append(.map(map))
             case "XMLAnnotation":
-                let content = (child.firstElement(named: "Value")?.elements ?? []).map { Self.detach($0).xmlString(declaration: false, indentation: nil) }
+                let content = (child.firstElement(named: "Value")?.elements ?? []).map {
+                    Self.detach($0).xmlString(declaration: false, indentation: nil)
+                }
                 var xml = OMEXMLAnnotation(id: id, namespace: child.attribute("Namespace"), value: content.joined())
                 xml.description = description
                 xml.annotationRefs = refs
@@ -215,11 +233,12 @@ struct OMEXMLDecoder {
     /// OME-family elements lose their prefix (the document's default namespace is OME's),
     /// OME-family namespace declarations point at 2016-06, and other namespaces are declared on
     /// the elements that use them.
-    static func detach(_ element: XMLElement, outputDefault: String? = OMEDocument.namespace) -> XMLElement {
+    static func detach(_ element: XMLTreeElement, outputDefault: String? = OMEDocument.namespace) -> XMLTreeElement {
         var copy = element
         for index in copy.attributes.indices
         where (copy.attributes[index].name == "xmlns" || copy.attributes[index].name.hasPrefix("xmlns:"))
-            && OMEValue.isOMENamespace(copy.attributes[index].value) {
+            && OMEValue.isOMENamespace(copy.attributes[index].value)
+        {
             copy.attributes[index].value = OMEDocument.namespace
         }
         var inScopeDefault = copy.attribute("xmlns").map { $0.isEmpty ? nil : $0 } ?? outputDefault
@@ -247,10 +266,10 @@ struct OMEXMLDecoder {
 
 /// Reads an element's attributes and tracks which were read, to keep the rest.
 struct AttributeReader {
-    private let element: XMLElement
+    private let element: XMLTreeElement
     private var used: Set<String> = []
 
-    init(_ element: XMLElement) { self.element = element }
+    init(_ element: XMLTreeElement) { self.element = element }
 
     subscript(name: String) -> String? {
         mutating get {

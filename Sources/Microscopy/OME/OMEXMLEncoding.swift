@@ -11,8 +11,8 @@ struct OMEXMLEncoder {
         objectiveIDs = Set(document.instruments.flatMap { $0.objectives.map(\.id) })
     }
 
-    func document(_ document: OMEDocument) -> XMLElement {
-        var root = XMLElement(
+    func document(_ document: OMEDocument) -> XMLTreeElement {
+        var root = XMLTreeElement(
             "OME",
             attributes: [
                 XMLAttribute("xmlns", OMEDocument.namespace), XMLAttribute("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"),
@@ -21,47 +21,52 @@ struct OMEXMLEncoder {
         if let uuid = document.uuid, OMEValue.isUUID(uuid) { root.setAttribute("UUID", uuid) }
         if let creator = document.creator { root.setAttribute("Creator", creator) }
         if let binaryOnly = document.binaryOnly {
-            root.append(XMLElement("BinaryOnly", attributes: [XMLAttribute("MetadataFile", binaryOnly.metadataFile), XMLAttribute("UUID", binaryOnly.uuid)]))
+            root.append(
+                XMLTreeElement(
+                    "BinaryOnly",
+                    attributes: [XMLAttribute("MetadataFile", binaryOnly.metadataFile), XMLAttribute("UUID", binaryOnly.uuid)]))
             return root
         }
-        var modelled: [(rank: Int, element: XMLElement)] = []
+        var modelled: [(rank: Int, element: XMLTreeElement)] = []
         modelled += document.instruments.map { (9, instrument($0)) }
         modelled += document.images.map { (10, image($0)) }
         if !document.annotations.isEmpty {
-            modelled.append((11, XMLElement("StructuredAnnotations", children: document.annotations.map { .element(annotation($0)) })))
+            modelled.append((11, XMLTreeElement("StructuredAnnotations", children: document.annotations.map { .element(annotation($0)) })))
         }
         root.children = OMEXMLLayout.ordered(modelled, kept: document.otherElements, ranks: OMEXMLLayout.omeChildRank)
         return root
     }
 
-    private func refs(_ ids: [String], to known: Set<String>, name: String = "AnnotationRef") -> [XMLElement] {
-        ids.filter(known.contains).map { XMLElement(name, attributes: [XMLAttribute("ID", $0)]) }
+    private func refs(_ ids: [String], to known: Set<String>, name: String = "AnnotationRef") -> [XMLTreeElement] {
+        ids.filter(known.contains).map { XMLTreeElement(name, attributes: [XMLAttribute("ID", $0)]) }
     }
 
-    private func textElement(_ name: String, _ text: String) -> XMLElement {
-        var element = XMLElement(name)
+    private func textElement(_ name: String, _ text: String) -> XMLTreeElement {
+        var element = XMLTreeElement(name)
         element.append(text: text)
         return element
     }
 
-    private func image(_ image: OMEImage) -> XMLElement {
-        var element = XMLElement("Image", attributes: ["ID": image.id, "Name": image.name])
-        var modelled: [(rank: Int, element: XMLElement)] = []
+    private func image(_ image: OMEImage) -> XMLTreeElement {
+        var element = XMLTreeElement("Image", attributes: ["ID": image.id, "Name": image.name])
+        var modelled: [(rank: Int, element: XMLTreeElement)] = []
         if let date = image.acquisitionDate, OMEValue.isDateTime(date) { modelled.append((0, textElement("AcquisitionDate", date))) }
         if let description = image.description { modelled.append((2, textElement("Description", description))) }
         if let ref = image.instrumentRef, instrumentIDs.contains(ref) {
-            modelled.append((5, XMLElement("InstrumentRef", attributes: [XMLAttribute("ID", ref)])))
+            modelled.append((5, XMLTreeElement("InstrumentRef", attributes: [XMLAttribute("ID", ref)])))
         }
         if let settings = image.objectiveSettings, objectiveIDs.contains(settings.id) {
             modelled.append(
-                (6,
-                 XMLElement(
-                    "ObjectiveSettings",
-                    attributes: [
-                        "ID": settings.id, "CorrectionCollar": settings.correctionCollar.map(OMEValue.format),
-                        "Medium": settings.medium.map { OMEXMLLayout.media.contains($0) ? $0 : "Other" },
-                        "RefractiveIndex": settings.refractiveIndex.map(OMEValue.format),
-                    ])))
+                (
+                    6,
+                    XMLTreeElement(
+                        "ObjectiveSettings",
+                        attributes: [
+                            "ID": settings.id, "CorrectionCollar": settings.correctionCollar.map(OMEValue.format),
+                            "Medium": settings.medium.map { OMEXMLLayout.media.contains($0) ? $0 : "Other" },
+                            "RefractiveIndex": settings.refractiveIndex.map(OMEValue.format),
+                        ])
+                ))
         }
         modelled.append((9, pixels(image.pixels)))
         modelled += refs(image.annotationRefs, to: annotationIDs).map { (12, $0) }
@@ -69,8 +74,8 @@ struct OMEXMLEncoder {
         return element
     }
 
-    private func pixels(_ pixels: OMEPixels) -> XMLElement {
-        var element = XMLElement(
+    private func pixels(_ pixels: OMEPixels) -> XMLTreeElement {
+        var element = XMLTreeElement(
             "Pixels",
             attributes: [
                 "ID": pixels.id, "DimensionOrder": pixels.dimensionOrder.rawValue, "Type": pixels.type.rawValue,
@@ -89,14 +94,14 @@ struct OMEXMLEncoder {
         } else if !pixels.binData.isEmpty {
             for block in pixels.binData { element.append(block) }
         } else {
-            element.append(XMLElement("MetadataOnly"))
+            element.append(XMLTreeElement("MetadataOnly"))
         }
         for plane in pixels.planes { element.append(self.plane(plane)) }
         return element
     }
 
-    private func channel(_ channel: OMEChannel) -> XMLElement {
-        var element = XMLElement(
+    private func channel(_ channel: OMEChannel) -> XMLTreeElement {
+        var element = XMLTreeElement(
             "Channel",
             attributes: [
                 "ID": channel.id, "Name": channel.name, "SamplesPerPixel": channel.samplesPerPixel.flatMap { $0 > 0 ? String($0) : nil },
@@ -111,23 +116,23 @@ struct OMEXMLEncoder {
         return element
     }
 
-    private func tiffData(_ block: OMETiffData) -> XMLElement {
-        var element = XMLElement(
+    private func tiffData(_ block: OMETiffData) -> XMLTreeElement {
+        var element = XMLTreeElement(
             "TiffData",
             attributes: [
                 "IFD": String(block.ifd), "FirstZ": String(block.firstZ), "FirstT": String(block.firstT), "FirstC": String(block.firstC),
                 "PlaneCount": block.planeCount.map(String.init),
             ])
         if let uuid = block.uuid, OMEValue.isUUID(uuid) {
-            var uuidElement = XMLElement("UUID", attributes: ["FileName": block.fileName])
+            var uuidElement = XMLTreeElement("UUID", attributes: ["FileName": block.fileName])
             uuidElement.append(text: uuid)
             element.append(uuidElement)
         }
         return element
     }
 
-    private func plane(_ plane: OMEPlane) -> XMLElement {
-        var element = XMLElement("Plane", attributes: ["TheZ": String(plane.theZ), "TheT": String(plane.theT), "TheC": String(plane.theC)])
+    private func plane(_ plane: OMEPlane) -> XMLTreeElement {
+        var element = XMLTreeElement("Plane", attributes: ["TheZ": String(plane.theZ), "TheT": String(plane.theT), "TheC": String(plane.theC)])
         Self.setTime(plane.deltaT, "DeltaT", on: &element)
         Self.setTime(plane.exposureTime, "ExposureTime", on: &element)
         Self.setLength(plane.positionX, "PositionX", positive: false, on: &element)
@@ -138,11 +143,11 @@ struct OMEXMLEncoder {
         return element
     }
 
-    private func instrument(_ instrument: OMEInstrument) -> XMLElement {
-        var element = XMLElement("Instrument", attributes: [XMLAttribute("ID", instrument.id)])
-        var modelled: [(rank: Int, element: XMLElement)] = []
+    private func instrument(_ instrument: OMEInstrument) -> XMLTreeElement {
+        var element = XMLTreeElement("Instrument", attributes: [XMLAttribute("ID", instrument.id)])
+        var modelled: [(rank: Int, element: XMLTreeElement)] = []
         if let microscope = instrument.microscope {
-            var child = XMLElement(
+            var child = XMLTreeElement(
                 "Microscope",
                 attributes: [
                     "Manufacturer": microscope.manufacturer, "Model": microscope.model,
@@ -152,7 +157,7 @@ struct OMEXMLEncoder {
             modelled.append((0, child))
         }
         for detector in instrument.detectors {
-            var child = XMLElement(
+            var child = XMLTreeElement(
                 "Detector",
                 attributes: [
                     "Manufacturer": detector.manufacturer, "Model": detector.model, "ID": detector.id,
@@ -163,12 +168,13 @@ struct OMEXMLEncoder {
             modelled.append((2, child))
         }
         for objective in instrument.objectives {
-            var child = XMLElement(
+            var child = XMLTreeElement(
                 "Objective",
                 attributes: [
                     "Manufacturer": objective.manufacturer, "Model": objective.model, "ID": objective.id,
                     "Immersion": objective.immersion.map { OMEXMLLayout.immersions.contains($0) ? $0 : "Other" },
-                    "LensNA": objective.lensNA.map(OMEValue.format), "NominalMagnification": objective.nominalMagnification.map(OMEValue.format),
+                    "LensNA": objective.lensNA.map(OMEValue.format),
+                    "NominalMagnification": objective.nominalMagnification.map(OMEValue.format),
                 ])
             child.attributes += objective.otherAttributes.filter { child.attribute($0.name) == nil }
             child.children = refs(objective.annotationRefs, to: annotationIDs).map { .element($0) }
@@ -179,24 +185,26 @@ struct OMEXMLEncoder {
         return element
     }
 
-    private func annotation(_ annotation: OMEAnnotation) -> XMLElement {
+    private func annotation(_ annotation: OMEAnnotation) -> XMLTreeElement {
         switch annotation {
         case .other(let element):
             return element
         case .map(let map):
-            var element = annotationElement("MapAnnotation", id: map.id, namespace: map.namespace, description: map.description, refs: map.annotationRefs)
-            var value = XMLElement("Value")
+            var element = annotationElement(
+                "MapAnnotation", id: map.id, namespace: map.namespace, description: map.description, refs: map.annotationRefs)
+            var value = XMLTreeElement("Value")
             for pair in map.pairs {
-                var entry = XMLElement("M", attributes: [XMLAttribute("K", pair.key)])
+                var entry = XMLTreeElement("M", attributes: [XMLAttribute("K", pair.key)])
                 entry.append(text: pair.value)
                 value.append(entry)
             }
             element.append(value)
             return element
         case .xml(let xml):
-            var element = annotationElement("XMLAnnotation", id: xml.id, namespace: xml.namespace, description: xml.description, refs: xml.annotationRefs)
-            var value = XMLElement("Value")
-            if let parsed = try? XMLElement(parsing: "<Value xmlns=\"\(OMEDocument.namespace)\">" + xml.value + "</Value>") {
+            var element = annotationElement(
+                "XMLAnnotation", id: xml.id, namespace: xml.namespace, description: xml.description, refs: xml.annotationRefs)
+            var value = XMLTreeElement("Value")
+            if let parsed = try? XMLTreeElement(parsing: "<Value xmlns=\"\(OMEDocument.namespace)\">" + xml.value + "</Value>") {
                 value.children = parsed.children
             } else {
                 // Not well-formed XML: kept as text rather than lost (the schema wants elements here).
@@ -207,20 +215,20 @@ struct OMEXMLEncoder {
         }
     }
 
-    private func annotationElement(_ name: String, id: String, namespace: String?, description: String?, refs ids: [String]) -> XMLElement {
-        var element = XMLElement(name, attributes: ["ID": id, "Namespace": namespace])
+    private func annotationElement(_ name: String, id: String, namespace: String?, description: String?, refs ids: [String]) -> XMLTreeElement {
+        var element = XMLTreeElement(name, attributes: ["ID": id, "Namespace": namespace])
         if let description { element.append(textElement("Description", description)) }
         for ref in refs(ids, to: annotationIDs) { element.append(ref) }
         return element
     }
 
-    private static func setLength(_ length: Length?, _ name: String, positive: Bool, on element: inout XMLElement) {
+    private static func setLength(_ length: Length?, _ name: String, positive: Bool, on element: inout XMLTreeElement) {
         guard let length, length.value.isFinite, !positive || length.value > 0 else { return }
         element.setAttribute(name, OMEValue.format(length.value))
         element.setAttribute(name + "Unit", length.unit.symbol)
     }
 
-    private static func setTime(_ time: TimeQuantity?, _ name: String, on element: inout XMLElement) {
+    private static func setTime(_ time: TimeQuantity?, _ name: String, on element: inout XMLTreeElement) {
         guard let time, time.value.isFinite else { return }
         element.setAttribute(name, OMEValue.format(time.value))
         element.setAttribute(name + "Unit", time.unit.symbol)

@@ -36,7 +36,7 @@ enum OMEXMLLayout {
 
     /// Merges modelled elements (with their ranks) and kept ones, in schema order; stable within
     /// a rank.
-    static func ordered(_ modelled: [(rank: Int, element: XMLElement)], kept: [XMLElement], ranks: [String: Int]) -> [XMLNode] {
+    static func ordered(_ modelled: [(rank: Int, element: XMLTreeElement)], kept: [XMLTreeElement], ranks: [String: Int]) -> [XMLTreeNode] {
         let all = modelled + kept.compactMap { element in ranks[element.localName].map { (rank: $0, element: element) } }
         return all.enumerated().sorted { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }.map { .element($0.element.element) }
     }

@@ -4,7 +4,7 @@
 ///
 /// The defaults fit any real OME-XML or vendor metadata block with a wide margin:
 /// ```swift
-/// let root = try XMLElement(parsing: bytes, limits: XMLLimits(maxInputBytes: 1 << 30))
+/// let root = try XMLTreeElement(parsing: bytes, limits: XMLLimits(maxInputBytes: 1 << 30))
 /// ```
 public struct XMLLimits: Sendable, Hashable {
     /// The most bytes of input (before transcoding).

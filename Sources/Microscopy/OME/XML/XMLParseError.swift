@@ -2,7 +2,7 @@
 /// characters) of the offending input.
 ///
 /// ```swift
-/// do { _ = try XMLElement(parsing: text) }
+/// do { _ = try XMLTreeElement(parsing: text) }
 /// catch { print(error.kind, error.line, error.column) }
 /// ```
 public struct XMLParseError: Error, Sendable, Hashable, CustomStringConvertible {

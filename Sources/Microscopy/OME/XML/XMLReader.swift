@@ -15,7 +15,7 @@ struct XMLReader {
     private var namespaces: [String: [String]] = ["xml": [XMLName.xmlNamespace]]
 
     private struct Frame {
-        var element: XMLElement
+        var element: XMLTreeElement
         var declaredPrefixes: [String]
         var hasElementChild = false
     }
@@ -29,7 +29,7 @@ struct XMLReader {
     }
 
     /// Parses a whole document and returns its root element.
-    static func parse(_ input: UnsafeBufferPointer<UInt8>, limits: XMLLimits, keepsWhitespace: Bool) throws(XMLParseError) -> XMLElement {
+    static func parse(_ input: UnsafeBufferPointer<UInt8>, limits: XMLLimits, keepsWhitespace: Bool) throws(XMLParseError) -> XMLTreeElement {
         guard input.count <= limits.maxInputBytes else {
             throw XMLParseError(.limitExceeded, "the document has \(input.count) bytes, more than the limit of \(limits.maxInputBytes)")
         }
@@ -40,9 +40,10 @@ struct XMLReader {
         case .transcoded(let utf8):
             // Transcoding can grow the text (Latin-1 to UTF-8): the size limit holds for the result too.
             guard utf8.count <= limits.maxInputBytes else {
-                throw XMLParseError(.limitExceeded, "the document has \(utf8.count) bytes as UTF-8, more than the limit of \(limits.maxInputBytes)")
+                throw XMLParseError(
+                    .limitExceeded, "the document has \(utf8.count) bytes as UTF-8, more than the limit of \(limits.maxInputBytes)")
             }
-            return try utf8.withUnsafeBufferPointer { (buffer) throws(XMLParseError) -> XMLElement in
+            return try utf8.withUnsafeBufferPointer { (buffer) throws(XMLParseError) -> XMLTreeElement in
                 var reader = XMLReader(bytes: buffer, start: 0, limits: limits, keepsWhitespace: keepsWhitespace)
                 return try reader.parseDocument()
             }
@@ -51,7 +52,7 @@ struct XMLReader {
 
     // MARK: Document
 
-    private mutating func parseDocument() throws(XMLParseError) -> XMLElement {
+    private mutating func parseDocument() throws(XMLParseError) -> XMLTreeElement {
         if matches("<?xml"), let next = byte(at: position + 5), Self.isSpace(next) {
             try parseXMLDeclaration()
         }
@@ -110,7 +111,8 @@ struct XMLReader {
             return
         }
         if next == UInt8(ascii: "[") {
-            throw error(.forbiddenDeclaration, "a document type declaration with an internal subset is not allowed (it could declare entities)")
+            throw error(
+                .forbiddenDeclaration, "a document type declaration with an internal subset is not allowed (it could declare entities)")
         }
         if matches("SYSTEM") || matches("PUBLIC") {
             throw error(.forbiddenDeclaration, "a document type declaration naming an external DTD is not allowed")
@@ -120,10 +122,10 @@ struct XMLReader {
 
     // MARK: Elements
 
-    private mutating func parseElementTree() throws(XMLParseError) -> XMLElement {
+    private mutating func parseElementTree() throws(XMLParseError) -> XMLTreeElement {
         var stack: [Frame] = []
-        var root: XMLElement?
-        func attach(_ element: XMLElement, to stack: inout [Frame], root: inout XMLElement?) {
+        var root: XMLTreeElement?
+        func attach(_ element: XMLTreeElement, to stack: inout [Frame], root: inout XMLTreeElement?) {
             if stack.isEmpty {
                 root = element
             } else {
@@ -218,7 +220,9 @@ struct XMLReader {
                 break
             }
             if next == UInt8(ascii: "/") {
-                guard byte(at: position + 1) == UInt8(ascii: ">") else { throw error(.malformed, "expected '/>' in the start tag of <\(name)>") }
+                guard byte(at: position + 1) == UInt8(ascii: ">") else {
+                    throw error(.malformed, "expected '/>' in the start tag of <\(name)>")
+                }
                 position += 2
                 selfClosing = true
                 break
@@ -227,7 +231,9 @@ struct XMLReader {
             let attributeStart = position
             let attributeName = try readName()
             skipWhitespace()
-            guard byte(at: position) == UInt8(ascii: "=") else { throw error(.malformed, "expected '=' after the attribute \(attributeName)") }
+            guard byte(at: position) == UInt8(ascii: "=") else {
+                throw error(.malformed, "expected '=' after the attribute \(attributeName)")
+            }
             position += 1
             skipWhitespace()
             let value = try parseAttributeValue(name: attributeName)
@@ -258,7 +264,7 @@ struct XMLReader {
         }
         let prefix = XMLName.split(name).prefix ?? ""
         let uri = namespaces[prefix]?.last.flatMap { $0.isEmpty ? nil : $0 }
-        var frame = Frame(element: XMLElement(name, attributes: attributes, namespaceURI: uri), declaredPrefixes: declared)
+        var frame = Frame(element: XMLTreeElement(name, attributes: attributes, namespaceURI: uri), declaredPrefixes: declared)
         if selfClosing { finish(&frame) }
         return (frame, selfClosing)
     }
@@ -279,7 +285,8 @@ struct XMLReader {
             index += 1
             if index - valueStart > limits.maxAttributeValueBytes {
                 position = valueStart
-                throw error(.limitExceeded, "the value of the attribute \(name) is longer than the limit of \(limits.maxAttributeValueBytes) bytes")
+                throw error(
+                    .limitExceeded, "the value of the attribute \(name) is longer than the limit of \(limits.maxAttributeValueBytes) bytes")
             }
         }
         guard index < count else {
@@ -476,7 +483,8 @@ struct XMLReader {
 
     @inline(__always)
     static func isNameChar(_ byte: UInt8) -> Bool {
-        isNameStart(byte) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+        isNameStart(byte) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-")
+            || byte == UInt8(ascii: ".")
     }
 
     private static func normalizingLineEnds(_ text: String) -> String {
@@ -489,7 +497,7 @@ struct XMLReader {
     }
 }
 
-extension XMLElement {
+extension XMLTreeElement {
     /// Parses an XML document (UTF-8, or UTF-16 with a byte-order mark; ISO-8859-1 and
     /// windows-1252 when declared) and returns its root element.
     ///
@@ -499,8 +507,8 @@ extension XMLElement {
     ///
     /// - Throws: ``XMLParseError`` with the line and column of the problem.
     public init(parsing bytes: some Collection<UInt8>, limits: XMLLimits = .default, keepsWhitespace: Bool = false) throws(XMLParseError) {
-        let parse = { (buffer: UnsafeBufferPointer<UInt8>) -> Result<XMLElement, XMLParseError> in
-            Result { () throws(XMLParseError) -> XMLElement in
+        let parse = { (buffer: UnsafeBufferPointer<UInt8>) -> Result<XMLTreeElement, XMLParseError> in
+            Result { () throws(XMLParseError) -> XMLTreeElement in
                 try XMLReader.parse(buffer, limits: limits, keepsWhitespace: keepsWhitespace)
             }
         }

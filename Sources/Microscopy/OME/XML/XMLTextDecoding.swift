@@ -34,7 +34,10 @@ enum XMLTextDecoding {
             try validateUTF8(bytes, from: 0)
             return .utf8(skip: 0)
         case let other?:
-            throw XMLParseError(.unsupportedEncoding, "the document declares encoding '\(other)', which is not supported (UTF-8, UTF-16, ISO-8859-1 and windows-1252 are)", line: 1, column: 1)
+            throw XMLParseError(
+                .unsupportedEncoding,
+                "the document declares encoding '\(other)', which is not supported (UTF-8, UTF-16, ISO-8859-1 and windows-1252 are)",
+                line: 1, column: 1)
         }
     }
 
@@ -97,9 +100,15 @@ enum XMLTextDecoding {
             let length: Int
             var scalar: UInt32
             switch lead {
-            case 0xC2...0xDF: length = 2; scalar = UInt32(lead & 0x1F)
-            case 0xE0...0xEF: length = 3; scalar = UInt32(lead & 0x0F)
-            case 0xF0...0xF4: length = 4; scalar = UInt32(lead & 0x07)
+            case 0xC2...0xDF:
+                length = 2
+                scalar = UInt32(lead & 0x1F)
+            case 0xE0...0xEF:
+                length = 3
+                scalar = UInt32(lead & 0x0F)
+            case 0xF0...0xF4:
+                length = 4
+                scalar = UInt32(lead & 0x07)
             default: throw located(.invalidEncoding, "invalid UTF-8 byte 0x\(hex(lead))", bytes, start, index)
             }
             guard index + length <= count else {
@@ -114,13 +123,17 @@ enum XMLTextDecoding {
             }
             let minimum: UInt32 = length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000
             guard scalar >= minimum, isXMLChar(scalar) else {
-                throw located(.invalidEncoding, "invalid or forbidden character U+\(String(scalar, radix: 16, uppercase: true)) in UTF-8 input", bytes, start, index)
+                throw located(
+                    .invalidEncoding, "invalid or forbidden character U+\(String(scalar, radix: 16, uppercase: true)) in UTF-8 input",
+                    bytes, start, index)
             }
             index += length
         }
     }
 
-    private static func transcodeUTF16(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, bigEndian: Bool) throws(XMLParseError) -> [UInt8] {
+    private static func transcodeUTF16(
+        _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, bigEndian: Bool
+    ) throws(XMLParseError) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity((bytes.count - start) / 2 * 3 / 2 + 16)
         var index = start
@@ -140,7 +153,9 @@ enum XMLTextDecoding {
                 index += 2
             }
             guard isXMLChar(scalar) else {
-                throw locatedInOutput(.invalidEncoding, "invalid or forbidden character U+\(String(scalar, radix: 16, uppercase: true)) in UTF-16 input", output)
+                throw locatedInOutput(
+                    .invalidEncoding, "invalid or forbidden character U+\(String(scalar, radix: 16, uppercase: true)) in UTF-16 input",
+                    output)
             }
             appendUTF8(scalar, to: &output)
         }

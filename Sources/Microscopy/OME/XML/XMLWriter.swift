@@ -1,6 +1,6 @@
 /// Serialises an element tree as XML text: deterministic (attributes in their stored order, one
 /// fixed indentation), escaped so that parsing the output gives back the same tree.
-extension XMLElement {
+extension XMLTreeElement {
     /// The element as an XML document or fragment.
     ///
     /// - Parameters:
@@ -24,7 +24,7 @@ extension XMLElement {
 struct XMLWriter {
     var indentation: String?
 
-    func write(_ element: XMLElement, level: Int, into output: inout String) {
+    func write(_ element: XMLTreeElement, level: Int, into output: inout String) {
         output += "<"
         output += element.name
         for attribute in element.attributes {

@@ -6,23 +6,23 @@
 /// the element was parsed.
 ///
 /// ```swift
-/// let root = try XMLElement(parsing: "<a x='1'><b>hi</b></a>")
+/// let root = try XMLTreeElement(parsing: "<a x='1'><b>hi</b></a>")
 /// root.attribute("x")                         // "1"
 /// root.firstElement(named: "b")?.text          // "hi"
 /// ```
-public struct XMLElement: Sendable, Hashable {
+public struct XMLTreeElement: Sendable, Hashable {
     /// The qualified name, with its prefix (`SA:Value`).
     public var name: String
     /// The attributes in document order, namespace declarations (`xmlns`, `xmlns:p`) included.
     public var attributes: [XMLAttribute]
     /// The child nodes in document order.
-    public var children: [XMLNode]
+    public var children: [XMLTreeNode]
     /// The namespace the element's name belongs to, resolved by the parser from the `xmlns`
     /// declarations in scope; `nil` when there is none or the element was built in code.
     public var namespaceURI: String?
 
     /// Creates an element.
-    public init(_ name: String, attributes: [XMLAttribute] = [], children: [XMLNode] = [], namespaceURI: String? = nil) {
+    public init(_ name: String, attributes: [XMLAttribute] = [], children: [XMLTreeNode] = [], namespaceURI: String? = nil) {
         self.name = name
         self.attributes = attributes
         self.children = children
@@ -30,7 +30,7 @@ public struct XMLElement: Sendable, Hashable {
     }
 
     /// Creates an element from `(name, value)` attribute pairs, skipping pairs whose value is `nil`.
-    public init(_ name: String, attributes pairs: KeyValuePairs<String, String?>, children: [XMLNode] = []) {
+    public init(_ name: String, attributes pairs: KeyValuePairs<String, String?>, children: [XMLTreeNode] = []) {
         self.init(name, attributes: pairs.compactMap { pair in pair.value.map { XMLAttribute(pair.key, $0) } }, children: children)
     }
 
@@ -56,17 +56,17 @@ public struct XMLElement: Sendable, Hashable {
     }
 
     /// The child elements, in order.
-    public var elements: [XMLElement] {
+    public var elements: [XMLTreeElement] {
         children.compactMap { if case .element(let element) = $0 { element } else { nil } }
     }
 
     /// The child elements with this local name, in order.
-    public func elements(named localName: String) -> [XMLElement] {
+    public func elements(named localName: String) -> [XMLTreeElement] {
         children.compactMap { if case .element(let element) = $0, element.localName == localName { element } else { nil } }
     }
 
     /// The first child element with this local name, or `nil`.
-    public func firstElement(named localName: String) -> XMLElement? {
+    public func firstElement(named localName: String) -> XMLTreeElement? {
         for case .element(let element) in children where element.localName == localName { return element }
         return nil
     }
@@ -84,7 +84,7 @@ public struct XMLElement: Sendable, Hashable {
     }
 
     /// Appends a child element.
-    public mutating func append(_ element: XMLElement) { children.append(.element(element)) }
+    public mutating func append(_ element: XMLTreeElement) { children.append(.element(element)) }
 
     /// Appends a text child (nothing for an empty string).
     public mutating func append(text: String) { if !text.isEmpty { children.append(.text(text)) } }
@@ -108,9 +108,9 @@ public struct XMLAttribute: Sendable, Hashable {
 }
 
 /// A node of the tree under an element.
-public enum XMLNode: Sendable, Hashable {
+public enum XMLTreeNode: Sendable, Hashable {
     /// A child element.
-    case element(XMLElement)
+    case element(XMLTreeElement)
     /// Character data, entities decoded.
     case text(String)
     /// A CDATA section's content.
