@@ -6,10 +6,10 @@ SWIFT ?= swift
 PYTHON ?= python3
 VENV := .venv
 # C libraries the package links (see Package.swift's .systemLibrary targets).
-APT_PACKAGES := pkg-config libsnappy-dev libspng-dev libjpeg62-turbo-dev libdeflate-dev libopenexr-dev libimath-dev libwebp-dev libcfitsio-dev libzstd-dev libblosc-dev libgif-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
+APT_PACKAGES := pkg-config libsnappy-dev libspng-dev libjpeg62-turbo-dev libdeflate-dev libopenexr-dev libimath-dev libwebp-dev libcfitsio-dev libzstd-dev libblosc-dev libgif-dev libjxr-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
 # Only the benchmarks need TurboJPEG (the baseline they compare our JPEG path with).
 BENCH_APT_PACKAGES := libturbojpeg0-dev
-BREW_PACKAGES := pkg-config snappy libspng jpeg-turbo libdeflate openexr imath webp cfitsio zstd c-blosc giflib ffmpeg
+BREW_PACKAGES := pkg-config snappy libspng jpeg-turbo libdeflate openexr imath webp cfitsio zstd c-blosc giflib jxrlib ffmpeg
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UNAME := $(shell uname -s)
 
@@ -50,12 +50,18 @@ demo: release
 	@.build/release/immetaio convert examples/depth16.png examples/gradient.jpg examples/gradient.png --out out/demo/examples.zarr --overwrite
 	@.build/release/immetaio inspect out/demo/examples.zarr
 	@.build/release/immetaio samples out/demo/examples.zarr --n 3 --out out/demo/examples-samples.png
+	@echo "== microscopy: a small stack to a pyramidal OME-TIFF and to OME-Zarr 0.5, then ome info"
+	@.build/release/immetaio copy examples/depth16.png out/demo/stack.tif
+	@.build/release/immetaio ome convert out/demo/stack.tif out/demo/stack.tif --merge Z --out out/demo/stack.ome.tif --levels 2 --overwrite
+	@.build/release/immetaio ome convert out/demo/stack.ome.tif --out out/demo/stack.ome.zarr --overwrite
+	@.build/release/immetaio ome info out/demo/stack.ome.zarr
 
 test: deps interop-venv
 	$(SWIFT) test
 	$(VENV)/bin/python Tests/Interop/interop.py .build/debug/immetaio
 	$(VENV)/bin/python Tests/MicroscopyTests/OMEZarr/check_ome_zarr.py --package .
 	$(VENV)/bin/python Tests/MicroscopyTests/OME/check_ome_xml.py
+	$(VENV)/bin/python Tests/MicroscopyTests/CZI/check_czi.py --package .
 
 # Interop checks against Pillow and numpy (also part of `make test`).
 interop: build interop-venv
@@ -100,6 +106,12 @@ fuzz: deps
 	@for f in Tests/ParquetTests/Golden/*.parquet; do (printf '\000'; cat $$f) > Fuzz/corpus-tables/$$(basename $$f); done
 	@printf '\001filename,x,y\na.png,1,"q, ""r"""\nb.png,,True\n' > Fuzz/corpus-tables/seed.csv
 	Fuzz/.build-fuzz/debug/fuzz-tables -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -artifact_prefix=Fuzz/artifacts/ Fuzz/corpus-tables
+	@# Microscopy seeds: the corpus's OME-XML companion file (selector byte 0) and smallest CZI files (1), when the corpus is there.
+	@mkdir -p Fuzz/corpus-microscopy
+	@corpus=$${IMMETAIO_CORPUS:-../shared/corpus}; if [ -d "$$corpus" ]; then \
+		for f in $$corpus/ome-tiff/ome-model/set-1-meta-companion/*.ome; do (printf '\000'; cat $$f) > Fuzz/corpus-microscopy/$$(basename $$f); done; \
+		for f in $$corpus/czi/czitools/100x100.czi $$corpus/czi/czitools/newCZI_compressed.czi; do (printf '\001'; cat $$f) > Fuzz/corpus-microscopy/$$(basename $$f); done; fi
+	Fuzz/.build-fuzz/debug/fuzz-microscopy -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -artifact_prefix=Fuzz/artifacts/ Fuzz/corpus-microscopy
 	@# Video seeds: examples/clip.mp4 in every container, converted by the tool itself.
 	@mkdir -p Fuzz/corpus-video
 	@[ -n "$$(ls Fuzz/corpus-video)" ] || { $(SWIFT) build --product immetaio && \

@@ -28,6 +28,9 @@ let package = Package(
             name: "fuzz-zarr", dependencies: [.product(name: "ImMetaIO", package: parentIdentity)],
             path: "Sources/fuzz-zarr"),
         .executableTarget(
+            name: "fuzz-microscopy", dependencies: [.product(name: "Microscopy", package: parentIdentity)],
+            path: "Sources/fuzz-microscopy"),
+        .executableTarget(
             name: "fuzz-tables",
             dependencies: [
                 .product(name: "ImageConversion", package: parentIdentity), .product(name: "Parquet", package: parentIdentity),

@@ -71,6 +71,7 @@ enum MicroscopyOpeners {
             if description.contains("<OME") { return .omeTIFF }
             return description.hasPrefix("ImageJ=") ? .imageJTIFF : .tiff
         }
+        if isCZI(header) { return .czi }
         if isThorlabs(path, header: header) { return .thorlabsRAW }
         if isOMEXML(header) { return .omeCompanion }
         return nil
@@ -85,6 +86,7 @@ enum MicroscopyOpeners {
     /// The file's reader, or `nil` when no reader knows its first bytes.
     static func openFile(_ path: String, header: [UInt8]) throws(ImMetaIOError) -> (any MicroscopyFile)? {
         if isTIFF(header) { return try TIFFMicroscopyFile(path: path) }
+        if isCZI(header) { return try CZIFile(path: path) }
         if isThorlabs(path, header: header) { return try ThorlabsRAWFile(path: path) }
         if isOMEXML(header) { return try TIFFMicroscopyFile(companionPath: path) }
         return nil
@@ -103,6 +105,9 @@ enum MicroscopyOpeners {
         header.starts(with: [0x49, 0x49, 42, 0]) || header.starts(with: [0x4D, 0x4D, 0, 42])
             || header.starts(with: [0x49, 0x49, 43, 0]) || header.starts(with: [0x4D, 0x4D, 0, 43])
     }
+
+    /// A CZI file starts with its `ZISRAWFILE` segment.
+    static func isCZI(_ header: [UInt8]) -> Bool { header.starts(with: Array("ZISRAWFILE".utf8)) }
 
     /// ThorImage's `Experiment.xml`, or a `.raw` file with an `Experiment.xml` beside it.
     static func isThorlabs(_ path: String, header: [UInt8]) -> Bool {

@@ -1,0 +1,2 @@
+// Forwards jxrlib's angle-bracket include to the installed header (see ../shim.h).
+#include <jxrlib/guiddef.h>
