@@ -13,7 +13,7 @@ BREW_PACKAGES := pkg-config snappy libspng jpeg-turbo libdeflate openexr imath w
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UNAME := $(shell uname -s)
 
-.PHONY: deps build release demo test interop interop-venv venv bench fuzz clean
+.PHONY: deps build release demo test interop interop-venv omio-venv omio-parity venv bench fuzz clean
 
 deps:
 ifeq ($(UNAME),Darwin)
@@ -56,9 +56,10 @@ demo: release
 	@.build/release/immetaio ome convert out/demo/stack.ome.tif --out out/demo/stack.ome.zarr --overwrite
 	@.build/release/immetaio ome info out/demo/stack.ome.zarr
 
-test: deps interop-venv
+test: deps interop-venv omio-venv
 	$(SWIFT) test
 	$(VENV)/bin/python Tests/Interop/interop.py .build/debug/immetaio
+	$(VENV)/bin/python Tests/Interop/omio_parity.py .build/debug/immetaio $(OMIO_VENV)/bin/python
 	$(VENV)/bin/python Tests/MicroscopyTests/OMEZarr/check_ome_zarr.py --package .
 	$(VENV)/bin/python Tests/MicroscopyTests/OME/check_ome_xml.py
 	$(VENV)/bin/python Tests/MicroscopyTests/CZI/check_czi.py --package .
@@ -76,6 +77,29 @@ $(VENV)/.interop-ready: Tests/Interop/requirements.txt
 		($(SUDO) apt-get install -y -qq python3-venv && rm -rf $(VENV) && $(PYTHON) -m venv $(VENV))
 	$(VENV)/bin/pip install -q -r Tests/Interop/requirements.txt
 	touch $@
+
+# OMIO (PyPI omio-microscopy), the Python tool our users migrate from, for the parity checks
+# (Tests/Interop/omio_parity.py). OMIO 0.3.0 declares Python >= 3.12 and napari[all] + ipykernel,
+# yet its readers, merges and batch converter run on our 3.11 and never call napari: install its
+# real dependencies, then OMIO itself without dependencies or the Python version check, then a
+# one-line stub `napari` module, because omio/core.py imports napari when it loads.
+OMIO_VENV := .venv-omio
+OMIO_DEPS := numpy tifffile imagecodecs czifile zarr "dask[array]" numcodecs tqdm pyyaml
+
+omio-venv: $(OMIO_VENV)/.omio-ready
+$(OMIO_VENV)/.omio-ready:
+	[ -x $(OMIO_VENV)/bin/python ] || $(PYTHON) -m venv $(OMIO_VENV) || \
+		($(SUDO) apt-get install -y -qq python3-venv && rm -rf $(OMIO_VENV) && $(PYTHON) -m venv $(OMIO_VENV))
+	$(OMIO_VENV)/bin/pip install -q $(OMIO_DEPS)
+	$(OMIO_VENV)/bin/pip install -q --no-deps --ignore-requires-python omio-microscopy==0.3.0
+	echo '"""Stub: omio/core.py imports napari at load time; the parity checks open no viewer."""' \
+		> "$$($(OMIO_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/napari.py"
+	$(OMIO_VENV)/bin/python -c 'import omio'
+	touch $@
+
+# Parity with OMIO (also part of `make test`).
+omio-parity: build interop-venv omio-venv
+	$(VENV)/bin/python Tests/Interop/omio_parity.py .build/debug/immetaio $(OMIO_VENV)/bin/python
 
 venv: $(VENV)/.bench-ready
 $(VENV)/.bench-ready: Benchmarks/requirements.txt $(VENV)/.interop-ready

@@ -277,7 +277,7 @@ extension ImMetaIOCommand {
         @Flag(help: "Merge an experiment's tag folders into one output.")
         var mergeTags = false
 
-        @Flag(help: "Merge the files of a folder into one output.")
+        @Flag(help: "Merge the files of a folder (an experiment, or each tag folder) into one output.")
         var mergeFiles = false
 
         @Option(help: "The axis merges join along: T, Z or C.")

@@ -14,7 +14,7 @@ This script runs in the interop venv (tifffile, numpy); OMIO runs in a subproces
    `immetaio copy --scene 0`: same axes, shapes, physical sizes and pixels. OMIO folds RGB samples
    into C, so our TZCYXS is folded the same way before comparing.
 2. Same BIDS tree: `bids_batch_convert` against `immetaio ome batch`, per file, with files merged,
-   per tag folder and with tag folders merged; both outputs read back with tifffile.
+   per file of each tag folder and with tag folders merged; both outputs read back with tifffile.
 3. Merges: a strict merge of mismatched sizes is None in OMIO and exit 1 naming the axis and the
    files with us; strict merges of equal sizes and padded merges give the same arrays.
 4. Thorlabs RAW: a single plane and a T series where OMIO is right (parity), and a streaming and a
@@ -426,8 +426,6 @@ def bids_runs(arrays):
              "the acquisition order of unpadded numbers")
     first_only = ("OMIO's tag-folder merge reads only the first image file of each tag folder "
                   "(read.py: _first_image_file_in_folder); we merge every file of each tag folder")
-    per_file = ("by design: without --merge-tags we write one output per tag folder (its files merged); "
-                "OMIO converts each file of a tag folder separately")
     return [
         ("per file", [], {"sub": "sub-", "exp": "TP"}, [
             ("sub-01 a", "sub-01/TP000/immetaio_converted/a.ome.tif", ["a"], a["a"], "sub-01/TP000/omio_converted/a.ome.tif", None, None),
@@ -441,16 +439,18 @@ def bids_runs(arrays):
             ("sub-03 t2+t10", "sub-03/TP000/immetaio_converted/TP000.ome.tif", ["t2", "t10"], t("t2", "t10"),
              "sub-03/TP000/omio_converted/t10_merged.ome.tif", t("t10", "t2"), order),
         ], []),
-        ("per tag folder", ["--tag", "TAG_"], {"sub": "sub-", "exp": "TP", "tagfolder": "TAG_"}, [
-            ("sub-02 TAG_01", "sub-02/TP000/immetaio_converted/TAG_01.ome.tif", ["x"], a["x"],
+        ("per file in tag folders", ["--tag", "TAG_"], {"sub": "sub-", "exp": "TP", "tagfolder": "TAG_"}, [
+            ("sub-02 TAG_01 x", "sub-02/TP000/immetaio_converted/x.ome.tif", ["x"], a["x"],
              "sub-02/TP000/TAG_01/omio_converted/x.ome.tif", None, None),
-            ("sub-02 TAG_02", "sub-02/TP000/immetaio_converted/TAG_02.ome.tif", ["y"], a["y"],
+            ("sub-02 TAG_02 y", "sub-02/TP000/immetaio_converted/y.ome.tif", ["y"], a["y"],
              "sub-02/TP000/TAG_02/omio_converted/y.ome.tif", None, None),
-            ("sub-04 TAG_01", "sub-04/TP000/immetaio_converted/TAG_01.ome.tif", ["p", "q"], t("p", "q"),
-             "sub-04/TP000/TAG_01/omio_converted/p.ome.tif", a["p"], per_file),
-            ("sub-04 TAG_02", "sub-04/TP000/immetaio_converted/TAG_02.ome.tif", ["r"], a["r"],
+            ("sub-04 TAG_01 p", "sub-04/TP000/immetaio_converted/p.ome.tif", ["p"], a["p"],
+             "sub-04/TP000/TAG_01/omio_converted/p.ome.tif", None, None),
+            ("sub-04 TAG_01 q", "sub-04/TP000/immetaio_converted/q.ome.tif", ["q"], a["q"],
+             "sub-04/TP000/TAG_01/omio_converted/q.ome.tif", None, None),
+            ("sub-04 TAG_02 r", "sub-04/TP000/immetaio_converted/r.ome.tif", ["r"], a["r"],
              "sub-04/TP000/TAG_02/omio_converted/r.ome.tif", None, None),
-        ], ["sub-04/TP000/TAG_01/omio_converted/q.ome.tif"]),
+        ], []),
         ("tag folders merged", ["--tag", "TAG_", "--merge-tags"],
          {"sub": "sub-", "exp": "TP", "tagfolder": "TAG_", "merge_tagfolders": True}, [
             ("sub-02 TAG_* merged", "sub-02/TP000/immetaio_converted/TP000_TAG_merged.ome.tif", ["x", "y"],

@@ -36,9 +36,10 @@ public struct MicroscopyBatchOptions: Sendable {
     /// the files; files directly in the experiment folder are then ignored.
     public var tagPrefix: String?
     /// Merge the tag folders of an experiment into one output (each tag folder's files are
-    /// merged first) instead of one output per tag folder.
+    /// merged first).
     public var mergeTags: Bool
-    /// Merge the files of a folder into one output instead of one output per file.
+    /// Merge the files of a folder (an experiment folder, or each tag folder) into one output
+    /// instead of one output per file.
     public var mergeFiles: Bool
     /// The axis merges join along.
     public var mergeAxis: MicroscopyAxis
@@ -137,7 +138,8 @@ public struct MicroscopyBatchReport: Sendable {
 
 /// Converts a BIDS-like project tree: `ROOT/<subject>/<experiment>/[<tag folder>/]files`, every
 /// file (or every folder's files merged, or every experiment's tag folders merged) to one OME-TIFF
-/// or OME-Zarr in `<experiment>/<outputFolderName>/`.
+/// or OME-Zarr in `<experiment>/<outputFolderName>/`. Tag folders without microscopy files are
+/// left out.
 ///
 /// Outputs keep the input's name (`cells.czi` → `cells.ome.tif`; merges are named after their
 /// folder), made unique within their folder by `-2`, `-3` … in input order, so reruns find the

@@ -79,12 +79,20 @@ struct MicroscopyBatchPlan {
                     return "\(outputFolder)/\(candidate)\(options.output.suffix)"
                 }
                 if let tag = options.tagPrefix {
-                    let tags = try Self.folders(in: experiment).filter { Self.name($0).hasPrefix(tag) }
-                    let groups = try tags.map { folder throws(ImMetaIOError) in try Self.inputs(in: folder, skipping: nil) }.filter { !$0.isEmpty }
-                    if options.mergeTags, !groups.isEmpty {
-                        jobs.append(Job(groups: groups, output: output("\(Self.name(experiment))_\(tag)merged")))
+                    // Each tag folder with its inputs; folders without any are left out.
+                    var tagged: [(folder: String, files: [String])] = []
+                    for folder in try Self.folders(in: experiment) where Self.name(folder).hasPrefix(tag) {
+                        let files = try Self.inputs(in: folder, skipping: nil)
+                        if !files.isEmpty { tagged.append((folder, files)) }
+                    }
+                    if options.mergeTags, !tagged.isEmpty {
+                        jobs.append(Job(groups: tagged.map(\.files), output: output("\(Self.name(experiment))_\(tag)merged")))
+                    } else if options.mergeFiles {
+                        for (folder, files) in tagged { jobs.append(Job(groups: [files], output: output(Self.name(folder)))) }
                     } else {
-                        for (folder, files) in zip(tags, groups) { jobs.append(Job(groups: [files], output: output(Self.name(folder)))) }
+                        for (_, files) in tagged {
+                            for file in files { jobs.append(Job(groups: [[file]], output: output(Self.stem(file)))) }
+                        }
                     }
                 } else {
                     let files = try Self.inputs(in: experiment, skipping: options.outputFolderName)

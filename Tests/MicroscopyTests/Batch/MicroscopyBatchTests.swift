@@ -61,6 +61,25 @@ import Testing
         #expect(repaired.json["counts"]?["skipped"] == 1)
     }
 
+    @Test func tagFoldersWithoutImagesAreLeftOutAndFilesStayApartUnlessMerged() throws {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: "\(root)/sub-01/TP0/TAG_00", withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: "\(root)/sub-01/TP0/TAG_00/notes.txt", contents: Data("no images".utf8))
+        try write([1, 1, 1, 4, 4], value: 1, at: "sub-01/TP0/TAG_01/x.ome.tif")
+        try write([1, 1, 1, 4, 4], value: 2, at: "sub-01/TP0/TAG_02/y1.ome.tif")
+        try write([1, 1, 1, 4, 4], value: 3, at: "sub-01/TP0/TAG_02/y2.ome.tif")
+        var options = MicroscopyBatchOptions(experimentPattern: "TP", tagPrefix: "TAG_")
+        let perFile = try convertMicroscopyProject(root: root, options: options)
+        #expect(perFile.entries.map(\.output) == ["x", "y1", "y2"].map { "sub-01/TP0/immetaio_converted/\($0).ome.tif" })
+        #expect(perFile.entries.map(\.inputs) == [["sub-01/TP0/TAG_01/x.ome.tif"], ["sub-01/TP0/TAG_02/y1.ome.tif"], ["sub-01/TP0/TAG_02/y2.ome.tif"]])
+        options.mergeFiles = true
+        let perTag = try convertMicroscopyProject(root: root, options: options)
+        #expect(perTag.entries.map(\.output) == ["TAG_01", "TAG_02"].map { "sub-01/TP0/immetaio_converted/\($0).ome.tif" })
+        let tag2 = try openMicroscopyFile("\(root)/sub-01/TP0/immetaio_converted/TAG_02.ome.tif").image(scene: 0)
+        #expect(tag2.metadata.shape == [2, 1, 1, 4, 4])
+        #expect(try tag2.read().scalars(as: UInt16.self) == [UInt16](repeating: 2, count: 16) + [UInt16](repeating: 3, count: 16))
+    }
+
     @Test func mergedFilesAndNameCollisions() throws {
         defer { try? FileManager.default.removeItem(atPath: root) }
         try write([1, 1, 1, 4, 4], value: 1, at: "sub-A/TP1/s.ome.tif")
