@@ -194,7 +194,11 @@ extension ImMetaIOCommand {
                     guard let kind = OMETIFFWriteOptions.Compression(rawValue: name == "deflate" ? "zlib" : name) else {
                         throw ValidationError("--compression for OME-TIFF is none, zlib or zstd, not '\(name)'")
                     }
-                    try writeOMETIFF(output, to: out, options: OMETIFFWriteOptions(compression: kind, level: level, levels: levels ?? 1, tileSize: tile))
+                    let line = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) != 0, unit: "planes")
+                    defer { line.finish() }
+                    try writeOMETIFF(output, to: out, options: OMETIFFWriteOptions(compression: kind, level: level, levels: levels ?? 1, tileSize: tile)) {
+                        done, total in line.update(done: done, total: total, elapsed: Date().timeIntervalSince(started))
+                    }
                 }
                 if !quiet {
                     let seconds = Date().timeIntervalSince(started)

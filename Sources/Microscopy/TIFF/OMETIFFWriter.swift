@@ -51,7 +51,15 @@ public struct OMETIFFWriteOptions: Sendable, Hashable {
 ///
 /// Planes are read from the images one at a time (a few at a time without a pyramid), so the
 /// memory used stays that of a few planes whatever the size of the images.
-public func writeOMETIFF(_ images: [any MicroscopyImage], to path: String, options: OMETIFFWriteOptions = .init()) throws(ImMetaIOError) {
+///
+/// The OME-XML is checked before any pixel is written: it must parse back (with our parser) to
+/// the sizes, types and plane counts being written. A failure there is our bug, reported as such.
+///
+/// - Parameter progress: Called after each plane is written with the planes done and the total.
+public func writeOMETIFF(
+    _ images: [any MicroscopyImage], to path: String, options: OMETIFFWriteOptions = .init(),
+    progress: ((_ done: Int, _ total: Int) -> Void)? = nil
+) throws(ImMetaIOError) {
     guard !images.isEmpty else { throw ImMetaIOError(.invalidArgument, "no image to write", file: path) }
     guard (1...16).contains(options.levels) else {
         throw ImMetaIOError(.invalidArgument, "pyramid levels must be 1…16, not \(options.levels)", file: path)
@@ -79,6 +87,7 @@ public func writeOMETIFF(_ images: [any MicroscopyImage], to path: String, optio
         firstIFD += planes
     }
     let xml = document.xmlString()
+    try checkWrittenOME(xml, describes: images, file: path)
     let largest = images.map { max($0.metadata.shape[3], $0.metadata.shape[4]) }.max() ?? 0
     let tile = options.tileSize ?? (options.levels > 1 || largest > 2048 ? 512 : nil)
     var tiffOptions: JSONObject = [
@@ -91,8 +100,12 @@ public func writeOMETIFF(_ images: [any MicroscopyImage], to path: String, optio
     do {
         let writer = try TIFFWriter(sink: sink, options: tiffOptions)
         var description: String? = xml
+        var done = 0
         for image in images {
-            try OMETIFFPlaneWriter(image: image, writer: writer, levels: options.levels, file: path).write(firstDescription: &description)
+            try OMETIFFPlaneWriter(image: image, writer: writer, levels: options.levels, file: path).write(firstDescription: &description) {
+                done += $0
+                progress?(done, firstIFD)
+            }
         }
         try writer.finish()
         try sink.commit()
@@ -105,6 +118,49 @@ public func writeOMETIFF(_ images: [any MicroscopyImage], to path: String, optio
     }
 }
 
+/// Checks that the OME-XML about to be written reads back as the images being written: one
+/// `Image` each, with their sizes, pixel type, samples and one `TiffData` block covering every
+/// plane, in IFD order.
+func checkWrittenOME(_ xml: String, describes images: [any MicroscopyImage], file: String) throws(ImMetaIOError) {
+    func bug(_ message: String) -> ImMetaIOError {
+        ImMetaIOError(.corruptData, "internal error: the OME-XML we were about to write is wrong: \(message)", file: file)
+    }
+    let document: OMEDocument
+    do {
+        document = try OMEDocument(parsing: xml)
+    } catch {
+        throw bug("it does not parse (\(error.message))")
+    }
+    guard document.images.count == images.count else { throw bug("\(document.images.count) images for \(images.count)") }
+    var nextIFD = 0
+    for (index, (written, image)) in zip(document.images, images).enumerated() {
+        let expected = image.metadata
+        let readBack: MicroscopyMetadata
+        do {
+            readBack = try written.microscopyMetadata(in: document)
+        } catch {
+            throw bug("image \(index) does not map back (\(error.message))")
+        }
+        guard readBack.axes == expected.axes, readBack.shape == expected.shape, readBack.dtype == expected.dtype else {
+            throw bug("image \(index) reads back as \(readBack.axesString) \(readBack.shape) \(readBack.dtype), not \(expected.axesString) \(expected.shape) \(expected.dtype)")
+        }
+        // Sizes OME has no place for (zero, negative, not finite) are not written and need not come back.
+        func same(_ written: Length?, _ wanted: Length?) -> Bool {
+            guard let wanted, wanted.value > 0, wanted.value.isFinite else { return true }
+            return written == wanted
+        }
+        let time = expected.timeIncrement.map { $0.value > 0 && $0.value.isFinite } ?? false
+        guard same(readBack.physicalSizeX, expected.physicalSizeX), same(readBack.physicalSizeY, expected.physicalSizeY),
+            same(readBack.physicalSizeZ, expected.physicalSizeZ), !time || readBack.timeIncrement == expected.timeIncrement
+        else { throw bug("image \(index)'s physical sizes do not read back") }
+        let planes = expected.shape[0] * expected.shape[1] * expected.shape[2]
+        guard written.pixels.tiffData.count == 1, let block = written.pixels.tiffData.first, block.ifd == nextIFD, block.planeCount == planes else {
+            throw bug("image \(index)'s TiffData does not cover its \(planes) planes from IFD \(nextIFD)")
+        }
+        nextIFD += planes
+    }
+}
+
 /// Streams one image's planes into the TIFF writer in `XYCZT` order.
 struct OMETIFFPlaneWriter {
     let image: any MicroscopyImage
@@ -112,7 +168,7 @@ struct OMETIFFPlaneWriter {
     let levels: Int
     let file: String
 
-    func write(firstDescription description: inout String?) throws {
+    func write(firstDescription description: inout String?, written: (Int) -> Void) throws {
         let metadata = image.metadata
         let (sizeT, sizeZ, sizeC) = (metadata.shape[0], metadata.shape[1], metadata.shape[2])
         let (height, width) = (metadata.shape[3], metadata.shape[4])
@@ -133,6 +189,7 @@ struct OMETIFFPlaneWriter {
                 let stack = try NDArray.stacked(planes).reshaped([planes.count, height, width] + (rgb ? [samples] : []))
                 try writer.appendPages(stack, rgb: rgb, description: description)
                 description = nil
+                written(pending.count)
                 pending.removeAll()
             }
             for t in 0..<sizeT {
@@ -158,6 +215,7 @@ struct OMETIFFPlaneWriter {
                     }
                     try writer.appendPage(Self.page(plane, samples: rgb ? samples : nil), rgb: rgb, description: description, reducedResolutions: reduced)
                     description = nil
+                    written(1)
                 }
             }
         }

@@ -69,7 +69,9 @@ import Testing
         let gray = try image([3, 1, 1, 5, 4], dtype: .float32)
         let path = temporaryPath("scenes.ome.tif")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try writeOMETIFF([rgb, gray], to: path)
+        let counts = PlaneCounts()
+        try writeOMETIFF([rgb, gray], to: path) { done, total in counts.record(done, total) }
+        #expect(counts.last == (5, 5))
         let file = try openMicroscopyFile(path)
         #expect(file.images.count == 2)
         #expect(file.images[0].metadata.axesString == "TZCYXS")
@@ -86,4 +88,10 @@ import Testing
         #expect(throws: ImMetaIOError.self) { try writeOMETIFF([], to: path) }
         #expect(!FileManager.default.fileExists(atPath: path))
     }
+}
+
+/// The last progress report of a write.
+final class PlaneCounts: @unchecked Sendable {
+    private(set) var last: (Int, Int) = (0, 0)
+    func record(_ done: Int, _ total: Int) { last = (done, total) }
 }
