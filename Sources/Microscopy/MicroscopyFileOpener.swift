@@ -6,24 +6,24 @@ import TIFFFormat
 /// CZI, Thorlabs RAW (the folder, its `Experiment.xml` or its `.raw` file) and OME-Zarr.
 ///
 /// The kind is found from the file's first bytes, or from the folder's contents, never from the
-/// extension alone.
+/// extension alone. `limits` bound what one read of its images may allocate.
 ///
 /// ```swift
 /// let file = try openMicroscopyFile("cells.czi")
 /// let image = try file.image(scene: 0)
 /// print(image.metadata.axesString, image.metadata.shape)
 /// ```
-public func openMicroscopyFile(_ path: String) throws(ImMetaIOError) -> any MicroscopyFile {
+public func openMicroscopyFile(_ path: String, limits: DecodeLimits = .default) throws(ImMetaIOError) -> any MicroscopyFile {
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
         throw ImMetaIOError(.missingFile, "no such file or folder", file: path)
     }
     if isFolder.boolValue {
-        if let file = try MicroscopyOpeners.openFolder(path) { return file }
+        if let file = try MicroscopyOpeners.openFolder(path, limits: limits) { return file }
         throw ImMetaIOError(
             .unsupportedFormat, "the folder is neither an OME-Zarr store (zarr.json) nor a Thorlabs acquisition (Experiment.xml)", file: path)
     }
-    if let file = try MicroscopyOpeners.openFile(path, header: MicroscopyOpeners.header(of: path)) { return file }
+    if let file = try MicroscopyOpeners.openFile(path, header: MicroscopyOpeners.header(of: path), limits: limits) { return file }
     throw ImMetaIOError(.unsupportedFormat, "not a microscopy file this build reads (TIFF, LSM, CZI, Thorlabs RAW, OME-Zarr)", file: path)
 }
 
@@ -84,19 +84,19 @@ enum MicroscopyOpeners {
     }
 
     /// The file's reader, or `nil` when no reader knows its first bytes.
-    static func openFile(_ path: String, header: [UInt8]) throws(ImMetaIOError) -> (any MicroscopyFile)? {
-        if isTIFF(header) { return try TIFFMicroscopyFile(path: path) }
-        if isCZI(header) { return try CZIFile(path: path) }
-        if isThorlabs(path, header: header) { return try ThorlabsRAWFile(path: path) }
-        if isOMEXML(header) { return try TIFFMicroscopyFile(companionPath: path) }
+    static func openFile(_ path: String, header: [UInt8], limits: DecodeLimits) throws(ImMetaIOError) -> (any MicroscopyFile)? {
+        if isTIFF(header) { return try TIFFMicroscopyFile(path: path, limits: limits) }
+        if isCZI(header) { return try CZIFile(path: path, limits: limits) }
+        if isThorlabs(path, header: header) { return try ThorlabsRAWFile(path: path, limits: limits) }
+        if isOMEXML(header) { return try TIFFMicroscopyFile(companionPath: path, limits: limits) }
         return nil
     }
 
     /// The folder's reader, or `nil` when the folder is no store or acquisition we know.
-    static func openFolder(_ path: String) throws(ImMetaIOError) -> (any MicroscopyFile)? {
+    static func openFolder(_ path: String, limits: DecodeLimits) throws(ImMetaIOError) -> (any MicroscopyFile)? {
         switch folderKind(path) {
-        case .omeZarr?: try OMEZarrFile(path: path)
-        case .thorlabsRAW?: try ThorlabsRAWFile(path: path)
+        case .omeZarr?: try OMEZarrFile(path: path, limits: limits)
+        case .thorlabsRAW?: try ThorlabsRAWFile(path: path, limits: limits)
         default: nil
         }
     }

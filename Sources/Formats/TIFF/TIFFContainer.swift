@@ -64,6 +64,7 @@ package final class TIFFContainer: Sendable {
         }
         guard rows.lowerBound >= 0, rows.upperBound <= inner.height, columns.lowerBound >= 0, columns.upperBound <= inner.width
         else { throw ImMetaIOError(.invalidArgument, "window outside the \(inner.height)×\(inner.width) page", file: path) }
+        guard !rows.isEmpty, !columns.isEmpty else { return }
         let itemSize = inner.dtype.itemSize
         let perPixel = inner.planar ? 1 : inner.samples
         let planes = inner.planar ? inner.samples : 1
@@ -97,11 +98,12 @@ package final class TIFFContainer: Sendable {
         try decodeInto(scratch)
         let pixelBytes = perPixel * itemSize
         let outRow = columns.count * pixelBytes
+        guard let target = out.baseAddress, let source = scratch.baseAddress else { return }
         for plane in 0..<planes {
             for y in 0..<rows.count {
                 let from = (plane * rows.count + y) * rowBytes + columns.lowerBound * pixelBytes
                 let to = (plane * rows.count + y) * outRow
-                out.baseAddress!.advanced(by: to).copyMemory(from: scratch.baseAddress! + from, byteCount: outRow)
+                (target + to).copyMemory(from: source + from, byteCount: outRow)
             }
         }
     }

@@ -11,7 +11,7 @@ enum OMETIFFLayout {
     /// relative to `folder`, opened once each; `container` is the file the document came from
     /// (`nil` for a companion XML file).
     static func images(
-        of document: OMEDocument, container: TIFFContainer?, folder: String, documentPath: String
+        of document: OMEDocument, container: TIFFContainer?, folder: String, documentPath: String, limits: DecodeLimits
     ) throws(ImMetaIOError) -> [any MicroscopyImage] {
         var files: [String: TIFFContainer] = [:]
         if let container { files[URL(fileURLWithPath: container.path).lastPathComponent] = container }
@@ -107,7 +107,7 @@ enum OMETIFFLayout {
                 throw ImMetaIOError(.corruptData, "image \(index): none of its planes is in the file", file: documentPath)
             }
             if missing > 0 { metadata.annotations["OME-TIFF.missingPlanes"] = String(missing) }
-            result.append(try TIFFPlaneImage(metadata: metadata, planes: planes, pyramid: true))
+            result.append(try TIFFPlaneImage(metadata: metadata, planes: planes, pyramid: true, limits: limits))
         }
         return result
     }

@@ -24,40 +24,41 @@ public struct TIFFMicroscopyFile: MicroscopyFile {
     public let path: String
     public let images: [any MicroscopyImage]
 
-    /// Opens a TIFF file and reads its metadata (no pixels).
-    public init(path: String) throws(ImMetaIOError) {
+    /// Opens a TIFF file and reads its metadata (no pixels). `limits` bound what one read of its
+    /// images may allocate.
+    public init(path: String, limits: DecodeLimits = .default) throws(ImMetaIOError) {
         let container = try TIFFContainer(path: path)
         self.path = path
         let first = container.pages[0]
         let description = first.text(270) ?? ""
-        if description.contains("<OME"), let images = Self.omeImages(container, description: description) {
+        if description.contains("<OME"), let images = Self.omeImages(container, description: description, limits: limits) {
             formatName = "OME-TIFF"
             self.images = try images.get()
         } else if let info = try LSMInfo(first, container: container) {
             formatName = "LSM"
-            images = [try Self.lsmImage(container, info: info)]
-        } else if description.hasPrefix("ImageJ="), let image = try Self.imageJImage(container, description: description) {
+            images = [try Self.lsmImage(container, info: info, limits: limits)]
+        } else if description.hasPrefix("ImageJ="), let image = try Self.imageJImage(container, description: description, limits: limits) {
             formatName = "ImageJ TIFF"
             images = [image]
         } else {
             formatName = "TIFF"
-            images = [try Self.plainImage(container)]
+            images = [try Self.plainImage(container, limits: limits)]
         }
     }
 
     /// Opens the OME-XML companion file of a multi-file OME-TIFF set: its images, with their planes
     /// in the TIFFs beside it.
-    public init(companionPath path: String) throws(ImMetaIOError) {
+    public init(companionPath path: String, limits: DecodeLimits = .default) throws(ImMetaIOError) {
         let document = try Self.companionDocument(path)
         self.path = path
         formatName = "OME-TIFF"
-        images = try OMETIFFLayout.images(of: document, container: nil, folder: Self.folder(of: path), documentPath: path)
+        images = try OMETIFFLayout.images(of: document, container: nil, folder: Self.folder(of: path), documentPath: path, limits: limits)
         guard !images.isEmpty else { throw ImMetaIOError(.corruptData, "the OME-XML describes no image", file: path) }
     }
 
     /// The OME-TIFF's images, following a `BinaryOnly` pointer to the set's companion file; `nil`
     /// when the description is no usable OME-XML (the file is then read as a plain TIFF).
-    private static func omeImages(_ container: TIFFContainer, description: String) -> Result<[any MicroscopyImage], ImMetaIOError>? {
+    private static func omeImages(_ container: TIFFContainer, description: String, limits: DecodeLimits) -> Result<[any MicroscopyImage], ImMetaIOError>? {
         guard var document = try? OMEDocument(parsing: description) else { return nil }
         var documentPath = container.path
         let folder = folder(of: container.path)
@@ -75,7 +76,7 @@ public struct TIFFMicroscopyFile: MicroscopyFile {
         }
         guard !document.images.isEmpty else { return nil }
         return Result { () throws(ImMetaIOError) in
-            try OMETIFFLayout.images(of: document, container: container, folder: folder, documentPath: documentPath)
+            try OMETIFFLayout.images(of: document, container: container, folder: folder, documentPath: documentPath, limits: limits)
         }
     }
 
@@ -107,7 +108,7 @@ public struct TIFFMicroscopyFile: MicroscopyFile {
 
     // MARK: Plain TIFF
 
-    private static func plainImage(_ container: TIFFContainer) throws(ImMetaIOError) -> any MicroscopyImage {
+    private static func plainImage(_ container: TIFFContainer, limits: DecodeLimits) throws(ImMetaIOError) -> any MicroscopyImage {
         let indices = fullResolutionPages(container)
         guard let firstIndex = indices.first else {
             throw ImMetaIOError(.corruptData, "invalid TIFF: every page is a reduced-resolution image", file: container.path)
@@ -124,7 +125,7 @@ public struct TIFFMicroscopyFile: MicroscopyFile {
             if let text = first.text(tag), !text.isEmpty { metadata.annotations[key] = text }
         }
         let planes = run.map { TIFFPlaneReference(container: container, page: $0, sample: nil) }
-        return try TIFFPlaneImage(metadata: metadata, planes: planes, pyramid: true)
+        return try TIFFPlaneImage(metadata: metadata, planes: planes, pyramid: true, limits: limits)
     }
 
     /// Pixel size from XResolution/YResolution (pixels per unit) and ResolutionUnit (2 inch, 3 cm);
@@ -147,7 +148,7 @@ public struct TIFFMicroscopyFile: MicroscopyFile {
 
     // MARK: LSM
 
-    private static func lsmImage(_ container: TIFFContainer, info: LSMInfo) throws(ImMetaIOError) -> any MicroscopyImage {
+    private static func lsmImage(_ container: TIFFContainer, info: LSMInfo, limits: DecodeLimits) throws(ImMetaIOError) -> any MicroscopyImage {
         let indices = fullResolutionPages(container)
         let (sizeT, sizeZ, sizeC) = (info.dimensionTime, info.dimensionZ, info.dimensionChannels)
         guard let firstIndex = indices.first else { throw ImMetaIOError(.corruptData, "invalid LSM: no image pages", file: container.path) }
@@ -191,14 +192,14 @@ public struct TIFFMicroscopyFile: MicroscopyFile {
                 for c in 0..<sizeC { planes.append(TIFFPlaneReference(container: container, page: indices[t * sizeZ + z], sample: c)) }
             }
         }
-        return try TIFFPlaneImage(metadata: metadata, planes: planes, pyramid: false)
+        return try TIFFPlaneImage(metadata: metadata, planes: planes, pyramid: false, limits: limits)
     }
 
     // MARK: ImageJ
 
     /// The ImageJ hyperstack, or `nil` when the description does not fit the pages (the file is
     /// then read as a plain TIFF).
-    private static func imageJImage(_ container: TIFFContainer, description: String) throws(ImMetaIOError) -> (any MicroscopyImage)? {
+    private static func imageJImage(_ container: TIFFContainer, description: String, limits: DecodeLimits) throws(ImMetaIOError) -> (any MicroscopyImage)? {
         var values: OrderedDictionary<String, String> = [:]
         for line in description.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             let parts = line.split(separator: "=", maxSplits: 1)
@@ -234,6 +235,6 @@ public struct TIFFMicroscopyFile: MicroscopyFile {
         metadata.provenance = provenance(container, format: "ImageJ TIFF")
         for (key, value) in values { metadata.annotations["ImageJ.\(key)"] = value }
         let planes = (0..<planeCount).map { TIFFPlaneReference(container: container, page: indices[$0], sample: nil) }
-        return try TIFFPlaneImage(metadata: metadata, planes: planes, pyramid: false)
+        return try TIFFPlaneImage(metadata: metadata, planes: planes, pyramid: false, limits: limits)
     }
 }

@@ -24,10 +24,13 @@ struct TIFFPlaneImage: MicroscopyImage {
     let planes: [TIFFPlaneReference?]
     /// Pages of each level for each plane index of ``planes`` (level 0 is the plane's page itself).
     let levelPages: [[TIFFContainerPage]]
+    /// Bounds on what one read may allocate.
+    let limits: DecodeLimits
 
     /// Builds the image; every plane's page must have the shape and dtype of the first.
-    init(metadata: MicroscopyMetadata, planes: [TIFFPlaneReference?], pyramid: Bool) throws(ImMetaIOError) {
+    init(metadata: MicroscopyMetadata, planes: [TIFFPlaneReference?], pyramid: Bool, limits: DecodeLimits) throws(ImMetaIOError) {
         self.metadata = metadata
+        self.limits = limits
         self.planes = planes
         var levelPages: [[TIFFContainerPage]] = []
         for reference in planes {
@@ -61,6 +64,7 @@ struct TIFFPlaneImage: MicroscopyImage {
         let ranges = try region.resolved(against: shape, file: file)
         let outShape = ranges.map(\.count)
         let samples = metadata.hasSamples ? shape[5] : 1
+        try limits.check(imageShape: outShape, dtype: metadata.dtype, hasChannelAxis: metadata.hasSamples, file: file)
         let dtype = metadata.dtype
         let itemSize = dtype.itemSize
         let (sizeZ, sizeC) = (shape[1], shape[2])

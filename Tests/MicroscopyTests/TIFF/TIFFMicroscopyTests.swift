@@ -69,6 +69,15 @@ import Testing
         #expect(part.scalars(as: UInt8.self) == expected)
     }
 
+    @Test func readsAreCheckedAgainstTheLimitsBeforeAllocating() throws {
+        let path = temporaryPath("limits.tif")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try writeImage(try stack(3, 1, 1, 40, 30).reshaped([3, 40, 30]), to: path)
+        let image = try openMicroscopyFile(path, limits: DecodeLimits(maxPixels: 2_000)).image(scene: 0)
+        #expect(throws: ImMetaIOError.self) { try image.read() }
+        #expect(try image.read(MicroscopyRegion(t: 0..<1, y: 0..<40, x: 0..<30)).shape == [1, 1, 1, 40, 30])
+    }
+
     @Test func regionsOutsideTheImageAndMissingScenesAreErrors() throws {
         let path = temporaryPath("small.tif")
         defer { try? FileManager.default.removeItem(atPath: path) }
