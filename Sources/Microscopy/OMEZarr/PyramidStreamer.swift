@@ -26,7 +26,7 @@ struct PyramidStreamer {
         let top = layout.levelCount - 1
         let roots = Self.indices(layout.blockCounts(level: top))
         let parallelChildren = roots.count < 2 * ProcessInfo.processInfo.activeProcessorCount
-        try Concurrent.forEach(roots) { index in
+        try ParallelLoop.forEach(roots) { index in
             let block = try produce(level: top, index: index, parallelChildren: parallelChildren)
             try arrays[top].write(block, at: layout.box(level: top, index: index).start)
         }
@@ -40,7 +40,7 @@ struct PyramidStreamer {
         let itemSize = dtype.itemSize
         var parent = NDArray(unsafeUninitializedShape: extent, dtype: dtype) { _ in }
         try parent.withUnsafeMutableBytes { out in
-            try Concurrent.forEach(layout.children(level: level, index: index), parallel: parallelChildren) { child in
+            try ParallelLoop.forEach(layout.children(level: level, index: index), parallel: parallelChildren) { child in
                 let data = try produce(level: level - 1, index: child, parallelChildren: parallelChildren)
                 let childStart = layout.box(level: level - 1, index: child).start
                 try arrays[level - 1].write(data, at: childStart)
