@@ -31,6 +31,8 @@ struct CZICompositor {
     static let batchBytes = 256 << 20
 
     func draw(_ jobs: [CZITileJob], window: CZIWindow, into output: inout NDArray) throws(ImMetaIOError) {
+        // One reusable slot per tile of a batch, kept for the whole read.
+        var slots: [CZIScratchBuffer] = []
         var start = 0
         while start < jobs.count {
             var end = start
@@ -44,17 +46,20 @@ struct CZICompositor {
                 }
                 end += 1
             }
-            try drawBatch(jobs[start..<end], window: window, into: &output)
+            while slots.count < end - start { slots.append(CZIScratchBuffer()) }
+            try drawBatch(jobs[start..<end], window: window, slots: slots, into: &output)
             start = end
         }
     }
 
-    private func drawBatch(_ jobs: ArraySlice<CZITileJob>, window: CZIWindow, into output: inout NDArray) throws(ImMetaIOError) {
+    private func drawBatch(
+        _ jobs: ArraySlice<CZITileJob>, window: CZIWindow, slots: [CZIScratchBuffer], into output: inout NDArray
+    ) throws(ImMetaIOError) {
         let first = jobs.startIndex
         var decoded = [Result<CZIDecodedTile, ImMetaIOError>?](repeating: nil, count: jobs.count)
         decoded.withUnsafeMutableBufferPointer { results in
             ParallelLoop.run(jobs.count) { index in
-                results[index] = Result { () throws(ImMetaIOError) in try decode(jobs[first + index], window: window) }
+                results[index] = Result { () throws(ImMetaIOError) in try decode(jobs[first + index], window: window, slot: slots[index]) }
             }
         }
         for result in decoded {
@@ -81,11 +86,11 @@ struct CZICompositor {
     }
 
     /// Reads the subblock's headers and decodes its data, counting what was read.
-    private func decode(_ job: CZITileJob, window: CZIWindow) throws(ImMetaIOError) -> CZIDecodedTile {
+    private func decode(_ job: CZITileJob, window: CZIWindow, slot: CZIScratchBuffer) throws(ImMetaIOError) -> CZIDecodedTile {
         let tile = tiles[job.tile]
         let segment = try CZISubblockSegment(tile.entry, source: source)
         let data = UnsafeRawBufferPointer(rebasing: source.bytes.stableBytes[segment.data])
-        let decoded = try CZITileDecoder.decode(data, entry: tile.entry, source: source)
+        let decoded = try CZITileDecoder.decode(data, entry: tile.entry, source: source, scratch: slot)
         var used = data.count
         if case .file = decoded.storage {
             // Only the rows the window needs are touched.
@@ -103,6 +108,18 @@ struct CZICompositor {
         let left = max(window.x.lowerBound, tile.x), right = min(window.x.upperBound, tile.x + tile.width)
         guard top < bottom, left < right, let target = plane.baseAddress else { return }
         let columns = right - left
+        if case .hiLo(let packed, let half, let words) = decoded.storage, let base = packed.baseAddress {
+            // Gray16 unpacked from its low-byte and high-byte halves straight into the output.
+            for row in top..<bottom {
+                let start = (row - tile.y) * tile.width + (left - tile.x)
+                let to = (target + ((row - window.y.lowerBound) * window.x.count + (left - window.x.lowerBound)) * 2)
+                    .assumingMemoryBound(to: UInt16.self)
+                let present = max(0, min(columns, words - start))
+                Self.unpackHiLo(low: base + start, high: base + half + start, into: to, count: present)
+                if present < columns { (to + present).initialize(repeating: 0, count: columns - present) }
+            }
+            return
+        }
         let swap = samples >= 3 && !decoded.rgbOrder
         decoded.withBytes { bytes in
             guard let base = bytes.baseAddress else { return }
@@ -120,6 +137,12 @@ struct CZICompositor {
                 }
             }
         }
+    }
+
+    /// 16-bit values from separate runs of low and high bytes (a loop the compiler vectorises).
+    private static func unpackHiLo(low: UnsafeRawPointer, high: UnsafeRawPointer, into target: UnsafeMutablePointer<UInt16>, count: Int) {
+        let low = low.assumingMemoryBound(to: UInt8.self), high = high.assumingMemoryBound(to: UInt8.self)
+        for index in 0..<count { target[index] = UInt16(low[index]) | UInt16(high[index]) << 8 }
     }
 
     /// Copies pixels exchanging their first and third samples (blue and red).

@@ -78,10 +78,23 @@ public struct CZIImage: MicroscopyImage {
         try source.limits.check(pixels: pixels, shape: outShape, dtype: metadata.dtype, file: source.path)
         let window = CZIWindow(t: ranges[0], z: ranges[1], c: ranges[2], y: ranges[3], x: ranges[4])
         let jobs = selectTiles(level: layout.levels[level], window: window)
-        var output = NDArray(shape: outShape, dtype: metadata.dtype)
+        var output = Self.zeroedOutput(shape: outShape, dtype: metadata.dtype)
         try CZICompositor(source: source, tiles: layout.tiles, pixelBytes: metadata.dtype.itemSize * samples, itemSize: metadata.dtype.itemSize, samples: samples)
             .draw(jobs, window: window, into: &output)
         return output
+    }
+
+    /// A zero-filled array for a read: large ones on huge pages, zeroed by every core (where tiles
+    /// leave gaps, the window stays zero).
+    private static func zeroedOutput(shape: [Int], dtype: DType) -> NDArray {
+        NDArray(unsafeUninitializedShape: shape, dtype: dtype, hugePages: true) { buffer in
+            let block = 8 << 20
+            let blocks = (buffer.count + block - 1) / block
+            ParallelLoop.run(blocks) { index in
+                let range = (index * block)..<min(buffer.count, (index + 1) * block)
+                UnsafeMutableRawBufferPointer(rebasing: buffer[range]).initializeMemory(as: UInt8.self, repeating: 0)
+            }
+        }
     }
 
     /// The tiles of `level` that overlap the window, by output plane and then in drawing order.

@@ -10,14 +10,21 @@ struct CZIDecodedTile {
         /// Uncompressed data used in place: the file's own bytes.
         case file(UnsafeRawBufferPointer)
         case owned([UInt8])
+        /// Decoded into a batch slot's scratch buffer (valid until the slot decodes again).
+        case scratch(UnsafeRawBufferPointer)
+        /// Gray16 as zstd1 stores it with hi-lo packing: every low byte, then every high byte from
+        /// `half`; unpacked while pasting. `words` pixels are there (the rest reads as zero).
+        case hiLo(UnsafeRawBufferPointer, half: Int, words: Int)
     }
 
     var storage: Storage
     var rgbOrder: Bool
 
+    /// The tile's pixels as stored bytes (for ``Storage/hiLo(_:half:words:)``, the packed bytes,
+    /// which ``CZICompositor`` unpacks itself).
     func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
         switch storage {
-        case .file(let bytes): body(bytes)
+        case .file(let bytes), .scratch(let bytes), .hiLo(let bytes, _, _): body(bytes)
         case .owned(let bytes): bytes.withUnsafeBytes(body)
         }
     }
@@ -30,7 +37,11 @@ enum CZITileDecoder {
     private static let jpegGrayscale: Int32 = 1
     private static let jpegRGB: Int32 = 2
 
-    static func decode(_ data: UnsafeRawBufferPointer, entry: CZIDirectoryEntry, source: CZISource) throws(ImMetaIOError) -> CZIDecodedTile {
+    /// Decodes a subblock's data. With `scratch`, zstd data is inflated into that reusable buffer
+    /// (no fresh allocation per tile) and the tile stays valid until the slot decodes again.
+    static func decode(
+        _ data: UnsafeRawBufferPointer, entry: CZIDirectoryEntry, source: CZISource, scratch: CZIScratchBuffer? = nil
+    ) throws(ImMetaIOError) -> CZIDecodedTile {
         guard let layout = entry.pixelType.layout, let pixelBytes = entry.pixelType.bytesPerPixel else {
             throw source.error(.unsupportedFeature, "pixel type \(entry.pixelType) of subblock \(entry.index) is not supported")
         }
@@ -47,8 +58,10 @@ enum CZITileDecoder {
             }
             return CZIDecodedTile(storage: .owned(tile), rgbOrder: false)
         case .zstd0:
+            if let scratch { return try zstdIntoScratch(data, expected: expected, entry: entry, source: source, scratch: scratch) }
             return CZIDecodedTile(storage: .owned(try zstd(data, expected: expected, entry: entry, source: source)), rgbOrder: false)
         case .zstd1:
+            if let scratch { return try zstd1IntoScratch(data, expected: expected, entry: entry, source: source, scratch: scratch) }
             return CZIDecodedTile(storage: .owned(try zstd1(data, expected: expected, entry: entry, source: source)), rgbOrder: false)
         case .jpeg:
             return try jpeg(data, entry: entry, expected: expected, source: source)
@@ -85,11 +98,22 @@ enum CZITileDecoder {
     /// returns the bytes produced. Never allocates by the frame's declared size; input that ends
     /// early yields what it holds.
     private static func inflate(
-        _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, entry: CZIDirectoryEntry, source: CZISource
+        _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, entry: CZIDirectoryEntry, source: CZISource,
+        context reused: OpaquePointer? = nil
     ) throws(ImMetaIOError) -> Int {
         guard !input.isEmpty, !output.isEmpty else { return 0 }
-        guard let context = ZSTD_createDCtx() else { throw source.error(.io, "out of memory for a Zstandard decoder") }
-        defer { ZSTD_freeDCtx(context) }
+        let owned = reused == nil ? ZSTD_createDCtx() : nil
+        guard let context = reused ?? owned else { throw source.error(.io, "out of memory for a Zstandard decoder") }
+        defer { if let owned { ZSTD_freeDCtx(owned) } }
+        // A whole frame that fits decodes in one call, straight into the output (streaming would
+        // allocate a window as large as the frame); a damaged or truncated one is streamed below,
+        // which keeps what decodes before the damage.
+        let declared = ZSTD_getFrameContentSize(input.baseAddress, input.count)
+        if declared < ZSTD_CONTENTSIZE_ERROR, declared <= UInt64(output.count) {
+            let produced = ZSTD_decompressDCtx(context, output.baseAddress, output.count, input.baseAddress, input.count)
+            if ZSTD_isError(produced) == 0 { return produced }
+        }
+        ZSTD_DCtx_reset(context, ZSTD_reset_session_only)
         var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
         var outBuffer = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
         while outBuffer.pos < outBuffer.size {
@@ -113,33 +137,9 @@ enum CZITileDecoder {
     /// packing), then a Zstandard frame. Hi-lo packed 16-bit data holds all low bytes, then all
     /// high bytes.
     private static func zstd1(_ data: UnsafeRawBufferPointer, expected: Int, entry: CZIDirectoryEntry, source: CZISource) throws(ImMetaIOError) -> [UInt8] {
-        var headerSize = 0
-        var hiLo = false
-        if data.count >= 1, data[0] == 1 {
-            headerSize = 1
-        } else if data.count >= 3, data[0] == 3, data[1] == 1 {
-            headerSize = 3
-            hiLo = data[2] & 1 == 1
-        }
-        guard headerSize > 0 else {
-            throw source.error(.corruptData, "subblock \(entry.index) has no valid zstd1 header (first byte \(data.first.map(String.init) ?? "missing"))")
-        }
-        let frame = UnsafeRawBufferPointer(rebasing: data[headerSize...])
+        let (frame, hiLo) = try zstd1Header(data, entry: entry, source: source)
         guard hiLo else { return try zstd(frame, expected: expected, entry: entry, source: source) }
-        guard entry.pixelType == .gray16 || entry.pixelType == .bgr48 else {
-            throw source.error(
-                .unsupportedFeature, "subblock \(entry.index) asks for hi-lo byte unpacking of \(entry.pixelType) pixels (only Gray16 and Bgr48 have it)")
-        }
-        // The split point is half of what the frame holds, so all of it is needed: its declared size
-        // when that is plausible, else the expected size.
-        let declared = ZSTD_getFrameContentSize(frame.baseAddress, frame.count)
-        var capacity = expected
-        if declared < ZSTD_CONTENTSIZE_ERROR, declared > 0 {
-            guard declared <= UInt64(expected) * 4 + 64 else {
-                throw source.error(.corruptData, "the zstd1 data of subblock \(entry.index) declares \(declared) bytes for \(expected) bytes of pixels")
-            }
-            capacity = Int(declared)
-        }
+        let capacity = try hiLoCapacity(frame, expected: expected, entry: entry, source: source)
         let (packed, produced) = try filled(capacity) { (output) throws(ImMetaIOError) in
             try inflate(frame, into: output, entry: entry, source: source)
         }
@@ -154,6 +154,69 @@ enum CZITileDecoder {
             }
             return words * 2
         }.0
+    }
+
+    /// zstd0 (or zstd1 without hi-lo packing) inflated into the slot's scratch buffer.
+    private static func zstdIntoScratch(
+        _ data: UnsafeRawBufferPointer, expected: Int, entry: CZIDirectoryEntry, source: CZISource, scratch: CZIScratchBuffer
+    ) throws(ImMetaIOError) -> CZIDecodedTile {
+        let output = try scratch.buffer(expected, source: source)
+        let produced = min(try inflate(data, into: output, entry: entry, source: source, context: scratch.context), expected)
+        if produced < expected { UnsafeMutableRawBufferPointer(rebasing: output[produced..<expected]).initializeMemory(as: UInt8.self, repeating: 0) }
+        return CZIDecodedTile(storage: .scratch(UnsafeRawBufferPointer(rebasing: output[0..<expected])), rgbOrder: false)
+    }
+
+    /// zstd1 into the slot's scratch buffer: Gray16 with hi-lo packing stays packed (the
+    /// compositor unpacks it while pasting); Bgr48 with it is unpacked here.
+    private static func zstd1IntoScratch(
+        _ data: UnsafeRawBufferPointer, expected: Int, entry: CZIDirectoryEntry, source: CZISource, scratch: CZIScratchBuffer
+    ) throws(ImMetaIOError) -> CZIDecodedTile {
+        let (frame, hiLo) = try zstd1Header(data, entry: entry, source: source)
+        guard hiLo else { return try zstdIntoScratch(frame, expected: expected, entry: entry, source: source, scratch: scratch) }
+        guard entry.pixelType == .gray16 else {
+            return CZIDecodedTile(storage: .owned(try zstd1(data, expected: expected, entry: entry, source: source)), rgbOrder: false)
+        }
+        let capacity = try hiLoCapacity(frame, expected: expected, entry: entry, source: source)
+        let packed = try scratch.buffer(capacity, source: source)
+        let produced = try inflate(frame, into: packed, entry: entry, source: source, context: scratch.context)
+        let half = produced / 2
+        return CZIDecodedTile(
+            storage: .hiLo(UnsafeRawBufferPointer(rebasing: packed[0..<produced]), half: half, words: min(half, expected / 2)), rgbOrder: false)
+    }
+
+    /// The frame after zstd1's header, and whether the header asks for hi-lo unpacking.
+    private static func zstd1Header(
+        _ data: UnsafeRawBufferPointer, entry: CZIDirectoryEntry, source: CZISource
+    ) throws(ImMetaIOError) -> (UnsafeRawBufferPointer, Bool) {
+        var headerSize = 0
+        var hiLo = false
+        if data.count >= 1, data[0] == 1 {
+            headerSize = 1
+        } else if data.count >= 3, data[0] == 3, data[1] == 1 {
+            headerSize = 3
+            hiLo = data[2] & 1 == 1
+        }
+        guard headerSize > 0 else {
+            throw source.error(.corruptData, "subblock \(entry.index) has no valid zstd1 header (first byte \(data.first.map(String.init) ?? "missing"))")
+        }
+        if hiLo, entry.pixelType != .gray16, entry.pixelType != .bgr48 {
+            throw source.error(
+                .unsupportedFeature, "subblock \(entry.index) asks for hi-lo byte unpacking of \(entry.pixelType) pixels (only Gray16 and Bgr48 have it)")
+        }
+        return (UnsafeRawBufferPointer(rebasing: data[headerSize...]), hiLo)
+    }
+
+    /// The split point of hi-lo data is half of what the frame holds, so all of it is needed: its
+    /// declared size when that is plausible, else the expected size.
+    private static func hiLoCapacity(
+        _ frame: UnsafeRawBufferPointer, expected: Int, entry: CZIDirectoryEntry, source: CZISource
+    ) throws(ImMetaIOError) -> Int {
+        let declared = ZSTD_getFrameContentSize(frame.baseAddress, frame.count)
+        guard declared < ZSTD_CONTENTSIZE_ERROR, declared > 0 else { return expected }
+        guard declared <= UInt64(expected) * 4 + 64 else {
+            throw source.error(.corruptData, "the zstd1 data of subblock \(entry.index) declares \(declared) bytes for \(expected) bytes of pixels")
+        }
+        return Int(declared)
     }
 
     // MARK: JPEG
