@@ -106,7 +106,7 @@ $(VENV)/.bench-ready: Benchmarks/requirements.txt $(VENV)/.interop-ready
 	$(VENV)/bin/pip install -q -r Benchmarks/requirements.txt
 	touch $@
 
-bench: deps venv
+bench: deps venv omio-venv
 ifneq ($(UNAME),Darwin)
 	@dpkg -s $(BENCH_APT_PACKAGES) >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(BENCH_APT_PACKAGES))
 endif
