@@ -36,10 +36,12 @@ XSD = pathlib.Path(ome_types.__file__).parent / "ome-2016-06.xsd"
 
 
 def corpus_root(argument):
+    """The corpus, or None: without it only the documents built in code are checked."""
     for candidate in (argument, os.environ.get("IMMETAIO_CORPUS"), PACKAGE_ROOT / ".." / "shared" / "corpus"):
         if candidate and (pathlib.Path(candidate) / "manifest.json").exists():
             return pathlib.Path(candidate).resolve()
-    sys.exit("corpus not found: pass --corpus or set IMMETAIO_CORPUS")
+    print("corpus not found (pass --corpus or set IMMETAIO_CORPUS): checking the documents built in code only")
+    return None
 
 
 def original_xml(path):
@@ -146,7 +148,9 @@ def check(args):
     corpus = corpus_root(args.corpus)
     dump = pathlib.Path(args.dump)
     if not args.no_run:
-        environment = dict(os.environ, IMMETAIO_OME_DUMP_DIR=str(dump), IMMETAIO_CORPUS=str(corpus))
+        environment = dict(os.environ, IMMETAIO_OME_DUMP_DIR=str(dump))
+        if corpus is not None:
+            environment["IMMETAIO_CORPUS"] = str(corpus)
         command = ["swift", "test", "--skip-build", "--filter", "OMECorpusTests|OMEMetadataMappingTests"]
         result = subprocess.run(command, cwd=PACKAGE_ROOT, env=environment, capture_output=True, text=True)
         if result.returncode != 0:
@@ -157,10 +161,10 @@ def check(args):
     failures = 0
     summaries = sorted(dump.glob("*.summary.json"))
     written = sorted(dump.glob("*.written.ome.xml"))
-    if not summaries or not written:
+    if not written or (corpus is not None and not summaries):
         sys.exit(f"nothing to check in {dump}")
 
-    for path in summaries:
+    for path in (summaries if corpus is not None else []):
         ours = json.loads(path.read_text(encoding="utf-8"))
         source = corpus / ours["source"]
         reference = summary_of(read_ome(original_xml(source)))
