@@ -64,6 +64,19 @@ import Testing
         #expect(window.shape == [1, 1, 1, 10, 25])
     }
 
+    @Test func bigTIFFKeepsItsPyramid() throws {
+        let source = try image([2, 1, 1, 64, 48], dtype: .uint8)
+        let path = temporaryPath("big.ome.tif")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try writeOMETIFF([source], to: path, options: OMETIFFWriteOptions(compression: .zstd, levels: 3, tileSize: 16, forceBigTIFF: true))
+        let header = try FileHandle(forReadingFrom: URL(fileURLWithPath: path)).readData(ofLength: 4)
+        #expect(Array(header) == [0x49, 0x49, 43, 0])
+        let back = try openMicroscopyFile(path).image(scene: 0)
+        #expect(back.levelShapes.map { [$0[3], $0[4]] } == [[64, 48], [32, 24], [16, 12]])
+        #expect(try back.read() == source.array)
+        #expect(try back.read(.all, level: 2).shape == [2, 1, 1, 16, 12])
+    }
+
     @Test func colourImagesAndSeveralScenesInOneFile() throws {
         let rgb = try image([1, 2, 1, 9, 7, 3], dtype: .uint8, samples: true)
         let gray = try image([3, 1, 1, 5, 4], dtype: .float32)
