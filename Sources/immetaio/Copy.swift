@@ -41,11 +41,11 @@ extension ImMetaIOCommand {
             let writeOptions = try Self.parse(options)
             try reportingErrors {
                 if scene != nil || (index == nil && !all && MicroscopyFormatKind.detect(source)?.isMicroscopySpecific == true) {
-                    let file = try openMicroscopyFile(source)
-                    let image = try file.image(scene: scene ?? 0).read()
+                    let chosen = try openMicroscopyFile(source).image(scene: scene ?? 0)
+                    let image = try chosen.read()
                     try writeImage(image, to: destination, options: writeOptions, registry: registry)
-                    let axes = try file.image(scene: scene ?? 0).metadata.axesString
-                    print("\(source) -> \(destination): \(axes) \(image.shape.map(String.init).joined(separator: "×")) \(image.dtype)")
+                    let shape = image.shape.map(String.init).joined(separator: "×")
+                    print("\(source) -> \(destination): \(chosen.metadata.axesString) \(shape) \(image.dtype)")
                     return
                 }
                 let file = try openImage(.path(source), registry: registry)

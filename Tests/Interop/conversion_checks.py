@@ -322,9 +322,16 @@ def kill_checks(tool, base, rng, check):
         if result.returncode != 0 and "exists" in result.stderr:
             # Killed after it finished: nothing to resume.
             result = subprocess.CompletedProcess([], 0, "", "")
+        elif result.returncode != 0 and "no unfinished conversion here" in result.stderr:
+            # Killed before it recorded its job: nothing to resume, a plain run starts it again.
+            result = run(tool, "convert", folder, "--out", store, *common)
         check(result.returncode == 0, f"kill {attempt}: resume failed: {result.stderr}")
+        table_path = os.path.join(base, f"killed{attempt}_metadata.parquet")
+        if not os.path.exists(table_path):
+            check(False, f"kill {attempt}: no table after the resume")
+            continue
         same_chunks = chunk_files(store) == reference_chunks
-        table = pd.read_parquet(os.path.join(base, f"killed{attempt}_metadata.parquet"))
+        table = pd.read_parquet(table_path)
         same_table = table.drop(columns=["path"]).equals(reference_table.drop(columns=["path"]))
         check(same_chunks and same_table, f"kill {attempt}: resumed store differs (chunks {same_chunks}, table {same_table})")
         resumed_ok += same_chunks and same_table

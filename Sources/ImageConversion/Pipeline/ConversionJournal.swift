@@ -23,7 +23,10 @@ struct ConversionJournal {
 
     func readJob() throws -> JSONValue {
         guard let data = FileManager.default.contents(atPath: jobPath) else {
-            throw ImMetaIOError(.missingFile, "no unfinished conversion here (no \(jobPath))", file: folder)
+            // Also what a conversion killed before it recorded its job leaves: nothing to resume,
+            // and a plain run starts it again.
+            throw ImMetaIOError(
+                .missingFile, "no unfinished conversion here (no \(jobPath)): run the conversion again without --resume", file: folder)
         }
         do { return try JSONParser.parse([UInt8](data)) } catch {
             throw ImMetaIOError(.corruptData, "the conversion journal is damaged: \(error)", file: jobPath)

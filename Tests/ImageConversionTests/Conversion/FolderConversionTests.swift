@@ -277,6 +277,27 @@ func storedForm(_ image: NDArray, channels: Int) throws -> NDArray {
         #expect(report.skipped.map(\.path) == [input + "/f2.png"])
     }
 
+    /// What a kill before the job was recorded leaves: the store folder and an empty journal
+    /// folder. Nothing resumes; a plain run starts the conversion again.
+    @Test func aConversionKilledBeforeItsJobWasRecordedStartsAgain() throws {
+        let root = try scratchFolder("killed-early")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let input = root + "/in"
+        try FileManager.default.createDirectory(atPath: input, withIntermediateDirectories: true)
+        _ = try Self.makeInputs(input, count: 3)
+        try FileManager.default.createDirectory(atPath: root + "/out.zarr/.immetaio-convert", withIntermediateDirectories: true)
+        var resume = ConversionOptions(output: root + "/out.zarr")
+        resume.resume = true
+        do {
+            _ = try convert(folders: [], options: resume)
+            Issue.record("nothing was recorded: a resume must refuse")
+        } catch let error as ImMetaIOError {
+            #expect(error.message.contains("without --resume"))
+        }
+        let report = try convert(folders: [input], options: ConversionOptions(output: root + "/out.zarr"))
+        #expect(report.total == 3)
+    }
+
     @Test func arraysInMemoryConvertAndAppendWithTheirMetadata() throws {
         let root = try scratchFolder("memory")
         defer { try? FileManager.default.removeItem(atPath: root) }
