@@ -64,8 +64,7 @@ public enum MicroscopyFormatKind: String, Sendable, Hashable, CaseIterable {
 enum MicroscopyOpeners {
     static func fileKind(_ path: String, header: [UInt8]) -> MicroscopyFormatKind? {
         if isTIFF(header) {
-            guard let container = try? TIFFContainer(path: path) else { return .tiff }
-            let first = container.pages[0]
+            guard let first = try? TIFFContainer.firstPage(path: path) else { return .tiff }
             if first.byteValues(34412) != nil { return .lsm }
             let description = first.text(270) ?? ""
             if description.contains("<OME") { return .omeTIFF }
@@ -101,10 +100,7 @@ enum MicroscopyOpeners {
         }
     }
 
-    static func isTIFF(_ header: [UInt8]) -> Bool {
-        header.starts(with: [0x49, 0x49, 42, 0]) || header.starts(with: [0x4D, 0x4D, 0, 42])
-            || header.starts(with: [0x49, 0x49, 43, 0]) || header.starts(with: [0x4D, 0x4D, 0, 43])
-    }
+    static func isTIFF(_ header: [UInt8]) -> Bool { TIFFFormat().sniff(header) }
 
     /// A CZI file starts with its `ZISRAWFILE` segment.
     static func isCZI(_ header: [UInt8]) -> Bool { header.starts(with: Array("ZISRAWFILE".utf8)) }

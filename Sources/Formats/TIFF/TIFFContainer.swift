@@ -36,6 +36,18 @@ package final class TIFFContainer: Sendable {
         guard !pages.isEmpty else { throw ImMetaIOError(.corruptData, "invalid TIFF: no pages", file: path) }
     }
 
+    /// Only the first page of a TIFF file, for telling kinds of TIFF apart (OME, LSM, ImageJ)
+    /// without reading every directory of a long stack.
+    package static func firstPage(path: String) throws(ImMetaIOError) -> TIFFContainerPage {
+        let bytes = try ResourceBytes(mapping: path)
+        do throws(TIFFError) {
+            let parser = try TIFFParser(bytes.stableBytes)
+            return TIFFContainerPage(try TIFFPage(parser.readDirectory(at: parser.firstIFD).0))
+        } catch {
+            throw publicError(error, path: path)
+        }
+    }
+
     /// The pages a page's SubIFDs tag (330) points at: the reduced resolutions of a pyramid, in
     /// the tag's order. Empty when the page has none.
     package func subPages(of page: TIFFContainerPage) throws(ImMetaIOError) -> [TIFFContainerPage] {
