@@ -18,7 +18,7 @@ let package = Package(
         .library(name: "Microscopy", targets: ["Microscopy"]),
         // Video through FFmpeg, apart so that applications without video need not link FFmpeg.
         .library(name: "ImMetaIOVideo", targets: ["ImMetaIOVideo"]),
-        .executable(name: "immetaio", targets: ["immetaio"]),
+        .executable(name: "immetaio", targets: ["ImMetaIOCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,69 +28,69 @@ let package = Package(
     targets: [
         // MARK: System libraries
         .systemLibrary(
-            name: "CSPNG", path: "Sources/CSPNG", pkgConfig: "spng",
+            name: "CSPNG", path: "Sources/C/CSPNG", pkgConfig: "spng",
             providers: [.apt(["libspng-dev"]), .brew(["libspng"])]),
         .systemLibrary(
-            name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+            name: "CJPEG", path: "Sources/C/CJPEG", pkgConfig: "libjpeg",
             providers: [.apt(["libjpeg62-turbo-dev"]), .brew(["jpeg-turbo"])]),
         .systemLibrary(
-            name: "CDeflate", path: "Sources/CDeflate", pkgConfig: "libdeflate",
+            name: "CDeflate", path: "Sources/C/CDeflate", pkgConfig: "libdeflate",
             providers: [.apt(["libdeflate-dev"]), .brew(["libdeflate"])]),
 
         .systemLibrary(
-            name: "CWebP", path: "Sources/CWebP", pkgConfig: "libwebpdemux",
+            name: "CWebP", path: "Sources/C/CWebP", pkgConfig: "libwebpdemux",
             providers: [.apt(["libwebp-dev"]), .brew(["webp"])]),
         .systemLibrary(
-            name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+            name: "CZstd", path: "Sources/C/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
         .systemLibrary(
-            name: "CBlosc", path: "Sources/CBlosc", pkgConfig: "blosc", providers: [.apt(["libblosc-dev"]), .brew(["c-blosc"])]),
+            name: "CBlosc", path: "Sources/C/CBlosc", pkgConfig: "blosc", providers: [.apt(["libblosc-dev"]), .brew(["c-blosc"])]),
         .systemLibrary(
-            name: "CGIF", path: "Sources/CGIF", pkgConfig: "libgif", providers: [.apt(["libgif-dev"]), .brew(["giflib"])]),
+            name: "CGIF", path: "Sources/C/CGIF", pkgConfig: "libgif", providers: [.apt(["libgif-dev"]), .brew(["giflib"])]),
         .systemLibrary(
-            name: "CSnappy", path: "Sources/CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"]), .brew(["snappy"])]),
+            name: "CSnappy", path: "Sources/C/CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"]), .brew(["snappy"])]),
         // jxrlib (JPEG XR, for CZI). No pkg-config: libjxr's .pc file carries -D flags, which SwiftPM
         // drops with a warning; CJXRShims adds the include path and the defines itself.
-        .systemLibrary(name: "CJXR", path: "Sources/CJXR", providers: [.apt(["libjxr-dev"]), .brew(["jxrlib"])]),
+        .systemLibrary(name: "CJXR", path: "Sources/C/CJXR", providers: [.apt(["libjxr-dev"]), .brew(["jxrlib"])]),
         .systemLibrary(
-            name: "CFITSIO", path: "Sources/CFITSIO", pkgConfig: "cfitsio",
+            name: "CFITSIO", path: "Sources/C/CFITSIO", pkgConfig: "cfitsio",
             providers: [.apt(["libcfitsio-dev"]), .brew(["cfitsio"])]),
         // OpenEXR's C API (OpenEXRCore). No pkg-config: OpenEXR's .pc file pulls in its C++ libraries.
         .systemLibrary(
-            name: "COpenEXR", path: "Sources/COpenEXR",
+            name: "COpenEXR", path: "Sources/C/COpenEXR",
             providers: [.apt(["libopenexr-dev"]), .brew(["openexr"])]),
 
         .systemLibrary(
-            name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat",
+            name: "CFFmpeg", path: "Sources/C/CFFmpeg", pkgConfig: "libavformat",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"]), .brew(["ffmpeg"])]),
 
         // MARK: C shims (what Swift cannot do: setjmp/longjmp error managers)
         // JPEG XR decoding behind one C function that reports jxrlib's failures as status codes
         // (and on Linux runs each decode in a child process: jxrlib asserts and crashes on damaged data).
         .target(
-            name: "CJXRShims", dependencies: ["CJXR"], path: "Sources/CJXRShims",
+            name: "CJXRShims", dependencies: ["CJXR"], path: "Sources/C/CJXRShims",
             cSettings: [
                 .headerSearchPath("../CJXR"), .headerSearchPath("../CJXR/forward"),
                 .define("__ANSI__"), .define("DISABLE_PERF_MEASUREMENT"),
             ],
             linkerSettings: [.linkedLibrary("jpegxr"), .linkedLibrary("jxrglue")]),
-        .target(name: "CFileShims", path: "Sources/CFileShims"),
-        .target(name: "CShims", dependencies: ["CJPEG"], path: "Sources/CShims", linkerSettings: [.linkedLibrary("jpeg")]),
+        .target(name: "CFileShims", path: "Sources/C/CFileShims"),
+        .target(name: "CShims", dependencies: ["CJPEG"], path: "Sources/C/CShims", linkerSettings: [.linkedLibrary("jpeg")]),
         .target(
-            name: "CEXRShims", dependencies: ["COpenEXR"], path: "Sources/CEXRShims",
+            name: "CEXRShims", dependencies: ["COpenEXR"], path: "Sources/C/CEXRShims",
             linkerSettings: [.linkedLibrary("OpenEXRCore")]),
         // FFmpeg's error macros and its va_list log callback.
-        .target(name: "CFFmpegShims", dependencies: ["CFFmpeg"], path: "Sources/CFFmpegShims"),
+        .target(name: "CFFmpegShims", dependencies: ["CFFmpeg"], path: "Sources/C/CFFmpegShims"),
         // OpenEXR's C++ library for pixel decoding (DWA codecs, faster PIZ, its own thread pool).
         // Imath's pkg-config file supplies the include path its headers need (OpenEXR's own adds
         // -pthread, which SwiftPM refuses with a warning); the libraries are named here.
         .systemLibrary(
-            name: "CImath", path: "Sources/CImath", pkgConfig: "Imath",
+            name: "CImath", path: "Sources/C/CImath", pkgConfig: "Imath",
             providers: [.apt(["libimath-dev"]), .brew(["imath"])]),
         .target(
-            name: "CEXRCxx", dependencies: ["CImath"], path: "Sources/CEXRCxx",
+            name: "CEXRCxx", dependencies: ["CImath"], path: "Sources/C/CEXRCxx",
             linkerSettings: [
-                .linkedLibrary("OpenEXR-3_1"), .linkedLibrary("Iex-3_1"), .linkedLibrary("IlmThread-3_1"),
-                .linkedLibrary("Imath-3_1"),
+                .linkedLibrary("OpenEXR"), .linkedLibrary("Iex"), .linkedLibrary("IlmThread"),
+                .linkedLibrary("Imath"),
             ]),
 
         // MARK: Swift modules
@@ -138,9 +138,9 @@ let package = Package(
             path: "Sources/ImMetaIO"),
         .target(name: "ImMetaIOVideo", dependencies: ["ImMetaIO", "VideoFormat"], path: "Sources/ImMetaIOVideo"),
         .executableTarget(
-            name: "immetaio",
+            name: "ImMetaIOCLI",
             dependencies: ["ImMetaIOVideo", "ImageConversion", "Microscopy", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Sources/immetaio"),
+            path: "Sources/CLI"),
 
         // A child process for the kill-during-save test (not a product).
         .executableTarget(name: "immetaio-test-saver", dependencies: ["ImMetaIO"], path: "Sources/ImMetaIOTestSaver"),
