@@ -29,12 +29,15 @@ public func imageProperties(
 }
 
 /// The format metadata of an image (text chunks, EXIF, densities …).
+///
+/// With `excludeApplied` (the default, as in imageio v3) entries the reader applied to the pixels
+/// under these `options` are left out; pass `false` for everything the file says.
 public func imageMetadata(
     of source: ImageSource, index: ImageIndex? = nil, format: String? = nil, extensionHint: String? = nil,
-    registry: FormatRegistry = .standard
+    excludeApplied: Bool = true, options: JSONObject = [:], registry: FormatRegistry = .standard
 ) throws -> JSONObject {
-    try ImageFile(reading: source, format: format, extensionHint: extensionHint, registry: registry)
-        .metadata(index: index)
+    try ImageFile(reading: source, format: format, extensionHint: extensionHint, options: options, registry: registry)
+        .metadata(index: index, excludeApplied: excludeApplied)
 }
 
 /// The images of a file decoded one at a time: `while let frame = try frames.next() { … }`.

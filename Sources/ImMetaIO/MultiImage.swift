@@ -1,28 +1,40 @@
 /// Multi-image reading and writing in the shape of imageio v2 (`mimread`, `mimwrite`).
 
-/// Reads every image of a file into a list, stopping with an error once more than
-/// `memoryLimit` bytes of pixels have been read (imageio's `memtest`, default `"256MB"`; `nil`
-/// reads everything). For files larger than memory, iterate with ``imageFrames(of:format:limits:options:registry:)``.
+/// Reads every image of a file into a list, stopping with an error once more than `memoryLimit`
+/// bytes of pixels have been read (imageio's `memtest`: `true`, `false`, bytes or `"256MB"`;
+/// default 256 MB). For files larger than memory, iterate with ``imageFrames(of:format:limits:options:registry:)``.
 ///
 /// - Throws: `ImMetaIOError` with `limitExceeded` when the limit is passed.
 public func readImages(
-    from source: ImageSource, memoryLimit: String? = "256MB", format: String? = nil, limits: DecodeLimits = .default,
+    from source: ImageSource, memoryLimit: MemoryLimit = .default, format: String? = nil, limits: DecodeLimits = .default,
     options: JSONObject = [:], registry: FormatRegistry = .standard
 ) throws -> [NDArray] {
-    let limit = try memoryLimit.map { try MemorySize(parsing: $0).bytes } ?? .max
+    try readImagesWithMetadata(
+        from: source, memoryLimit: memoryLimit, format: format, limits: limits, options: options, registry: registry
+    ).map(\.image)
+}
+
+/// Reads every image of a file with its own format metadata (a GIF frame's `duration`, a TIFF
+/// page's tags), as imageio v2's `mimread` attaches `.meta` to each array. The memory limit is
+/// ``readImages(from:memoryLimit:format:limits:options:registry:)``'s.
+public func readImagesWithMetadata(
+    from source: ImageSource, memoryLimit: MemoryLimit = .default, format: String? = nil, limits: DecodeLimits = .default,
+    options: JSONObject = [:], registry: FormatRegistry = .standard
+) throws -> [(image: NDArray, metadata: JSONObject)] {
+    let limit = try memoryLimit.bytes() ?? .max
     let file = try ImageFile(reading: source, format: format, limits: limits, options: options, registry: registry)
     var frames = try file.frames()
-    var images: [NDArray] = []
+    var images: [(image: NDArray, metadata: JSONObject)] = []
     var total = 0
     while let frame = try frames.next() {
         total += frame.byteCount
         if total > limit {
             throw ImMetaIOError(
                 .limitExceeded,
-                "read more than \(memoryLimit ?? "") of image data (\(images.count + 1) images); iterate with imageFrames(of:) "
+                "read more than \(memoryLimit) of image data (\(images.count + 1) images); iterate with imageFrames(of:) "
                     + "or raise memoryLimit", file: source.displayName)
         }
-        images.append(frame)
+        images.append((frame, try file.metadata(index: .at(images.count))))
     }
     return images
 }

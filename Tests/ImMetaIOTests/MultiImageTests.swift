@@ -24,8 +24,34 @@ import Testing
         #expect(frames.allSatisfy { $0.shape == [64, 128, 4] })
         let error = try #require(throws: ImMetaIOError.self) { try readImages(from: .path(path), memoryLimit: "40kB") }
         #expect(error.code == .limitExceeded)
-        #expect(try readImages(from: .path(path), memoryLimit: nil).count == 3)
+        #expect(try readImages(from: .path(path), memoryLimit: false).count == 3)
         #expect(throws: ImMetaIOError.self) { try readImages(from: .path(path), memoryLimit: "lots") }
+        // imageio's other spellings of memtest: true (256 MB), a byte count, 0 (off).
+        #expect(try readImages(from: .path(path), memoryLimit: true).count == 3)
+        #expect(throws: ImMetaIOError.self) { try readImages(from: .path(path), memoryLimit: 40_000) }
+        #expect(try readImages(from: .path(path), memoryLimit: 0).count == 3)
+    }
+
+    @Test func memoryLimitsParseLikeImageioMemtest() throws {
+        let cases: [(String, Int?)] = [
+            ("true", 256_000_000), ("false", nil), ("none", nil), ("0", nil), ("4096", 4096), ("1GiB", 1 << 30), ("True", 256_000_000),
+        ]
+        for (text, bytes) in cases { #expect(try MemoryLimit(parsing: text).bytes() == bytes, "\(text)") }
+        for text in ["-5", "lots", "1mb", ""] {
+            #expect(throws: ImMetaIOError.self, "\(text)") { try MemoryLimit(parsing: text) }
+        }
+        #expect(try MemoryLimit.default.bytes() == 256_000_000)
+        #expect(MemoryLimit.unlimited.description == "no limit")
+    }
+
+    @Test func framesComeWithTheirOwnMetadata() throws {
+        let folder = try TestImages.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let frames = (0..<3).map { TestImages.gradient(height: 6, width: 5, channels: 3, seed: UInt64($0 * 2 + 1)) }
+        try writeImages(frames, to: "\(folder)/clip.gif", options: ["duration": [100, 250, 400]])
+        let read = try readImagesWithMetadata(from: .path("\(folder)/clip.gif"))
+        #expect(read.count == 3)
+        #expect(read.map { $0.metadata["duration"]?.intValue } == [100, 250, 400])
     }
 
     @Test func singleImageFormatsRefuseASecondFrame() throws {

@@ -38,3 +38,21 @@ int immetaio_file_reserve(int descriptor, long long offset, long long length) {
     return -1;
 }
 #endif
+
+#include <stdlib.h>
+#include <sys/file.h>
+#include <unistd.h>
+#if !defined(__linux__)
+#include <fcntl.h>
+#endif
+
+int immetaio_create_locked_temporary(char *path_template) {
+    int descriptor = mkostemp(path_template, O_CLOEXEC);
+    if (descriptor < 0) return -1;
+    // A new file nobody else has opened: the lock cannot be contended, but a file system without
+    // flock support (some network mounts) refuses it; the file then simply carries no lock.
+    (void)flock(descriptor, LOCK_EX | LOCK_NB);
+    return descriptor;
+}
+
+int immetaio_file_try_lock(int descriptor) { return flock(descriptor, LOCK_EX | LOCK_NB); }

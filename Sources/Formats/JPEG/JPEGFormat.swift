@@ -126,6 +126,17 @@ final class JPEGReader: ImageReader {
         }
     }
 
+    func excludingApplied(_ metadata: JSONObject) -> JSONObject {
+        guard applyOrientation else { return metadata }
+        var metadata = metadata
+        metadata["orientation"] = nil
+        if case .object(var exif)? = metadata["exif"] {
+            exif["Orientation"] = nil
+            metadata["exif"] = .object(exif)
+        }
+        return metadata
+    }
+
     func metadata(at index: Int) throws -> JSONObject {
         let spaces = [0: "unknown", 1: "gray", 2: "rgb", 3: "ycbcr", 4: "cmyk", 5: "ycck"]
         var meta: JSONObject = [

@@ -19,6 +19,9 @@ public struct ImageBatch: Sendable {
     /// the list always lines up with ``images``, unlike Python immetaio's, which misaligns or
     /// raises `KeyError` there).
     public subscript(key: String) -> [JSONValue?] { metadata.map { $0[key] } }
+
+    /// The extensions `load(folder:)` reads by default: Python immetaio's.
+    public static let defaultFolderExtensions: Set<String> = [".png", ".exr", ".npy"]
 }
 
 /// Saves images to the given paths, each with its own metadata, in parallel.
@@ -28,6 +31,7 @@ public struct ImageBatch: Sendable {
 ///   - paths: one path per image (the extension follows ``AutomaticFormat`` when missing).
 ///   - metadata: one object per image, or empty for none.
 ///   - workers: how many images are encoded at once (default: every core).
+///   - colorOrder: `.bgr` to write colour images as Python immetaio (OpenCV) does.
 ///   - options: write options of the image format.
 ///   - registry: the format plugins.
 /// - Throws: `ImMetaIOError` with `invalidArgument` when the counts differ; otherwise the
@@ -35,7 +39,7 @@ public struct ImageBatch: Sendable {
 @discardableResult
 public func save(
     _ images: [NDArray], to paths: [String], metadata: [JSONObject] = [], workers: Int? = nil,
-    options: JSONObject = [:], registry: FormatRegistry = .standard
+    colorOrder: ColorOrder = .rgb, options: JSONObject = [:], registry: FormatRegistry = .standard
 ) throws -> [SavedFiles] {
     guard images.count == paths.count else {
         throw ImMetaIOError(.invalidArgument, "\(paths.count) paths were given for \(images.count) images")
@@ -45,8 +49,8 @@ public func save(
     }
     return try parallelMap(images.indices, workers: workers) { index in
         try save(
-            images[index], to: paths[index], metadata: metadata.isEmpty ? [:] : metadata[index], options: options,
-            registry: registry)
+            images[index], to: paths[index], metadata: metadata.isEmpty ? [:] : metadata[index], colorOrder: colorOrder,
+            options: options, registry: registry)
     }
 }
 
@@ -55,12 +59,12 @@ public func save(
 @discardableResult
 public func save(
     _ images: [NDArray], toFolder folder: String, metadata: [JSONObject] = [], workers: Int? = nil,
-    options: JSONObject = [:], registry: FormatRegistry = .standard
+    colorOrder: ColorOrder = .rgb, options: JSONObject = [:], registry: FormatRegistry = .standard
 ) throws -> [SavedFiles] {
     let base = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
     return try save(
-        images, to: images.indices.map { "\(base)/\($0)" }, metadata: metadata, workers: workers, options: options,
-        registry: registry)
+        images, to: images.indices.map { "\(base)/\($0)" }, metadata: metadata, workers: workers, colorOrder: colorOrder,
+        options: options, registry: registry)
 }
 
 /// Saves a batch (an array whose first axis counts images, e.g. N×H×W×3) into a folder as
@@ -68,13 +72,14 @@ public func save(
 @discardableResult
 public func save(
     batch: NDArray, toFolder folder: String, metadata: [JSONObject] = [], workers: Int? = nil,
-    options: JSONObject = [:], registry: FormatRegistry = .standard
+    colorOrder: ColorOrder = .rgb, options: JSONObject = [:], registry: FormatRegistry = .standard
 ) throws -> [SavedFiles] {
     guard batch.rank >= 2 else {
         throw ImMetaIOError(.invalidArgument, "a batch needs a first axis counting images; shape \(batch.shape) has none")
     }
     return try save(
-        batch.unstacked(), toFolder: folder, metadata: metadata, workers: workers, options: options, registry: registry)
+        batch.unstacked(), toFolder: folder, metadata: metadata, workers: workers, colorOrder: colorOrder, options: options,
+        registry: registry)
 }
 
 /// Loads images and their sidecars from a list of paths, in parallel.
@@ -88,11 +93,20 @@ public func load(
     return ImageBatch(paths: paths, images: loaded.map(\.image), metadata: loaded.map(\.metadata))
 }
 
-/// Loads every image of a folder (files whose extension a registered format reads; sidecars are
-/// matched by stem), in natural order: `2.png` before `10.png`.
+/// Loads every image of a folder, in natural order (`2.png` before `10.png`); sidecars are matched by stem.
+///
+/// - Parameters:
+///   - folder: the folder (its subfolders are not read).
+///   - extensions: the file extensions to load, lower-cased with their dot. The default is
+///     Python immetaio's (`.png`, `.exr`, `.npy`), so a folder loads the same files in both tools;
+///     `nil` loads every extension a registered format reads.
+///   - colorOrder: `.bgr` for folders written by Python immetaio (OpenCV) from RGB arrays.
+///   - workers: how many images are decoded at once (default: every core).
+///   - limits: allocation bounds for each decode.
+///   - registry: the format plugins.
 public func load(
-    folder: String, colorOrder: ColorOrder = .rgb, workers: Int? = nil, limits: DecodeLimits = .default,
-    registry: FormatRegistry = .standard
+    folder: String, extensions: Set<String>? = ImageBatch.defaultFolderExtensions, colorOrder: ColorOrder = .rgb,
+    workers: Int? = nil, limits: DecodeLimits = .default, registry: FormatRegistry = .standard
 ) throws -> ImageBatch {
     let names: [String]
     do {
@@ -100,9 +114,9 @@ public func load(
     } catch {
         throw ImMetaIOError(.missingFile, "cannot list the folder: \(error.localizedDescription)", file: folder)
     }
-    let readable = Set(registry.formats.flatMap(\.extensions))
+    let wanted = extensions.map { Set($0.map(FileExtension.normalized)) } ?? Set(registry.formats.flatMap(\.extensions))
     let images = names.filter { name in
-        !name.hasPrefix(".") && FileExtension.of(name).map(readable.contains) == true
+        !name.hasPrefix(".") && FileExtension.of(name).map(wanted.contains) == true
     }.sorted(by: NaturalOrder.precedes)
     let base = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
     return try load(from: images.map { "\(base)/\($0)" }, colorOrder: colorOrder, workers: workers, limits: limits, registry: registry)

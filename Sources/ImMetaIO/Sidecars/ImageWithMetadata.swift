@@ -9,12 +9,17 @@ public struct SavedFiles: Sendable, Hashable {
 }
 
 /// The channel order of colour images in a file.
+///
+/// Which tool wrote what: PNG, JPEG, WebP, TIFF and OpenEXR define RGB(A) order, and Pillow,
+/// imageio, tifffile and immetaio (this library) write it. Python immetaio writes through OpenCV,
+/// which takes its arrays as BGR: an RGB array saved by Python immetaio lands in the file with red
+/// and blue swapped, and reading the file with `.bgr` (or writing with `.bgr` for Python immetaio
+/// to read) gives back the array that was saved. NPY files hold the array as is and are never swapped.
 public enum ColorOrder: Sendable, Hashable {
-    /// Red, green, blue (alpha): the order PNG, JPEG and EXR define, and the one we always write.
+    /// Red, green, blue (alpha): the order the image formats define.
     case rgb
-    /// The file holds an array in OpenCV's BGR convention, as Python immetaio writes RGB arrays:
-    /// reading swaps the first and third channels of H×W×3 and H×W×4 images (NPY files excepted)
-    /// so you get back the array that was saved.
+    /// OpenCV's convention, as Python immetaio writes RGB arrays: the first and third channels of
+    /// H×W×3 and H×W×4 images are swapped on the way into or out of the file (NPY excepted).
     case bgr
 }
 
@@ -37,14 +42,17 @@ public enum ColorOrder: Sendable, Hashable {
 ///   - metadata: the sidecar's content; empty writes no sidecar.
 ///   - nonblocking: return at once and write on ``SaveQueue/shared``'s threads; errors surface
 ///     at the next `waitSaves()`. The image is not copied.
+///   - colorOrder: `.bgr` writes colour images with red and blue swapped, as Python immetaio
+///     (OpenCV) does, so that it reads back the array you saved.
 ///   - options: write options of the image format (e.g. `["compression": 9]` for PNG).
 ///   - registry: the format plugins.
 @discardableResult
 public func save(
     _ image: NDArray, to path: String, metadata: JSONObject = [:], nonblocking: Bool = false,
-    options: JSONObject = [:], registry: FormatRegistry = .standard
+    colorOrder: ColorOrder = .rgb, options: JSONObject = [:], registry: FormatRegistry = .standard
 ) throws -> SavedFiles {
     let imagePath = AutomaticFormat.path(path, for: image)
+    let image = colorOrder == .bgr && FileExtension.of(imagePath) != ".npy" ? swapRedAndBlue(image) : image
     let sidecarPath = metadata.isEmpty ? nil : AutomaticFormat.sidecarPath(for: imagePath)
     let files = SavedFiles(image: imagePath, sidecar: sidecarPath)
     if nonblocking {
@@ -64,11 +72,11 @@ public func save(
 @discardableResult
 public func save(
     _ image: NDArray, to path: String, metadata: some Encodable, nonblocking: Bool = false,
-    options: JSONObject = [:], registry: FormatRegistry = .standard
+    colorOrder: ColorOrder = .rgb, options: JSONObject = [:], registry: FormatRegistry = .standard
 ) throws -> SavedFiles {
     try save(
-        image, to: path, metadata: encodeMetadata(metadata, file: path), nonblocking: nonblocking, options: options,
-        registry: registry)
+        image, to: path, metadata: encodeMetadata(metadata, file: path), nonblocking: nonblocking, colorOrder: colorOrder,
+        options: options, registry: registry)
 }
 
 /// Loads an image and its sidecar's metadata (empty when there is no sidecar).

@@ -67,12 +67,18 @@ public final class ImageFile {
 
     /// The format's metadata for one image (`nil` or `.all`: the first image, which carries the
     /// file-level metadata in single-image formats).
-    public func metadata(index: ImageIndex? = nil) throws -> JSONObject {
+    ///
+    /// - Parameter excludeApplied: leave out what the reader already applied to the pixels (an
+    ///   EXIF orientation applied with the JPEG read option `apply_orientation`), as imageio v3's
+    ///   `immeta` does by default; `false` returns everything the file says.
+    public func metadata(index: ImageIndex? = nil, excludeApplied: Bool = true) throws -> JSONObject {
         try wrap {
-            switch try resolve(index) {
-            case .at(let position): try reader.metadata(at: position)
-            case .all: try reader.metadata(at: 0)
-            }
+            let metadata =
+                switch try resolve(index) {
+                case .at(let position): try reader.metadata(at: position)
+                case .all: try reader.metadata(at: 0)
+                }
+            return excludeApplied ? reader.excludingApplied(metadata) : metadata
         }
     }
 

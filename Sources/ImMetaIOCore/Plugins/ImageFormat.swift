@@ -93,6 +93,10 @@ public protocol ImageReader: AnyObject {
     func properties(at index: Int) throws -> ImageProperties
     /// Format metadata of one image (or of the file, for formats with file-level metadata).
     func metadata(at index: Int) throws -> JSONObject
+    /// `metadata` without the entries this reader has already applied to the pixels it returns
+    /// (an EXIF orientation it rotated by), so that metadata and pixels never disagree: imageio's
+    /// `exclude_applied`. Readers that apply nothing return `metadata` unchanged.
+    func excludingApplied(_ metadata: JSONObject) -> JSONObject
     /// Decodes one image.
     func read(at index: Int) throws -> NDArray
     /// Decodes every image, stacked along a new first axis.
@@ -103,6 +107,8 @@ public protocol ImageReader: AnyObject {
 
 extension ImageReader {
     public var defaultIndex: ImageIndex { .at(0) }
+
+    public func excludingApplied(_ metadata: JSONObject) -> JSONObject { metadata }
 
     public func readAll() throws -> NDArray { try readFramesStacked() }
 

@@ -12,6 +12,10 @@ import Darwin
 /// final name only in ``commit()``, so a crash or an error never leaves a partial file under the
 /// final name. Writers call `write(_:)` as bytes become ready, which keeps memory bounded.
 ///
+/// A write killed before ``commit()`` leaves its temporary (`.NAME.immetaio-XXXXXX`) behind. The
+/// first sink a process opens in a folder removes the folder's abandoned temporaries (the rule is
+/// in ``LeftoverTemporaryFile``; `immetaio clean` lists and removes them on request).
+///
 /// The guarantee is against the process dying (a crash, a kill, an error): the final name shows
 /// either the old file or the complete new one. Like the Python tools it replaces, the sink does not
 /// `fsync`, so it promises nothing about power loss.
@@ -55,8 +59,11 @@ public final class OutputSink {
         let slash = path.lastIndex(of: "/")
         let folder = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        var template = Array("\(folder.isEmpty ? "/" : folder)/.\(name).immetaio-XXXXXX".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        let directory = folder.isEmpty ? "/" : folder
+        LeftoverSweeper.sweepOnce(folder: directory)
+        var template = Array("\(directory)/.\(name).immetaio-XXXXXX".utf8CString)
+        // Locked while this sink owns it, so that cleaners can tell it from a killed write's leftover.
+        let descriptor = template.withUnsafeMutableBufferPointer { immetaio_create_locked_temporary($0.baseAddress!) }
         guard descriptor >= 0 else {
             let code = errno
             throw ImMetaIOError(
