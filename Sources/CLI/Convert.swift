@@ -61,6 +61,9 @@ extension ImMetaIOCommand {
             for (flag, value) in [("--chunk-shape", chunkShape), ("--shard-shape", shardShape), ("--resize", resize)] {
                 if let value { _ = try Self.sizes(value, flag: flag) }
             }
+            if let fitsExt, fitsExt.split(separator: ",", omittingEmptySubsequences: false).contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                throw ValidationError("--fits-ext takes an index, an EXTNAME or a comma-separated list of them, not '\(fitsExt)'")
+            }
         }
 
         /// This process's peak resident memory and bytes written (Linux `/proc`; empty elsewhere),
@@ -117,41 +120,6 @@ extension ImMetaIOCommand {
             } else if !quiet {
                 print(report.summary)
             }
-        }
-    }
-}
-
-/// A one-line progress display on stderr (rate and ETA), redrawn in place; silent when off.
-/// `@unchecked Sendable`: the last-drawn state is only touched under the lock.
-final class ProgressLine: @unchecked Sendable {
-    private let enabled: Bool
-    private let unit: String
-    private let lock = NSLock()
-    private var drawn = false
-
-    init(enabled: Bool, unit: String) {
-        self.enabled = enabled
-        self.unit = unit
-    }
-
-    func update(done: Int, total: Int, elapsed: Double) {
-        guard enabled else { return }
-        let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        let eta = rate > 0 ? Double(total - done) / rate : 0
-        let width = 30
-        let filled = total > 0 ? min(width, width * done / total) : 0
-        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        let line = "\r[\(bar)] \(done)/\(total) \(unit), \(Int(rate)) \(unit)/s, ETA \(Int(eta)) s "
-        lock.withLock {
-            FileHandle.standardError.write(Data(line.utf8))
-            drawn = true
-        }
-    }
-
-    func finish() {
-        lock.withLock {
-            if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
-            drawn = false
         }
     }
 }

@@ -9,7 +9,10 @@ struct ImMetaIOCommand: ParsableCommand {
         commandName: "immetaio",
         abstract: "Read, inspect and convert images with their metadata.",
         version: "0.1.0",
-        subcommands: [Info.self, Copy.self, Meta.self, Zarr.self, Convert.self, Inspect.self, Samples.self, Ome.self])
+        subcommands: [
+            Info.self, Copy.self, Save.self, Meta.self, Formats.self, Clean.self, Zarr.self, Convert.self, Inspect.self,
+            Samples.self, Ome.self,
+        ])
 }
 
 /// The formats the tool reads and writes: every built-in plugin and video through FFmpeg.

@@ -7,20 +7,34 @@ extension ImMetaIOCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the properties and format metadata of image files.")
 
-        @Argument(help: "Image files to describe.")
+        @Argument(help: "Image files to describe ('-': standard input).")
         var files: [String]
+
+        @Option(parsing: .unconditional, help: "Describe the image at this index (0-based; -1 is the last) instead of the file's default.")
+        var index: Int?
+
+        @Flag(help: "Also list metadata the reader applied to the pixels (imageio's exclude_applied=False).")
+        var includeApplied = false
+
+        @OptionGroup var read: ReadArguments
 
         @Flag(help: "Print one JSON object per file (a JSON array for several files).")
         var json = false
+
+        func validate() throws {
+            if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input can be read once") }
+            _ = try read.readOptions()
+        }
 
         func run() throws {
             var reports: [JSONValue] = []
             var failures = 0
             for path in files {
                 do {
-                    let file = try openImage(.path(path), registry: registry)
-                    let properties = try file.properties()
-                    let metadata = try file.metadata()
+                    let file = try read.open(path)
+                    let position = try index.map { ImageIndex.at(try Arguments.resolve(index: $0, count: try file.imageCount(), source: path)) }
+                    let properties = try file.properties(index: position)
+                    let metadata = try file.metadata(index: position, excludeApplied: !includeApplied)
                     var report: JSONObject = [
                         "file": .string(path), "format": .string(file.format.name),
                         "shape": .array(properties.shape.map(JSONValue.int)),
@@ -37,11 +51,12 @@ extension ImMetaIOCommand {
                     }
                 } catch let error as ImMetaIOError {
                     failures += 1
-                    if json {
-                        reports.append(["file": .string(path), "error": .string(error.message), "code": .string(error.code.description)])
-                    } else {
-                        print("\(path): error: \(error.message) (\(error.code))")
-                    }
+                    if json { reports.append(["file": .string(path), "error": .string(error.message), "code": .string(error.code.description)]) }
+                    printError("\(path): error: \(error.message) (\(error.code))")
+                } catch let failure as CommandFailure {
+                    failures += 1
+                    if json { reports.append(["file": .string(path), "error": .string(failure.description)]) }
+                    printError("Error: \(failure.description)")
                 }
             }
             if json { print(JSONText.encode(reports.count == 1 ? reports[0] : .array(reports), indent: 2)) }

@@ -139,6 +139,9 @@ extension ImMetaIOCommand {
         @Flag(help: "No progress or summary line.")
         var quiet = false
 
+        @Flag(help: "Print a JSON report (output, images with axes, shape and dtype, seconds) instead of the summary line.")
+        var json = false
+
         var mergeAxis: MicroscopyAxis? {
             get throws {
                 guard let merge else { return nil }
@@ -194,13 +197,21 @@ extension ImMetaIOCommand {
                     guard let kind = OMETIFFWriteOptions.Compression(rawValue: name == "deflate" ? "zlib" : name) else {
                         throw ValidationError("--compression for OME-TIFF is none, zlib or zstd, not '\(name)'")
                     }
-                    let line = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) != 0, unit: "planes")
+                    let line = ProgressLine(enabled: !quiet && !json && isatty(STDERR_FILENO) != 0, unit: "planes")
                     defer { line.finish() }
                     try writeOMETIFF(output, to: out, options: OMETIFFWriteOptions(compression: kind, level: level, levels: levels ?? 1, tileSize: tile)) {
                         done, total in line.update(done: done, total: total, elapsed: Date().timeIntervalSince(started))
                     }
                 }
-                if !quiet {
+                if json {
+                    StandardOutput.printJSON([
+                        "output": .string(out), "seconds": .double(Date().timeIntervalSince(started)),
+                        "images": .array(output.map {
+                            ["axes": .string($0.metadata.axesString), "shape": .array($0.metadata.shape.map(JSONValue.int)),
+                             "dtype": .string($0.metadata.dtype.rawValue)]
+                        }),
+                    ])
+                } else if !quiet {
                     let seconds = Date().timeIntervalSince(started)
                     let shapes = output.map { "\($0.metadata.axesString) \($0.metadata.shape.map(String.init).joined(separator: "×"))" }
                     print("\(out): \(shapes.joined(separator: ", ")) \(output[0].metadata.dtype) in \(String(format: "%.2f", seconds)) s")

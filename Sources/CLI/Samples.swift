@@ -18,23 +18,27 @@ extension ImMetaIOCommand {
         var seed: UInt64 = 0
         @Option(help: "Comma-separated indices to draw instead of a random pick (negative ones count from the end).")
         var indices: String?
+        @Flag(help: "Print a JSON report instead of text.")
+        var json = false
 
         func validate() throws {
             guard count >= 1 else { throw ValidationError("--n must be 1 or more") }
-            if let indices {
-                let parts = indices.split(separator: ",", omittingEmptySubsequences: false)
-                guard !parts.isEmpty, parts.allSatisfy({ Int($0.trimmingCharacters(in: .whitespaces)) != nil }) else {
-                    throw ValidationError("--indices takes comma-separated integers, not '\(indices)'")
-                }
-            }
+            if let indices { _ = try Arguments.integers(indices, flag: "--indices") }
         }
 
         func run() throws {
-            let list = indices.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+            let list = try indices.map { try Arguments.integers($0, flag: "--indices") }
             try reportingErrors {
                 let sheet = try SampleSheet.render(store: store, count: count, seed: seed, indices: list)
                 try writeImage(sheet, to: out, registry: registry)
-                print("\(out): \(sheet.shape[1])×\(sheet.shape[0]) sheet of \(list?.count ?? count) images")
+                if json {
+                    StandardOutput.printJSON([
+                        "output": .string(out), "width": .int(sheet.shape[1]), "height": .int(sheet.shape[0]),
+                        "images": .int(list?.count ?? count),
+                    ])
+                } else {
+                    print("\(out): \(sheet.shape[1])×\(sheet.shape[0]) sheet of \(list?.count ?? count) images")
+                }
             }
         }
     }

@@ -17,9 +17,18 @@ extension ImMetaIOCommand {
             var store: String
             @Option(help: "A node inside the store.")
             var path = ""
+            @Flag(help: "Print the tree as JSON.")
+            var json = false
 
             func run() throws {
-                try reportingErrors { print(try ZarrNode.describeTree(in: FileSystemStore(path: store), path: path)) }
+                try reportingErrors {
+                    let folder = FileSystemStore(path: store)
+                    if json {
+                        StandardOutput.printJSON(try ZarrNode.treeJSON(in: folder, path: path))
+                    } else {
+                        print(try ZarrNode.describeTree(in: folder, path: path))
+                    }
+                }
             }
         }
 
@@ -49,16 +58,24 @@ extension ImMetaIOCommand {
             var writeEmptyChunks = false
             @Flag(help: "Replace an existing node.")
             var overwrite = false
+            @Flag(help: "Print a JSON report instead of text.")
+            var json = false
+
+            func validate() throws {
+                _ = try Arguments.integers(chunks, flag: "--chunks", in: 1...Int.max)
+                if let shards { _ = try Arguments.integers(shards, flag: "--shards", in: 1...Int.max) }
+                _ = try Arguments.choice(indexLocation, flag: "--index-location", from: ["start", "end"])
+                do { _ = try JSONParser.parse(fill) } catch { throw ValidationError("--fill takes a JSON value (0, 1.5, \"NaN\", true), not '\(fill)'") }
+                if let codecs, (try? JSONParser.parse(codecs))?.arrayValue == nil {
+                    throw ValidationError("--codecs takes a JSON list, e.g. '[{\"name\": \"zstd\"}]', not '\(codecs)'")
+                }
+            }
 
             func run() throws {
                 try reportingErrors {
                     let image = try readImage(from: .path(source), registry: registry)
                     func shape(_ text: String) throws -> [Int] {
-                        let values = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-                        guard values.count == image.rank else {
-                            throw ImMetaIOError(.invalidArgument, "'\(text)' needs \(image.rank) comma-separated sizes")
-                        }
-                        return values
+                        try Arguments.integers(text, flag: text == chunks ? "--chunks" : "--shards", in: 1...Int.max, count: image.rank)
                     }
                     var chunkCodecs: [ZarrCodecSpec] = [.bytes()]
                     if let codecs {
@@ -73,7 +90,7 @@ extension ImMetaIOCommand {
                     let inner = try shape(chunks)
                     let metadata = ZarrArrayMetadata(
                         shape: image.shape, dtype: image.dtype, chunkShape: try shards.map(shape) ?? inner,
-                        fillValue: (try? JSONParser.parse(fill)) ?? .string(fill),
+                        fillValue: try JSONParser.parse(fill),
                         codecs: shards == nil
                             ? chunkCodecs : [.sharding(chunkShape: inner, codecs: chunkCodecs, indexLocation: indexLocation)],
                         dimensionNames: dimensionNames.map { $0.split(separator: ",").map { String($0) } })
@@ -81,7 +98,14 @@ extension ImMetaIOCommand {
                         in: FileSystemStore(path: store), path: path, metadata: metadata, overwrite: overwrite,
                         writeEmptyChunks: writeEmptyChunks)
                     try array.write(image)
-                    print("\(source) -> \(store)\(path.isEmpty ? "" : "/" + path): \(image.shape) \(image.dtype)")
+                    if json {
+                        StandardOutput.printJSON([
+                            "source": .string(source), "store": .string(store), "path": .string(path),
+                            "shape": .array(image.shape.map(JSONValue.int)), "dtype": .string(image.dtype.rawValue),
+                        ])
+                    } else {
+                        print("\(source) -> \(store)\(path.isEmpty ? "" : "/" + path): \(image.shape) \(image.dtype)")
+                    }
                 }
             }
         }
@@ -100,16 +124,31 @@ extension ImMetaIOCommand {
             var start: String?
             @Option(help: "Region shape, comma-separated.")
             var shape: String?
+            @Flag(help: "Print a JSON report instead of text.")
+            var json = false
+
+            func validate() throws {
+                if let start { _ = try Arguments.integers(start, flag: "--start", in: 0...Int.max) }
+                if let shape { _ = try Arguments.integers(shape, flag: "--shape", in: 0...Int.max) }
+            }
 
             func run() throws {
                 try reportingErrors {
                     let array = try ZarrArray.open(in: FileSystemStore(path: store), path: path)
-                    func list(_ text: String?) -> [Int]? { text.map { $0.split(separator: ",").compactMap { Int($0) } } }
-                    let origin = list(start) ?? array.shape.map { _ in 0 }
-                    let extent = list(shape) ?? zip(array.shape, origin).map { $0 - $1 }
+                    let rank = array.shape.count
+                    let origin = try start.map { try Arguments.integers($0, flag: "--start", in: 0...Int.max, count: rank) } ?? array.shape.map { _ in 0 }
+                    let extent = try shape.map { try Arguments.integers($0, flag: "--shape", in: 0...Int.max, count: rank) }
+                        ?? zip(array.shape, origin).map { $0 - $1 }
                     let data = try array.read(start: origin, shape: extent)
                     try writeImage(data, to: destination, registry: registry)
-                    print("\(store)\(path.isEmpty ? "" : "/" + path) -> \(destination): \(data.shape) \(data.dtype)")
+                    if json {
+                        StandardOutput.printJSON([
+                            "store": .string(store), "path": .string(path), "destination": .string(destination),
+                            "shape": .array(data.shape.map(JSONValue.int)), "dtype": .string(data.dtype.rawValue),
+                        ])
+                    } else {
+                        print("\(store)\(path.isEmpty ? "" : "/" + path) -> \(destination): \(data.shape) \(data.dtype)")
+                    }
                 }
             }
         }

@@ -98,6 +98,31 @@ public enum ZarrNode: Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// The tree of ``describeTree(in:path:)`` as JSON: each node's `path` and `node_type`; arrays
+    /// add `shape`, `data_type`, `chunk_shape` (the inner chunks), `shard_shape` (or null), `codecs`,
+    /// `dimension_names`, `fill_value` and `stored_bytes`; groups add `attributes` and `children`.
+    public static func treeJSON(in store: any ZarrStore, path: String = "") throws -> JSONValue {
+        switch try open(in: store, path: path) {
+        case .group(let group):
+            let children = try group.children().map { try treeJSON(in: store, path: ZarrArray.prefix(path) + $0) }
+            return [
+                "path": .string(path), "node_type": "group", "attributes": .object(group.attributes), "children": .array(children),
+            ]
+        case .array(let array):
+            let meta = array.metadata
+            let sharding = array.pipeline.arrayToBytes as? ShardingCodec
+            return [
+                "path": .string(path), "node_type": "array", "shape": .array(meta.shape.map(JSONValue.int)),
+                "data_type": .string(ZarrDataType.name(meta.dtype)),
+                "chunk_shape": .array((sharding?.innerShape ?? meta.chunkShape).map(JSONValue.int)),
+                "shard_shape": sharding == nil ? .null : .array(meta.chunkShape.map(JSONValue.int)),
+                "codecs": .array(meta.codecs.map(\.name).map(JSONValue.string)),
+                "dimension_names": meta.dimensionNames.map { .array($0.map { $0.map(JSONValue.string) ?? .null }) } ?? .null,
+                "fill_value": meta.fillValue, "stored_bytes": .int(try array.storedBytes()),
+            ]
+        }
+    }
+
     private static func innerNames(_ metadata: ZarrArrayMetadata) -> [String] {
         let inner = metadata.codecs.first { $0.name == "sharding_indexed" }?.configuration["codecs"]?.arrayValue ?? []
         return inner.compactMap { $0["name"]?.stringValue ?? $0.stringValue }

@@ -108,6 +108,18 @@ public func load(
     folder: String, extensions: Set<String>? = ImageBatch.defaultFolderExtensions, colorOrder: ColorOrder = .rgb,
     workers: Int? = nil, limits: DecodeLimits = .default, registry: FormatRegistry = .standard
 ) throws -> ImageBatch {
+    let paths = try imagePaths(inFolder: folder, extensions: extensions, registry: registry)
+    return try load(from: paths, colorOrder: colorOrder, workers: workers, limits: limits, registry: registry)
+}
+
+/// The image files of a folder that ``load(folder:extensions:colorOrder:workers:limits:registry:)``
+/// reads, in its order: natural order, hidden files left out.
+///
+/// - Parameter extensions: lower-cased with their dot; `nil`: every extension a registered format reads.
+public func imagePaths(
+    inFolder folder: String, extensions: Set<String>? = ImageBatch.defaultFolderExtensions,
+    registry: FormatRegistry = .standard
+) throws -> [String] {
     let names: [String]
     do {
         names = try FileManager.default.contentsOfDirectory(atPath: folder)
@@ -119,7 +131,7 @@ public func load(
         !name.hasPrefix(".") && FileExtension.of(name).map(wanted.contains) == true
     }.sorted(by: NaturalOrder.precedes)
     let base = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
-    return try load(from: images.map { "\(base)/\($0)" }, colorOrder: colorOrder, workers: workers, limits: limits, registry: registry)
+    return images.map { "\(base)/\($0)" }
 }
 
 /// Natural sort order: digit runs compare as numbers (`frame2` < `frame10`), the rest as text.

@@ -182,21 +182,26 @@ func decodeMetadata<Metadata: Decodable>(_ metadata: JSONObject, as type: Metada
     }
 }
 
-/// The first and third channels of H×W×3 and H×W×4 arrays swapped; other arrays unchanged.
-func swapRedAndBlue(_ image: NDArray) -> NDArray {
-    guard image.rank == 3, image.shape[2] == 3 || image.shape[2] == 4 else { return image }
-    var swapped = image
-    let channels = image.shape[2]
-    let size = image.dtype.itemSize
-    swapped.withUnsafeMutableBytes { raw in
-        guard let base = raw.baseAddress else { return }
-        var scratch = [UInt8](repeating: 0, count: size)
-        for pixel in stride(from: 0, to: raw.count, by: channels * size) {
-            let red = base + pixel, blue = base + pixel + 2 * size
-            scratch.withUnsafeMutableBytes { $0.baseAddress?.copyMemory(from: red, byteCount: size) }
-            red.copyMemory(from: blue, byteCount: size)
-            scratch.withUnsafeBytes { if let s = $0.baseAddress { blue.copyMemory(from: s, byteCount: size) } }
+func swapRedAndBlue(_ image: NDArray) -> NDArray { image.swappingRedAndBlue() }
+
+extension NDArray {
+    /// The array with the first and third channels of an H×W×3 or H×W×4 image swapped (RGB ↔ BGR,
+    /// RGBA ↔ BGRA); any other shape is returned unchanged.
+    public func swappingRedAndBlue() -> NDArray {
+        guard rank == 3, shape[2] == 3 || shape[2] == 4 else { return self }
+        var swapped = self
+        let channels = shape[2]
+        let size = dtype.itemSize
+        swapped.withUnsafeMutableBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            var scratch = [UInt8](repeating: 0, count: size)
+            for pixel in stride(from: 0, to: raw.count, by: channels * size) {
+                let red = base + pixel, blue = base + pixel + 2 * size
+                scratch.withUnsafeMutableBytes { $0.baseAddress?.copyMemory(from: red, byteCount: size) }
+                red.copyMemory(from: blue, byteCount: size)
+                scratch.withUnsafeBytes { if let s = $0.baseAddress { blue.copyMemory(from: s, byteCount: size) } }
+            }
         }
+        return swapped
     }
-    return swapped
 }
