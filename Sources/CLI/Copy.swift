@@ -46,7 +46,7 @@ extension ImMetaIOCommand {
         @Option(help: "For microscopy files: the scene (series) to write as a 5-D TZCYX(S) array (default 0).")
         var scene: Int?
 
-        @Flag(help: "Swap red and blue: copies a Python immetaio (OpenCV, BGR) file into RGB order, or back.")
+        @Flag(help: "Swap red and blue: copies a Python immetaio (OpenCV, BGR) file into RGB order, or back (NPY to NPY is never swapped).")
         var bgr = false
 
         @Flag(help: "Do not copy the sidecar (<stem>.json).")
@@ -96,8 +96,10 @@ extension ImMetaIOCommand {
             var report: JSONObject = ["source": .string(source), "destination": .string(destination)]
             let toStandardOutput = destination == "-"
             if toStandardOutput, format == nil { throw ImMetaIOError(.invalidArgument, "writing to standard output needs --format (png, .tif …)") }
+            // The BGR side is the image file: NPY holds arrays as they are, so NPY to NPY is never swapped.
+            let swaps = bgr && !(FileExtension.of(source) == ".npy" && FileExtension.of(destination) == ".npy")
             func write(_ image: NDArray, metadata: JSONObject = [:]) throws {
-                let image = bgr ? image.swappingRedAndBlue() : image
+                let image = swaps ? image.swappingRedAndBlue() : image
                 if toStandardOutput {
                     StandardOutput.write(try encodeImage(image, as: format ?? "", options: writeOptions, metadata: metadata, registry: registry))
                 } else {
@@ -121,7 +123,7 @@ extension ImMetaIOCommand {
                     var frames = try file.frames()
                     var count = 0
                     while let frame = try frames.next() {
-                        try writer.append(bgr ? frame.swappingRedAndBlue() : frame)
+                        try writer.append(swaps ? frame.swappingRedAndBlue() : frame)
                         count += 1
                     }
                     try writer.finish()

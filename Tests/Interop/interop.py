@@ -20,6 +20,7 @@ Usage: interop.py PATH/TO/immetaio
 - Bulk conversion against images_to_zarr, zarr-python, pyarrow, pandas, DuckDB and scikit-image,
   with kill -9 and resume (see `conversion_checks.py`).
 - Microscopy against tifffile and ome-types (see `microscopy_checks.py`).
+- Everyday use against Python immetaio's conventions: BGR folders, sidecars (see `everyday_checks.py`).
 Exits non-zero with a list of failures.
 """
 import json
@@ -32,6 +33,7 @@ import numpy as np
 from PIL import Image
 
 from conversion_checks import conversion_checks
+from everyday_checks import everyday_checks
 from microscopy_checks import microscopy_checks, to_canonical
 
 failures = []
@@ -301,6 +303,7 @@ def main(tool):
     video_checks(tool, work, rng)
     conversion_checks(tool, work, rng, check)
     microscopy_checks(tool, work, corpus_root(), check)
+    everyday_checks(tool, work, check)
 
     print(f"interop: {checks - len(failures)}/{checks} checks passed (Pillow {Image.__version__}, numpy {np.__version__})")
     for failure in failures:
