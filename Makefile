@@ -46,6 +46,11 @@ demo: release
 	@.build/release/immetaio copy examples/clip.mp4 out/demo/clip.webm
 	@.build/release/immetaio copy examples/clip.mp4 out/demo/clip-frame12.png --index 12
 	@.build/release/immetaio info --json out/demo/gradient-from-jpeg.png
+	@echo "== save with a sidecar (automatic format), edit the sidecar, list a folder's metadata per key"
+	@.build/release/immetaio save examples/gradient.png out/demo/captures/frame_0001 --meta exposure_time=0.01 --meta 'lens="50mm"'
+	@.build/release/immetaio save examples/depth16.png out/demo/captures/frame_0002 --meta exposure_time=0.02
+	@.build/release/immetaio meta out/demo/captures/frame_0002.png --set iso=400
+	@.build/release/immetaio meta out/demo/captures --json
 	@echo "== convert: three examples into one sharded Zarr array with a Parquet table, then inspect and a sample sheet"
 	@.build/release/immetaio convert examples/depth16.png examples/gradient.jpg examples/gradient.png --out out/demo/examples.zarr --overwrite
 	@.build/release/immetaio inspect out/demo/examples.zarr
