@@ -28,11 +28,11 @@ public struct ZarrGroup: Sendable {
 
     /// Names of the direct children (arrays and groups), sorted.
     public func children() throws -> [String] {
+        // One level only: listing every key below would walk every chunk of every child array.
         let prefix = ZarrArray.prefix(path)
-        var names = Set<String>()
-        for key in try store.list(prefix: prefix) where key.hasSuffix("/zarr.json") {
-            let relative = key.dropFirst(prefix.count).dropLast("/zarr.json".count)
-            if !relative.isEmpty, !relative.contains("/") { names.insert(String(relative)) }
+        var names: [String] = []
+        for child in try store.listDirectory(prefix: prefix).prefixes where try store.contains(child + "zarr.json") {
+            names.append(String(child.dropFirst(prefix.count).dropLast()))
         }
         return names.sorted()
     }

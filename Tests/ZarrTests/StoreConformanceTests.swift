@@ -8,10 +8,12 @@ import Testing
 /// What every store must do, run against each store.
 @Suite struct StoreConformanceTests {
     /// The stores under test, each fresh.
-    static let stores: [String] = ["memory", "folder"]
+    static let stores: [String] = ["memory", "folder", "async"]
 
     static func make(_ kind: String) -> (any ZarrStore, cleanup: () -> Void) {
         if kind == "memory" { return (MemoryStore(), {}) }
+        // An async store (in memory, each request a suspension) through the synchronous protocol.
+        if kind == "async" { return (BlockingStore(LatencyStore(delay: .zero)), {}) }
         let folder = NSTemporaryDirectory() + "zarr-store-" + UUID().uuidString
         return (FileSystemStore(path: folder), { try? FileManager.default.removeItem(atPath: folder) })
     }
@@ -44,6 +46,23 @@ import Testing
         #expect(try store.get("a/c/0/1") == nil)
         try store.deleteAll(prefix: "a/")
         #expect(try store.list(prefix: "a/").isEmpty)
+    }
+
+    @Test(arguments: stores)
+    func directoriesListOneLevel(_ kind: String) throws {
+        let (store, cleanup) = Self.make(kind)
+        defer { cleanup() }
+        for key in ["zarr.json", "g/zarr.json", "g/a/zarr.json", "g/a/c/0/0", "g/a/c/0/1", "g/b/zarr.json", "g/b/c/1/0", "h"] {
+            try store.set(key, [1])
+        }
+        let root = try store.listDirectory(prefix: "")
+        #expect(root.keys.sorted() == ["h", "zarr.json"])
+        #expect(root.prefixes.sorted() == ["g/"])
+        let group = try store.listDirectory(prefix: "g/")
+        #expect(group.keys == ["g/zarr.json"])
+        #expect(group.prefixes.sorted() == ["g/a/", "g/b/"])
+        #expect(try store.listDirectory(prefix: "g/a/c/").prefixes == ["g/a/c/0/"])
+        #expect(try store.listDirectory(prefix: "nothing/") == ZarrDirectoryListing(keys: [], prefixes: []))
     }
 
     @Test(arguments: stores)

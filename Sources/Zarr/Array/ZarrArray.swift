@@ -29,8 +29,8 @@ import NDArrayModule
 /// read-modify-write it). ``resize(to:)`` and ``append(_:along:)`` rewrite `zarr.json` and must
 /// not run concurrently with other writers.
 public struct ZarrArray: Sendable {
-    /// The store holding the array.
-    public let store: any ZarrStore
+    /// The store holding the array (for an array opened on an async store, a ``BlockingStore`` over it).
+    public internal(set) var store: any ZarrStore
     /// The array's path in the store (`""` for the root).
     public let path: String
     /// The array's metadata.
@@ -39,8 +39,10 @@ public struct ZarrArray: Sendable {
     public let writeEmptyChunks: Bool
     let pipeline: CodecPipeline
     let context: ChunkContext
+    /// The async store of an array opened on one: reads and writes then keep many requests in flight.
+    var remote: (any ZarrAsyncStore)?
 
-    private init(store: any ZarrStore, path: String, metadata: ZarrArrayMetadata, writeEmptyChunks: Bool) throws(ImMetaIOError) {
+    init(store: any ZarrStore, path: String, metadata: ZarrArrayMetadata, writeEmptyChunks: Bool) throws(ImMetaIOError) {
         self.store = store
         self.path = path
         self.metadata = metadata
@@ -91,10 +93,13 @@ public struct ZarrArray: Sendable {
     /// - Throws: `missingFile` when there is no `zarr.json`, `corruptData` when it is invalid,
     ///   `unsupportedFeature` for codecs or extensions this build lacks.
     public static func open(in store: any ZarrStore, path: String = "", writeEmptyChunks: Bool = false) throws -> ZarrArray {
+        try opening(store.get(prefix(path) + "zarr.json"), in: store, path: path, writeEmptyChunks: writeEmptyChunks)
+    }
+
+    /// The array whose `zarr.json` holds `bytes` (`nil`: there is none).
+    static func opening(_ bytes: [UInt8]?, in store: any ZarrStore, path: String, writeEmptyChunks: Bool) throws -> ZarrArray {
         let name = describe(store, path)
-        guard let bytes = try store.get(prefix(path) + "zarr.json") else {
-            throw ImMetaIOError(.missingFile, "no zarr.json", file: name)
-        }
+        guard let bytes else { throw ImMetaIOError(.missingFile, "no zarr.json", file: name) }
         let json: JSONValue
         do {
             json = try JSONParser.parse(bytes)
@@ -117,12 +122,12 @@ public struct ZarrArray: Sendable {
     /// The array's element type.
     public var dtype: DType { metadata.dtype }
 
-    private var grid: ChunkGrid { ChunkGrid(shape: metadata.shape, chunkShape: metadata.chunkShape) }
+    var grid: ChunkGrid { ChunkGrid(shape: metadata.shape, chunkShape: metadata.chunkShape) }
     /// The store key of the chunk (shard) at grid `index`.
     func key(_ index: [Int]) -> String { Self.prefix(path) + metadata.chunkKeyEncoding.key(index) }
-    private var name: String { Self.describe(store, path) }
+    var name: String { Self.describe(store, path) }
 
-    private func checkRegion(_ start: [Int], _ extent: [Int]) throws {
+    func checkRegion(_ start: [Int], _ extent: [Int]) throws {
         guard start.count == shape.count, extent.count == shape.count,
             (0..<shape.count).allSatisfy({ start[$0] >= 0 && extent[$0] >= 0 && extent[$0] <= shape[$0] - start[$0] })
         else {
@@ -157,6 +162,7 @@ public struct ZarrArray: Sendable {
     /// - Parameter limits: bounds on the region's size (as pixels, its element count), checked
     ///   before any allocation.
     public func read(start: [Int], shape extent: [Int], limits: DecodeLimits = .default) throws -> NDArray {
+        if remote != nil { return try BlockingWait.run { [self] in try await read(start: start, shape: extent, limits: limits) } }
         try checkRegion(start, extent)
         try limits.check(pixels: NDArray.checkedElementCount(extent) ?? .max, shape: extent, dtype: dtype, file: name)
         let chunks = grid.chunks(meeting: start, extent)
@@ -258,6 +264,7 @@ public struct ZarrArray: Sendable {
 
     /// Writes `array` into the region starting at `start` (the origin when `nil`).
     public func write(_ array: NDArray, at start: [Int]? = nil) throws {
+        if remote != nil { return try BlockingWait.run { [self] in try await write(array, at: start) } }
         let start = start ?? shape.map { _ in 0 }
         guard array.dtype == dtype else {
             throw ImMetaIOError(.invalidArgument, "cannot write \(array.dtype) into a \(dtype) array", file: name)

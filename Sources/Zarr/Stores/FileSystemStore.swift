@@ -144,6 +144,20 @@ public struct FileSystemStore: ZarrStore {
         throw ImMetaIOError(.io, "cannot delete: \(String(cString: strerror(code)))", file: file)
     }
 
+    /// One folder's entries: hidden names (temporaries, a conversion's journal) are left out.
+    public func listDirectory(prefix: String) throws -> ZarrDirectoryListing {
+        guard prefix.isEmpty || prefix.hasSuffix("/") else { return ZarrDirectoryListing(prefix: prefix, allKeys: try list(prefix: prefix)) }
+        let folder = prefix.isEmpty ? root : "\(root)/\(prefix.dropLast())"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return ZarrDirectoryListing(keys: [], prefixes: []) }
+        var keys: [String] = [], prefixes: [String] = []
+        for name in names.sorted() where !name.hasPrefix(".") {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: "\(folder)/\(name)", isDirectory: &isFolder) else { continue }
+            if isFolder.boolValue { prefixes.append(prefix + name + "/") } else { keys.append(prefix + name) }
+        }
+        return ZarrDirectoryListing(keys: keys, prefixes: prefixes)
+    }
+
     public func list(prefix: String) throws -> [String] {
         // Walk only the folder the prefix names (chunk folders can hold millions of files).
         let folderPart = prefix.contains("/") ? String(prefix[..<(prefix.lastIndex(of: "/") ?? prefix.startIndex)]) : ""

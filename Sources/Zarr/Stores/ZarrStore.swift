@@ -58,6 +58,9 @@ public protocol ZarrStore: Sendable {
     func delete(_ key: String) throws
     /// Every key that starts with `prefix`, in no particular order.
     func list(prefix: String) throws -> [String]
+    /// The keys directly under `prefix` (ending in `/`, or empty for the root) and the prefixes one
+    /// level down, without listing deeper keys (a group's children, not every chunk below them).
+    func listDirectory(prefix: String) throws -> ZarrDirectoryListing
     /// The size of the value under `key`, or `nil` when there is none.
     func size(of key: String) throws -> Int?
     /// A short description for messages (the folder's path, `memory`).

@@ -1,0 +1,162 @@
+import Dispatch
+import Foundation
+import ImMetaIOCore
+
+/// The direct children of a prefix: the keys right under it and the "folders" below it, as an
+/// object store lists them with a `/` delimiter.
+public struct ZarrDirectoryListing: Sendable, Hashable {
+    /// Keys directly under the prefix (no further `/`), in full.
+    public var keys: [String]
+    /// Prefixes one level down, in full and ending in `/` (`group/child/`).
+    public var prefixes: [String]
+
+    /// Creates a listing.
+    public init(keys: [String], prefixes: [String]) {
+        self.keys = keys
+        self.prefixes = prefixes
+    }
+
+    /// The listing of `prefix` computed from every key under it.
+    public init(prefix: String, allKeys: [String]) {
+        var keys: [String] = []
+        var prefixes = Set<String>()
+        for key in allKeys where key.hasPrefix(prefix) {
+            let rest = key.dropFirst(prefix.count)
+            if let slash = rest.firstIndex(of: "/") {
+                prefixes.insert(prefix + rest[..<slash] + "/")
+            } else {
+                keys.append(key)
+            }
+        }
+        self.init(keys: keys.sorted(), prefixes: prefixes.sorted())
+    }
+}
+
+/// A store whose operations are asynchronous, for object stores (S3) where each request waits on
+/// the network: arrays keep many of them in flight at once.
+///
+/// Keys and semantics are ``ZarrStore``'s. Arrays opened on an async store read and write with
+/// `async` methods that fetch every chunk a region needs concurrently (up to
+/// ``preferredConcurrency`` requests) and decode them on the codec threads; the synchronous
+/// methods work too, by waiting for the same work (call them only off Swift's cooperative pool).
+public protocol ZarrAsyncStore: Sendable {
+    /// What the store supports.
+    var capabilities: StoreCapabilities { get }
+    /// A short description for messages (`s3://bucket/prefix`).
+    var displayName: String { get }
+    /// How many requests are worth having in flight at once.
+    var preferredConcurrency: Int { get }
+    /// The value under `key` (or the part `range` names, clipped to its size), or `nil` when there is none.
+    func get(_ key: String, range: ByteRange?) async throws -> [UInt8]?
+    /// Stores `value` under `key`, replacing any previous value as one step.
+    func set(_ key: String, _ value: [UInt8]) async throws
+    /// Removes `key` (nothing happens when it does not exist).
+    func delete(_ key: String) async throws
+    /// Every key that starts with `prefix`, in no particular order.
+    func list(prefix: String) async throws -> [String]
+    /// The keys directly under `prefix` and the prefixes one level down, without listing deeper keys.
+    func listDirectory(prefix: String) async throws -> ZarrDirectoryListing
+}
+
+extension ZarrStore {
+    /// The keys directly under `prefix` and the prefixes one level down. The default filters
+    /// ``list(prefix:)``; stores that can list one level (a folder, an object store's delimiter) do so.
+    public func listDirectory(prefix: String) throws -> ZarrDirectoryListing {
+        ZarrDirectoryListing(prefix: prefix, allKeys: try list(prefix: prefix))
+    }
+
+    /// The store seen through the async protocol (its work runs on a Dispatch queue, off Swift's
+    /// cooperative pool, since local stores block on file I/O).
+    public var asAsyncStore: any ZarrAsyncStore { LocalAsyncStore(base: self) }
+}
+
+/// A local store behind the async protocol.
+struct LocalAsyncStore: ZarrAsyncStore {
+    let base: any ZarrStore
+    private static let queue = DispatchQueue(label: "immetaio.zarr.local-store", attributes: .concurrent)
+
+    var capabilities: StoreCapabilities { base.capabilities }
+    var displayName: String { base.displayName }
+    var preferredConcurrency: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+    private func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Self.queue.async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
+    func get(_ key: String, range: ByteRange?) async throws -> [UInt8]? {
+        try await run { [base] in try range.map { try base.get(key, range: $0) } ?? base.get(key) }
+    }
+    func set(_ key: String, _ value: [UInt8]) async throws { try await run { [base] in try base.set(key, value) } }
+    func delete(_ key: String) async throws { try await run { [base] in try base.delete(key) } }
+    func list(prefix: String) async throws -> [String] { try await run { [base] in try base.list(prefix: prefix) } }
+    func listDirectory(prefix: String) async throws -> ZarrDirectoryListing {
+        try await run { [base] in try base.listDirectory(prefix: prefix) }
+    }
+}
+
+/// Runs async work from synchronous code and waits for it.
+///
+/// The work runs on its own executor (Dispatch threads), not on Swift's cooperative pool, so a
+/// caller that blocks a cooperative thread while waiting cannot starve the work it waits for.
+enum BlockingWait {
+    private final class Box<T>: @unchecked Sendable {
+        var result: Result<T, any Error>?
+    }
+
+    static func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+        let box = Box<T>()
+        let done = DispatchSemaphore(value: 0)
+        let work: @Sendable () async -> Void = {
+            do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
+            done.signal()
+        }
+        if #available(macOS 15.0, *) {
+            Task.detached(executorPreference: DispatchTaskExecutor.shared) { await work() }
+        } else {
+            Task.detached { await work() }
+        }
+        done.wait()
+        // The semaphore orders the detached task's write before this read.
+        guard let result = box.result else { throw ImMetaIOError(.io, "an asynchronous store operation ended without a result") }
+        return try result.get()
+    }
+}
+
+/// A task executor on a concurrent Dispatch queue: tasks that prefer it (and their child tasks)
+/// run there instead of on the cooperative pool.
+@available(macOS 15.0, *)
+final class DispatchTaskExecutor: TaskExecutor {
+    static let shared = DispatchTaskExecutor()
+    private let queue = DispatchQueue(label: "immetaio.zarr.blocking-wait", attributes: .concurrent)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
+    }
+}
+
+/// An async store behind the synchronous protocol, each call waiting for its request; arrays
+/// opened on an async store hold one for their synchronous paths.
+public struct BlockingStore: ZarrStore {
+    /// The async store underneath.
+    public let base: any ZarrAsyncStore
+
+    /// Wraps `base`. Use the result off Swift's cooperative pool only (see ``ZarrAsyncStore``).
+    public init(_ base: any ZarrAsyncStore) { self.base = base }
+
+    public var capabilities: StoreCapabilities { base.capabilities }
+    public var displayName: String { base.displayName }
+    public func get(_ key: String) throws -> [UInt8]? { try BlockingWait.run { [base] in try await base.get(key, range: nil) } }
+    public func get(_ key: String, range: ByteRange) throws -> [UInt8]? {
+        try BlockingWait.run { [base] in try await base.get(key, range: range) }
+    }
+    public func set(_ key: String, _ value: [UInt8]) throws { try BlockingWait.run { [base] in try await base.set(key, value) } }
+    public func delete(_ key: String) throws { try BlockingWait.run { [base] in try await base.delete(key) } }
+    public func list(prefix: String) throws -> [String] { try BlockingWait.run { [base] in try await base.list(prefix: prefix) } }
+    public func listDirectory(prefix: String) throws -> ZarrDirectoryListing {
+        try BlockingWait.run { [base] in try await base.listDirectory(prefix: prefix) }
+    }
+}

@@ -1,0 +1,148 @@
+import Dispatch
+import Foundation
+import ImMetaIOCore
+import NDArrayModule
+import Testing
+@testable import Zarr
+
+/// An async store in memory whose every request waits `delay`, counting how many run at once:
+/// a stand-in for an object store's latency.
+final class LatencyStore: ZarrAsyncStore, @unchecked Sendable {
+    let delay: Duration
+    let lock = NSLock()
+    var values: [String: [UInt8]] = [:]
+    var inFlight = 0
+    var maxInFlight = 0
+    var requests = 0
+    var listCalls = 0
+    /// Keys whose writes fail, to check that failures surface.
+    var failingKeys: Set<String> = []
+
+    init(delay: Duration) { self.delay = delay }
+
+    var capabilities: StoreCapabilities { StoreCapabilities(partialReads: true, writes: true, deletes: true, listing: true) }
+    var displayName: String { "latency-memory" }
+    var preferredConcurrency: Int { 16 }
+
+    private func request<T>(_ body: () throws -> T) async throws -> T {
+        lock.withLock {
+            inFlight += 1
+            requests += 1
+            maxInFlight = max(maxInFlight, inFlight)
+        }
+        if delay > .zero { try await Task.sleep(for: delay) }
+        defer { lock.withLock { inFlight -= 1 } }
+        return try lock.withLock(body)
+    }
+
+    func get(_ key: String, range: ByteRange?) async throws -> [UInt8]? {
+        try await request { values[key].map { value in range.map { MemoryStore.slice(value, $0) } ?? value } }
+    }
+    func set(_ key: String, _ value: [UInt8]) async throws {
+        try await request {
+            if failingKeys.contains(key) { throw ImMetaIOError(.io, "injected failure", file: key) }
+            values[key] = value
+        }
+    }
+    func delete(_ key: String) async throws { try await request { values[key] = nil } }
+    func list(prefix: String) async throws -> [String] {
+        try await request {
+            listCalls += 1
+            return values.keys.filter { $0.hasPrefix(prefix) }
+        }
+    }
+    func listDirectory(prefix: String) async throws -> ZarrDirectoryListing {
+        try await request { ZarrDirectoryListing(prefix: prefix, allKeys: Array(values.keys)) }
+    }
+}
+
+@Suite struct AsyncStoreTests {
+    static func ramp(_ shape: [Int]) -> NDArray {
+        let count = shape.reduce(1, *)
+        return NDArray((0..<count).map { UInt16(truncatingIfNeeded: $0 &* 7919) }).reshapedOrSelf(shape)
+    }
+
+    /// The synchronous API, which async contexts would otherwise resolve to the async overloads.
+    static func readSynchronously(_ array: ZarrArray, _ start: [Int], _ extent: [Int]) throws -> NDArray {
+        try array.read(start: start, shape: extent)
+    }
+
+    static func writeSynchronously(_ array: ZarrArray, _ data: NDArray, _ start: [Int]) throws {
+        try array.write(data, at: start)
+    }
+
+    static let sharded = ZarrArrayMetadata(
+        shape: [64, 48, 40], dtype: .uint16, chunkShape: [16, 16, 20],
+        codecs: [.sharding(chunkShape: [4, 8, 10], codecs: [.bytes(), .zstd(level: 3)])])
+
+    @Test func readsKeepManyRequestsInFlightAndMatchLocalReads() async throws {
+        let data = Self.ramp([64, 48, 40])
+        let local = MemoryStore()
+        try await ZarrArray.create(in: local, metadata: Self.sharded).write(data)
+        let remote = LatencyStore(delay: .milliseconds(5))
+        remote.values = try Dictionary(uniqueKeysWithValues: local.list(prefix: "").map { ($0, try local.get($0) ?? []) })
+        let array = try await ZarrArray.open(in: remote)
+        // A region cutting through many shards (index, then inner chunks, by byte ranges).
+        let start = [3, 5, 7], extent = [50, 30, 25]
+        let expected = try await ZarrArray.open(in: local).read(start: start, shape: extent)
+        let read = try await array.read(start: start, shape: extent)
+        #expect(read == expected)
+        #expect(remote.maxInFlight > 4, "requests in flight at most \(remote.maxInFlight)")
+        #expect(remote.maxInFlight <= remote.preferredConcurrency)
+        #expect(try await array.read() == data)
+        // The synchronous API works on the same array (from a cooperative thread, as tests run).
+        #expect(try Self.readSynchronously(array, [0, 0, 0], [1, 1, 40]) == Self.readSynchronously(ZarrArray.open(in: local), [0, 0, 0], [1, 1, 40]))
+    }
+
+    @Test func writesUploadBehindTheEncodersAndReadBack() async throws {
+        let remote = LatencyStore(delay: .milliseconds(2))
+        let array = try await ZarrArray.create(in: remote, metadata: Self.sharded)
+        let data = Self.ramp([64, 48, 40])
+        try await array.write(data)
+        #expect(remote.maxInFlight > 1)
+        #expect(try await ZarrArray.open(in: remote).read() == data)
+        // A partial write reads, merges and re-uploads the shards it touches.
+        let patch = NDArray([UInt16](repeating: 7, count: 2 * 3 * 4)).reshapedOrSelf([2, 3, 4])
+        try await array.write(patch, at: [10, 10, 10])
+        let back = try await array.read(start: [10, 10, 10], shape: [2, 3, 4])
+        #expect(back == patch)
+        // The synchronous write goes the same way.
+        try Self.writeSynchronously(array, patch, [0, 0, 0])
+        #expect(try await array.read(start: [0, 0, 0], shape: [2, 3, 4]) == patch)
+    }
+
+    @Test func uploadFailuresSurface() async throws {
+        let remote = LatencyStore(delay: .milliseconds(1))
+        let array = try await ZarrArray.create(
+            in: remote, metadata: ZarrArrayMetadata(shape: [8, 8], dtype: .uint8, chunkShape: [2, 8], codecs: [.bytes()]))
+        remote.failingKeys = ["c/2/0"]
+        let data = NDArray((0..<64).map { UInt8($0) }).reshapedOrSelf([8, 8])
+        await #expect(throws: ImMetaIOError.self) { try await array.write(data) }
+        #expect(throws: ImMetaIOError.self) { try Self.writeSynchronously(array, data, [0, 0]) }
+    }
+
+    @Test func groupsListTheirChildrenWithoutListingChunks() async throws {
+        let remote = LatencyStore(delay: .zero)
+        let store = BlockingStore(remote)
+        _ = try ZarrGroup.create(in: store)
+        for name in ["b", "a"] {
+            let child = try ZarrArray.create(
+                in: store, path: name, metadata: ZarrArrayMetadata(shape: [4, 4], dtype: .uint8, chunkShape: [1, 1], codecs: [.bytes()]))
+            try Self.writeSynchronously(child, NDArray([UInt8](repeating: 1, count: 16)).reshapedOrSelf([4, 4]), [0, 0])
+        }
+        let before = remote.listCalls
+        #expect(try ZarrGroup.open(in: store).children() == ["a", "b"])
+        #expect(remote.listCalls == before, "children() listed every key")
+        // Local stores behind the async protocol.
+        let folder = NSTemporaryDirectory() + "zarr-async-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let onDisk = FileSystemStore(path: folder).asAsyncStore
+        let array = try await ZarrArray.create(in: onDisk, metadata: Self.sharded)
+        try await array.write(Self.ramp([64, 48, 40]))
+        #expect(try Self.readSynchronously(ZarrArray.open(in: FileSystemStore(path: folder)), [0, 0, 0], [64, 48, 40]) == Self.ramp([64, 48, 40]))
+    }
+}
+
+extension NDArray {
+    fileprivate func reshapedOrSelf(_ shape: [Int]) -> NDArray { (try? reshaped(shape)) ?? self }
+}
