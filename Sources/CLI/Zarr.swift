@@ -22,7 +22,7 @@ extension ImMetaIOCommand {
 
             func run() throws {
                 try reportingErrors {
-                    let folder = FileSystemStore(path: store)
+                    let folder = try ZarrStoreLocation.store(for: store)
                     if json {
                         StandardOutput.printJSON(try ZarrNode.treeJSON(in: folder, path: path))
                     } else {
@@ -95,7 +95,7 @@ extension ImMetaIOCommand {
                             ? chunkCodecs : [.sharding(chunkShape: inner, codecs: chunkCodecs, indexLocation: indexLocation)],
                         dimensionNames: dimensionNames.map { $0.split(separator: ",").map { String($0) } })
                     let array = try ZarrArray.create(
-                        in: FileSystemStore(path: store), path: path, metadata: metadata, overwrite: overwrite,
+                        in: try ZarrStoreLocation.store(for: store), path: path, metadata: metadata, overwrite: overwrite,
                         writeEmptyChunks: writeEmptyChunks)
                     try array.write(image)
                     if json {
@@ -134,7 +134,7 @@ extension ImMetaIOCommand {
 
             func run() throws {
                 try reportingErrors {
-                    let array = try ZarrArray.open(in: FileSystemStore(path: store), path: path)
+                    let array = try ZarrArray.open(in: try ZarrStoreLocation.store(for: store), path: path)
                     let rank = array.shape.count
                     let origin = try start.map { try Arguments.integers($0, flag: "--start", in: 0...Int.max, count: rank) } ?? array.shape.map { _ in 0 }
                     let extent = try shape.map { try Arguments.integers($0, flag: "--shape", in: 0...Int.max, count: rank) }

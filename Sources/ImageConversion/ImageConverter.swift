@@ -73,6 +73,12 @@ struct ImageConverter {
             throw ImMetaIOError(.invalidArgument, "--resize needs HEIGHT,WIDTH of positive sizes, not \(resize)")
         }
         guard options.workers >= 1 else { throw ImMetaIOError(.invalidArgument, "--workers must be 1 or more") }
+        if let scheme = RemoteResources.scheme(of: options.output), scheme != "file" {
+            // The conversion's journal, resume and table live beside the store on a file system.
+            throw ImMetaIOError(
+                .unsupportedFeature, "conversion writes to a local folder; \(scheme):// outputs are not supported yet (write locally, then copy)",
+                file: options.output)
+        }
     }
 
     // MARK: Folders

@@ -38,7 +38,7 @@ public struct StoreSummary: Sendable {
     public static func inspect(_ path: String) throws -> StoreSummary {
         var store = path
         while store.count > 1, store.hasSuffix("/") { store.removeLast() }
-        let zarr = FileSystemStore(path: store)
+        let zarr = try ZarrStoreLocation.store(for: store)
         let array = try ZarrArray.open(in: zarr, path: ImageConverter.arrayName)
         let attributes = (try? ZarrGroup.open(in: zarr))?.attributes ?? [:]
         var bytes = 0, shards = 0

@@ -121,8 +121,19 @@ public func saveMetadata(_ metadata: JSONObject, to path: String) throws -> Stri
 public func loadMetadata(from path: String) throws -> JSONObject {
     let isSidecar = FileExtension.of(path) == ".json"
     let sidecar = isSidecar ? path : AutomaticFormat.sidecarPath(for: path)
-    if !isSidecar, !FileManager.default.fileExists(atPath: sidecar) { return [:] }
-    let bytes = try ResourceBytes(mapping: sidecar)
+    let bytes: ResourceBytes
+    if RemoteResources.scheme(of: sidecar) != nil {
+        // An object store has no cheap existence test: a missing object is the answer.
+        switch Result(catching: { () throws(ImMetaIOError) in try ResourceBytes(mapping: sidecar) }) {
+        case .success(let fetched): bytes = fetched
+        case .failure(let error):
+            if error.code == .missingFile, !isSidecar { return [:] }
+            throw error
+        }
+    } else {
+        if !isSidecar, !FileManager.default.fileExists(atPath: sidecar) { return [:] }
+        bytes = try ResourceBytes(mapping: sidecar)
+    }
     do {
         return try SidecarJSON.decode(bytes.withUnsafeBytes { Array($0) })
     } catch {
@@ -150,6 +161,8 @@ func writeImageAndSidecar(
 }
 
 func createParentFolder(of path: String) throws {
+    // Object stores have no folders to make.
+    guard RemoteResources.scheme(of: path) == nil else { return }
     guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return }
     let folder = String(path[..<slash])
     var isFolder: ObjCBool = false

@@ -32,6 +32,8 @@ public final class OutputSink {
     }
 
     private var target: Target
+    /// For URL paths (`s3://…`): where ``commit()`` sends the collected bytes.
+    private var upload: (url: String, handler: any RemoteResourceHandler)?
     private var buffer: [UInt8] = []
     private var finished = false
     /// Whether blocks are reserved ahead of writes (ext4 only; off after any `fallocate` failure).
@@ -56,6 +58,13 @@ public final class OutputSink {
     ///   example, the folder does not exist or is not writable).
     public init(path: String) throws(ImMetaIOError) {
         displayName = path
+        if let remote = try RemoteResources.handler(for: path) {
+            // An object store's PUT replaces the object as one step: the bytes are collected and
+            // sent at the commit, so nothing partial ever shows under the key.
+            target = .memory
+            upload = (path, remote)
+            return
+        }
         let slash = path.lastIndex(of: "/")
         let folder = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -217,6 +226,16 @@ public final class OutputSink {
         switch target {
         case .memory:
             defer { buffer = [] }
+            if let upload {
+                do {
+                    try upload.handler.write(upload.url, buffer)
+                } catch let error as ImMetaIOError {
+                    throw error
+                } catch {
+                    throw ImMetaIOError(.io, "cannot write: \(error)", file: upload.url)
+                }
+                return []
+            }
             return buffer
         case .file(let path, let temporaryPath, let descriptor):
             if reservedEnd > position, ftruncate(descriptor, off_t(position)) != 0 {

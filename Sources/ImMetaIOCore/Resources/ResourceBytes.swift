@@ -33,9 +33,25 @@ public final class ResourceBytes: @unchecked Sendable {
     /// Files below this size are read rather than mapped.
     static let smallFileSize = 1 << 20
 
-    /// Maps a file read-only (reads it, when small).
-    /// - Throws: ``ImMetaIOError`` with `missingFile` or `io`.
-    public init(mapping path: String) throws(ImMetaIOError) {
+    /// Maps a file read-only (reads it, when small). A URL path (`s3://bucket/key`) is fetched
+    /// whole through its scheme's ``RemoteResourceHandler``.
+    /// - Throws: ``ImMetaIOError`` with `missingFile`, `io`, or `unsupportedFeature` for a URL
+    ///   scheme no module registered.
+    public convenience init(mapping path: String) throws(ImMetaIOError) {
+        if let remote = try RemoteResources.handler(for: path) {
+            do {
+                self.init(try remote.read(path))
+            } catch let error as ImMetaIOError {
+                throw error
+            } catch {
+                throw ImMetaIOError(.io, "cannot read: \(error)", file: path)
+            }
+            return
+        }
+        try self.init(mappingLocal: path)
+    }
+
+    private init(mappingLocal path: String) throws(ImMetaIOError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Self.openError(path: path, errno: errno) }
         var info = stat()

@@ -13,7 +13,7 @@ public enum SampleSheet {
     /// - Throws: `invalidArgument` for an index outside the array or more than
     ///   ``SampleGrid/maximumTiles`` images.
     public static func render(store path: String, count: Int = 6, seed: UInt64 = 0, indices: [Int]? = nil) throws -> NDArray {
-        let store = FileSystemStore(path: path)
+        let store = try ZarrStoreLocation.store(for: path)
         let array = try ZarrArray.open(in: store, path: ImageConverter.arrayName)
         let chw = try ImageConverter.imageShape(of: array, store: path)
         let total = array.shape[0]

@@ -31,7 +31,7 @@ public struct OMEZarrFile: MicroscopyFile {
     /// Opens the store in the folder at `path`.
     /// - Parameter limits: bounds on each window read (a whole image of a large store may need more).
     public init(path: String, limits: DecodeLimits = .default) throws(ImMetaIOError) {
-        try self.init(store: FileSystemStore(path: path), limits: limits)
+        try self.init(store: ZarrStoreLocation.store(for: path), limits: limits)
     }
 
     /// Opens the OME-Zarr hierarchy at `path` in `store`.

@@ -58,7 +58,7 @@ public struct OMEZarrWriter: Sendable {
     /// - Returns: the shapes and attributes written.
     @discardableResult
     public func write(_ image: any MicroscopyImage, to path: String, labels: [OMEZarrLabel] = []) throws(ImMetaIOError) -> OMEZarrWriteSummary {
-        try write(image, to: FileSystemStore(path: path), labels: labels)
+        try write(image, to: ZarrStoreLocation.store(for: path), labels: labels)
     }
 
     /// Writes `image` (and `labels`) as the group at `path` of `store`.

@@ -13,19 +13,15 @@ extension ZarrArray {
         in store: any ZarrAsyncStore, path: String = "", metadata: ZarrArrayMetadata, overwrite: Bool = false,
         writeEmptyChunks: Bool = false
     ) async throws -> ZarrArray {
-        var array = try await onCodecThreads {
+        try await onCodecThreads {
             try create(in: BlockingStore(store), path: path, metadata: metadata, overwrite: overwrite, writeEmptyChunks: writeEmptyChunks)
         }
-        array.remote = store
-        return array
     }
 
     /// Opens an existing array on an async store; see ``open(in:path:writeEmptyChunks:)``.
     public static func open(in store: any ZarrAsyncStore, path: String = "", writeEmptyChunks: Bool = false) async throws -> ZarrArray {
         let bytes = try await store.get(prefix(path) + "zarr.json", range: nil)
-        var array = try opening(bytes, in: BlockingStore(store), path: path, writeEmptyChunks: writeEmptyChunks)
-        array.remote = store
-        return array
+        return try opening(bytes, in: BlockingStore(store), path: path, writeEmptyChunks: writeEmptyChunks)
     }
 
     /// The region of `shape` elements starting at `start`, without blocking a thread of the
@@ -198,7 +194,8 @@ final class WriteBehindStore: ZarrStore, @unchecked Sendable {
         pending[key] = .some(value)
         condition.unlock()
         let base = self.base
-        Task.detached { [self] in
+        // Off the cooperative pool: the encoders that wait for upload slots may be holding its threads.
+        BlockingWait.detach { [self] in
             var outcome: (any Error)?
             do {
                 if let value { try await base.set(key, value) } else { try await base.delete(key) }

@@ -47,6 +47,8 @@ public struct ZarrArray: Sendable {
         self.path = path
         self.metadata = metadata
         self.writeEmptyChunks = writeEmptyChunks
+        // An async store seen through the synchronous protocol: reads and writes still keep many requests in flight.
+        remote = (store as? BlockingStore)?.base
         do {
             context = ChunkContext(
                 dtype: metadata.dtype, fill: try ZarrDataType.fillBytes(metadata.fillValue, dtype: metadata.dtype),

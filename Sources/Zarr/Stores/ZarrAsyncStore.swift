@@ -112,15 +112,20 @@ enum BlockingWait {
             do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
             done.signal()
         }
+        detach(work)
+        done.wait()
+        // The semaphore orders the detached task's write before this read.
+        guard let result = box.result else { throw ImMetaIOError(.io, "an asynchronous store operation ended without a result") }
+        return try result.get()
+    }
+
+    /// Starts `work` on its own executor, not the cooperative pool.
+    static func detach(_ work: @escaping @Sendable () async -> Void) {
         if #available(macOS 15.0, *) {
             Task.detached(executorPreference: DispatchTaskExecutor.shared) { await work() }
         } else {
             Task.detached { await work() }
         }
-        done.wait()
-        // The semaphore orders the detached task's write before this read.
-        guard let result = box.result else { throw ImMetaIOError(.io, "an asynchronous store operation ended without a result") }
-        return try result.get()
     }
 }
 
