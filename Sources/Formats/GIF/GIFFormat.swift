@@ -19,10 +19,10 @@ import NDArrayModule
 /// keeps its timing. GIF counts delays in 10 ms units: a duration is rounded to the nearest
 /// multiple of 10 ms, halves up (33 → 30, 35 → 40), and a positive one to at least 10 ms (0
 /// stays 0). A fractional duration below 10, such as 0.1, is refused as imageio v2's seconds.
-/// Frames with at most `palette_size` colours are written
-/// exactly; others are quantised by median cut on a 5-bit-per-channel histogram, refined with
-/// two k-means passes, and mapped through a 32768-entry nearest-colour table. Alpha below 128 is
-/// transparent. Frames are quantised in parallel.
+/// Frames with at most `palette_size` colours are written exactly; others are quantised by
+/// median cut on a 5-bit-per-channel histogram, refined with two k-means passes, and mapped
+/// through a 32768-entry nearest-colour table. Alpha below 128 is transparent. Frames are
+/// quantised in parallel.
 public struct GIFFormat: ImageFormat {
     /// Creates the plugin.
     public init() {}

@@ -13,7 +13,7 @@ import NDArrayModule
 /// **Write** uint8 H×W×3 or H×W×4 stills (H×W and H×W×1 are written as gray RGB). Options:
 /// `quality` (0…100, default 90; for lossless, the compression effort), `lossless` (default false).
 ///
-/// Several images (appended one by one, or a stack N×H×W×C, or N×H×W for gray) make an animated
+/// Several images (appended one by one, or a stack N×H×W×C, or N×H×W with W > 4 for gray) make an animated
 /// WebP through libwebp's animation encoder, with the same options and `duration` (milliseconds
 /// per frame: one number or a list, default 100; whole milliseconds) and `loop` (0: forever,
 /// the default), spelt as imageio v3's pillow plugin takes them (see `AnimationTiming`; without
@@ -47,7 +47,7 @@ public struct WebPFormat: ImageFormat {
         let encoder = WebPEncoder(quality: Float(quality), lossless: lossless)
         return StillOrAnimationWriter(
             sink: sink, formatName: "WebP",
-            isStack: { $0.rank == 4 || ($0.rank == 3 && ![1, 3, 4].contains($0.shape[2])) },
+            isStack: { $0.rank == 4 || ($0.rank == 3 && $0.shape[2] > 4) },
             check: { _ = try WebPEncoder.prepared($0, file: sink.displayName) },
             still: { image, _ in try encoder.encode(image, to: sink) },
             animate: { first, metadata in
