@@ -44,8 +44,9 @@ import Testing
     }
 
     @Test func refusesWhatPNGCannotStore() throws {
-        for image in [NDArray(shape: [4, 4], dtype: .float32), NDArray(shape: [4, 4, 5], dtype: .uint8),
-                      NDArray(shape: [2, 4, 4, 3], dtype: .uint8), NDArray(shape: [0, 4], dtype: .uint8)] {
+        // (H×W×5 and N×H×W×C are stacks of frames: animated PNGs, see AnimatedPNGWriterTests.)
+        for image in [NDArray(shape: [4, 4], dtype: .float32), NDArray(shape: [2, 4, 4, 5], dtype: .uint8),
+                      NDArray(shape: [2, 2, 4, 4, 3], dtype: .uint8), NDArray(shape: [0, 4], dtype: .uint8)] {
             let error = try #require(throws: ImMetaIOError.self) { try encodeImage(image, as: ".png") }
             #expect(error.code == .invalidArgument)
         }

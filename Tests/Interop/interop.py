@@ -35,6 +35,7 @@ from PIL import Image
 from conversion_checks import conversion_checks
 from everyday_checks import everyday_checks
 from microscopy_checks import microscopy_checks, to_canonical
+from writer_checks import writer_checks
 
 failures = []
 checks = 0
@@ -304,6 +305,7 @@ def main(tool):
     conversion_checks(tool, work, rng, check)
     microscopy_checks(tool, work, corpus_root(), check)
     everyday_checks(tool, work, check)
+    writer_checks(tool, work, check)
 
     print(f"interop: {checks - len(failures)}/{checks} checks passed (Pillow {Image.__version__}, numpy {np.__version__})")
     for failure in failures:

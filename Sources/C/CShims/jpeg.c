@@ -137,6 +137,14 @@ int immetaio_jpeg_encode(const unsigned char *pixels, int width, int height, int
                          int quality, int h_sampling, int v_sampling, int progressive,
                          int optimize, unsigned char **output, unsigned long *output_size,
                          char *message, size_t message_size) {
+    return immetaio_jpeg_encode_as(pixels, width, height, components, 0, quality, h_sampling, v_sampling,
+                                   progressive, optimize, output, output_size, message, message_size);
+}
+
+int immetaio_jpeg_encode_as(const unsigned char *pixels, int width, int height, int components,
+                            int jpeg_color_space, int quality, int h_sampling, int v_sampling,
+                            int progressive, int optimize, unsigned char **output,
+                            unsigned long *output_size, char *message, size_t message_size) {
     struct jpeg_compress_struct cinfo;
     shim_error_manager errors;
     shim_init_errors(&errors, message, message_size);
@@ -155,9 +163,10 @@ int immetaio_jpeg_encode(const unsigned char *pixels, int width, int height, int
     cinfo.input_components = components;
     cinfo.in_color_space = components == 1 ? JCS_GRAYSCALE : JCS_RGB;
     jpeg_set_defaults(&cinfo);
+    if (jpeg_color_space > 0) jpeg_set_colorspace(&cinfo, (J_COLOR_SPACE)jpeg_color_space);
     jpeg_set_quality(&cinfo, quality, TRUE);
     cinfo.dct_method = JDCT_ISLOW;
-    if (components == 3) {
+    if (components == 3 && cinfo.jpeg_color_space == JCS_YCbCr) {
         cinfo.comp_info[0].h_samp_factor = h_sampling;
         cinfo.comp_info[0].v_samp_factor = v_sampling;
         cinfo.comp_info[1].h_samp_factor = 1;

@@ -10,12 +10,19 @@ import NDArrayModule
 /// read (an animation is a batch). Frames that reach past the logical screen are clipped to it.
 ///
 /// **Write** (uint8 H×W gray, H×W×3 RGB or H×W×4 RGBA frames; one per `append`, or N×H×W×C):
-/// options `duration` (milliseconds: one number or a list, default 100), `loop` (default 0:
-/// forever; `null`: no loop extension), `palette_size` (2…256, default 256) and `dither`
-/// (Floyd–Steinberg, default false). Frames with at most `palette_size` colours are written
-/// exactly; others are quantised by median cut on a 5-bit-per-channel histogram, refined with
-/// two k-means passes, and mapped through a 32768-entry nearest-colour table. Alpha below 128 is
-/// transparent. Frames are quantised in parallel.
+/// options `duration` (milliseconds, as imageio v3 takes them: one number or a list, default
+/// 100), `loop` (default 0: forever; `null`: no loop extension), `palette_size` (2…256, default
+/// 256; imageio v2's `palettesize` is the same option), `quantizer` (imageio v2's 0, 1 or 2:
+/// accepted, all done by the quantiser described below; anything else is an error naming them)
+/// and `dither` (Floyd–Steinberg, default false). Without `duration` or `loop`, the `durations`
+/// and `loop` of the first frame's metadata are used (see `AnimationTiming`), so copying a GIF
+/// keeps its timing. GIF counts delays in 10 ms units: a duration is rounded to the nearest
+/// multiple of 10 ms, halves up (33 → 30, 35 → 40), and a positive one to at least 10 ms (0
+/// stays 0). A fractional duration below 10, such as 0.1, is refused as imageio v2's seconds.
+/// Frames with at most `palette_size` colours are written exactly; others are quantised by
+/// median cut on a 5-bit-per-channel histogram, refined with two k-means passes, and mapped
+/// through a 32768-entry nearest-colour table. Alpha below 128 is transparent. Frames are
+/// quantised in parallel.
 public struct GIFFormat: ImageFormat {
     /// Creates the plugin.
     public init() {}

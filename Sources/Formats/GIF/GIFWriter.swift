@@ -11,8 +11,7 @@ final class GIFWriter: ImageWriter {
     }
 
     private let sink: OutputSink
-    private let durations: [Int]
-    private let loop: Int?
+    private var timing: AnimationTiming
     private let paletteSize: Int
     private let dither: Bool
     private var handle: UnsafeMutablePointer<GifFileType>?
@@ -21,26 +20,23 @@ final class GIFWriter: ImageWriter {
     private var size: (width: Int, height: Int)?
     private var written = 0
     private static let batch = 16
+    /// imageio v2's `quantizer` values (Pillow's quantize methods); all map onto our quantiser.
+    static let quantizers = [0: "median cut", 1: "maximum coverage", 2: "fast octree"]
 
     init(_ request: WriteRequest) throws {
         sink = request.sink
         var parser = OptionParser(request.options, plugin: "gif", file: request.sink.displayName)
-        switch parser.value("duration") {
-        case nil: durations = [100]
-        case .array(let list)? where !list.isEmpty && list.allSatisfy({ ($0.doubleValue ?? -1) >= 0 }):
-            durations = list.map { Int(($0.doubleValue ?? 0).rounded()) }
-        case let value? where (value.doubleValue ?? -1) >= 0: durations = [Int((value.doubleValue ?? 0).rounded())]
-        case let value?:
-            throw ImMetaIOError(.invalidArgument, "gif option 'duration' must be milliseconds or a list of them, not \(value)", file: sink.displayName)
+        timing = try AnimationTiming(&parser, loops: 0...65535, allowsNoLoop: true, maximumDuration: 655_350)
+        // imageio v2 spells the palette size `palettesize`; either name, not both.
+        let v2Size = try parser.int("palettesize", default: 0, in: 2...256)
+        paletteSize = try parser.int("palette_size", default: v2Size == 0 ? 256 : v2Size, in: 2...256)
+        if v2Size != 0, request.options["palette_size"] != nil {
+            throw parser.invalid("palettesize", "left out when 'palette_size' is given (they are the same option)")
         }
-        switch parser.value("loop") {
-        case nil: loop = 0
-        case .null?: loop = nil
-        case let value? where (0...65535).contains(value.intValue ?? -1): loop = value.intValue
-        case let value?:
-            throw ImMetaIOError(.invalidArgument, "gif option 'loop' must be 0…65535 or null, not \(value)", file: sink.displayName)
+        if let quantizer = parser.value("quantizer"), quantizer.intValue.flatMap({ Self.quantizers[$0] }) == nil {
+            let accepted = Self.quantizers.keys.sorted().map { "\($0) (\(Self.quantizers[$0] ?? ""))" }.joined(separator: ", ")
+            throw parser.invalid("quantizer", "one of imageio v2's \(accepted), all done by our median-cut quantiser")
         }
-        paletteSize = try parser.int("palette_size", default: 256, in: 2...256)
         dither = try parser.bool("dither", default: false)
         try parser.finish()
     }
@@ -73,6 +69,7 @@ final class GIFWriter: ImageWriter {
                 throw ImMetaIOError(.invalidArgument, "every GIF frame must be \(size.width)×\(size.height), not \(width)×\(height)", file: sink.displayName)
             }
         } else {
+            timing.adopt(metadata)
             try open(width: width, height: height)
         }
         let frameBytes = width * height * channels
@@ -107,7 +104,7 @@ final class GIFWriter: ImageWriter {
         size = (width, height)
         EGifSetGifVersion(handle, true)
         guard EGifPutScreenDesc(handle, Int32(width), Int32(height), 8, 0, nil) == GIF_OK else { throw fail(GIFStream.message(handle.pointee.Error)) }
-        if let loop {
+        if let loop = timing.loop {
             var name = Array("NETSCAPE2.0".utf8)
             var value: [UInt8] = [1, UInt8(loop & 0xFF), UInt8(loop >> 8)]
             guard EGifPutExtensionLeader(handle, APPLICATION_EXT_FUNC_CODE) == GIF_OK,
@@ -119,8 +116,7 @@ final class GIFWriter: ImageWriter {
 
     private func put(_ frame: GIFQuantizer.Result, width: Int, height: Int) throws {
         guard let handle else { return }
-        let duration = durations[min(written, durations.count - 1)]
-        let delay = min(65535, (duration + 5) / 10)
+        let delay = Self.centiseconds(timing.duration(ofFrame: written))
         // Frames with transparent pixels are cleared before the next one (disposal 2), so each frame
         // shows exactly itself; opaque frames are left in place (1).
         let flags: UInt8 = frame.transparentIndex == nil ? 1 << 2 : (2 << 2) | 1
@@ -139,6 +135,13 @@ final class GIFWriter: ImageWriter {
         var indices = frame.indices
         guard EGifPutLine(handle, &indices, Int32(indices.count)) == GIF_OK else { throw fail(GIFStream.message(handle.pointee.Error)) }
         written += 1
+    }
+
+    /// GIF's delay in hundredths of a second: the nearest multiple of 10 ms, halves up (33 ms → 30,
+    /// 35 ms → 40), but at least 10 ms for any positive duration (0 stays 0, "as fast as possible").
+    static func centiseconds(_ milliseconds: Double) -> Int {
+        let rounded = Int((milliseconds / 10).rounded(.toNearestOrAwayFromZero))
+        return min(65535, milliseconds > 0 ? max(1, rounded) : 0)
     }
 
     private func flush() throws {

@@ -56,12 +56,6 @@ enum PNGChunks {
         appendUInt32(crc, to: &bytes)
         return bytes
     }
-
-    /// The CRC of a chunk whose type and data are given separately (to write large data without copying).
-    static func crc(type: String, data: UnsafeRawBufferPointer) -> UInt32 {
-        let typeCRC = Array(type.utf8).withUnsafeBytes { libdeflate_crc32(0, $0.baseAddress, 4) }
-        return libdeflate_crc32(typeCRC, data.baseAddress, data.count)
-    }
 }
 
 /// Failures of the PNG plugin's own parsing (the decoder's errors come from libspng).

@@ -72,25 +72,14 @@ struct PNGEncoder {
     /// Writes the whole PNG file for `image` to `sink`.
     func encode(_ image: NDArray, metadata: JSONObject, to sink: OutputSink) throws {
         let layout = try Self.layout(of: image, file: sink.displayName)
-        try sink.write(PNGChunks.signature)
-        var header: [UInt8] = []
-        PNGChunks.appendUInt32(UInt32(layout.width), to: &header)
-        PNGChunks.appendUInt32(UInt32(layout.height), to: &header)
-        header += [UInt8(layout.bytesPerSample * 8), layout.colorType, 0, 0, 0]
-        try sink.write(PNGChunks.chunk("IHDR", header))
-        for chunk in try ancillaryChunks(metadata, file: sink.displayName) { try sink.write(chunk) }
-
-        if compressionLevel == nil, layout.bytesPerSample == 1, layout.width * layout.channels < PixelDeflate.maximumRowBytes {
+        try writeHeader(layout, metadata: metadata, to: sink)
+        if usesPixelDeflate(layout) {
             let encoder = PixelDeflate(width: layout.width, height: layout.height, bytesPerPixel: layout.channels)
-            // Large frames: four requests per core, which the compressor makes eight bands per core,
-            // so that a band whose content compresses slowly does not leave the other cores idle
-            // (4K on 2 cores: 1.40× with 4 bands, 1.8× with 16).
-            let bands = threads ?? (layout.width * layout.height >= 8_000_000 ? 4 * ProcessInfo.processInfo.activeProcessorCount : 1)
             try image.withUnsafeBytes { pixels in
-                try encoder.compress(pixels, bands: bands) { pieces in
+                try encoder.compress(pixels, bands: bands(layout)) { pieces in
                     // One IDAT chunk per band, its CRC already computed in parallel.
                     guard pieces.allSatisfy({ $0.bytes.count <= Int(Int32.max) }) else {
-                        for piece in pieces { try writeIDAT(piece.bytes, to: sink) }
+                        for piece in pieces { try writeChunks("IDAT", piece.bytes, to: sink) }
                         return
                     }
                     var framing: [UInt8] = []
@@ -114,10 +103,50 @@ struct PNGEncoder {
                 }
             }
         } else {
-            let filtered = filterRows(image, layout)
-            try compressAndWrite(filtered, to: sink)
+            try deflate(filterRows(image, layout), sink: sink) { try writeChunks("IDAT", $0, to: sink) }
         }
         try sink.write(PNGChunks.chunk("IEND", []))
+    }
+
+    /// Writes the signature, IHDR and the chunks `metadata` asks for (pHYs, text).
+    func writeHeader(_ layout: Layout, metadata: JSONObject, to sink: OutputSink) throws {
+        try sink.write(PNGChunks.signature)
+        var header: [UInt8] = []
+        PNGChunks.appendUInt32(UInt32(layout.width), to: &header)
+        PNGChunks.appendUInt32(UInt32(layout.height), to: &header)
+        header += [UInt8(layout.bytesPerSample * 8), layout.colorType, 0, 0, 0]
+        try sink.write(PNGChunks.chunk("IHDR", header))
+        for chunk in try ancillaryChunks(metadata, file: sink.displayName) { try sink.write(chunk) }
+    }
+
+    /// Whether `layout` goes to the fast pixel encoder: 8-bit samples with no level or filter given.
+    private func usesPixelDeflate(_ layout: Layout) -> Bool {
+        compressionLevel == nil && layout.bytesPerSample == 1 && layout.width * layout.channels < PixelDeflate.maximumRowBytes
+    }
+
+    /// Row bands for the fast encoder. Large frames: four requests per core, which the compressor
+    /// makes eight bands per core, so that a band whose content compresses slowly does not leave
+    /// the other cores idle (4K on 2 cores: 1.40× with 4 bands, 1.8× with 16).
+    private func bands(_ layout: Layout) -> Int {
+        threads ?? (layout.width * layout.height >= 8_000_000 ? 4 * ProcessInfo.processInfo.activeProcessorCount : 1)
+    }
+
+    /// `image`'s filtered rows as one zlib stream, in memory: how animated PNG frames are encoded,
+    /// whose candidate encodings are compared by size before one is written.
+    func zlibStream(_ image: NDArray, file: String) throws -> [UInt8] {
+        let layout = try Self.layout(of: image, file: file)
+        guard usesPixelDeflate(layout) else {
+            return try deflate(filterRows(image, layout), sink: nil) { Array($0) }
+        }
+        let encoder = PixelDeflate(width: layout.width, height: layout.height, bytesPerPixel: layout.channels)
+        var stream: [UInt8] = []
+        image.withUnsafeBytes { pixels in
+            encoder.compress(pixels, bands: bands(layout)) { pieces in
+                stream.reserveCapacity(pieces.reduce(0) { $0 + $1.bytes.count })
+                for piece in pieces { stream += piece.bytes }
+            }
+        }
+        return stream
     }
 
     /// pHYs from `dpi` ([x, y] dots per inch) or `spacing` ([y, x] metres per pixel), tEXt from `text`.
@@ -263,10 +292,11 @@ struct PNGEncoder {
         return best.code
     }
 
-    /// Compresses the scanlines as one zlib stream and writes it as IDAT chunks of at most 1 MiB.
-    private func compressAndWrite(_ scanlines: [UInt8], to sink: OutputSink) throws {
+    /// Compresses the scanlines as one zlib stream with libdeflate and hands it to `body`.
+    private func deflate<R>(_ scanlines: [UInt8], sink: OutputSink?, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let file = sink?.displayName ?? "<bytes>"
         guard let compressor = libdeflate_alloc_compressor(Int32(compressionLevel ?? Self.defaultLevel)) else {
-            throw ImMetaIOError(.io, "cannot allocate a deflate compressor", file: sink.displayName)
+            throw ImMetaIOError(.io, "cannot allocate a deflate compressor", file: file)
         }
         defer { libdeflate_free_compressor(compressor) }
         let bound = libdeflate_zlib_compress_bound(compressor, scanlines.count)
@@ -276,26 +306,38 @@ struct PNGEncoder {
                 libdeflate_zlib_compress(compressor, input.baseAddress, input.count, output.baseAddress, output.count)
             }
         }
-        guard size > 0 else { throw ImMetaIOError(.io, "deflate compression failed", file: sink.displayName) }
-        try compressed.withUnsafeBytes { try writeIDAT(UnsafeRawBufferPointer(rebasing: $0[0..<size]), to: sink) }
+        guard size > 0 else { throw ImMetaIOError(.io, "deflate compression failed", file: file) }
+        return try compressed.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<size])) }
     }
 
-    /// Writes a zlib stream as IDAT chunks of at most 1 MiB, straight from its buffer.
-    private func writeIDAT(_ stream: UnsafeRawBufferPointer, to sink: OutputSink) throws {
+    /// Writes a zlib stream as chunks of `type` (IDAT, or fdAT with `sequence` numbering each
+    /// chunk) of at most 1 MiB, straight from its buffer.
+    func writeChunks(_ type: String, _ stream: UnsafeRawBufferPointer, sequence: inout UInt32, to sink: OutputSink) throws {
         let chunkSize = 1 << 20
         var offset = 0
         while offset < stream.count {
             let end = min(offset + chunkSize, stream.count)
             let piece = UnsafeRawBufferPointer(rebasing: stream[offset..<end])
             var prefix: [UInt8] = []
-            PNGChunks.appendUInt32(UInt32(piece.count), to: &prefix)
-            prefix += Array("IDAT".utf8)
+            var numbered: [UInt8] = []
+            if type == "fdAT" {
+                PNGChunks.appendUInt32(sequence, to: &numbered)
+                sequence += 1
+            }
+            PNGChunks.appendUInt32(UInt32(numbered.count + piece.count), to: &prefix)
+            prefix += Array(type.utf8) + numbered
             try sink.write(prefix)
             try sink.write(piece)
             var crc: [UInt8] = []
-            PNGChunks.appendUInt32(PNGChunks.crc(type: "IDAT", data: piece), to: &crc)
+            let headCRC = prefix[4...].withUnsafeBytes { libdeflate_crc32(0, $0.baseAddress, $0.count) }
+            PNGChunks.appendUInt32(libdeflate_crc32(headCRC, piece.baseAddress, piece.count), to: &crc)
             try sink.write(crc)
             offset = end
         }
+    }
+
+    private func writeChunks(_ type: String, _ stream: UnsafeRawBufferPointer, to sink: OutputSink) throws {
+        var unused: UInt32 = 0
+        try writeChunks(type, stream, sequence: &unused, to: sink)
     }
 }

@@ -14,6 +14,15 @@ import NDArrayModule
 /// **Write** options: `compression` (0…12, libdeflate level; default 2), `filter`
 /// (`none`, `sub`, `up`, `average`, `paeth`, `adaptive`; default `up`). Metadata written:
 /// `text` (object of strings → tEXt/iTXt), `dpi` ([x, y]) or `spacing` ([y, x] metres) → pHYs.
+/// Without `compression` or `filter`, 8-bit images go to the fast pixel encoder.
+///
+/// Several images (appended one by one, or a stack N×H×W×C, or N×H×W with W > 4) make an
+/// animated PNG of those frames, in any dtype and channel count a still takes, with the options
+/// `duration` (milliseconds per frame: one number or a list, default 100; whole milliseconds)
+/// and `loop` (plays, 0: forever; default 0), spelt as imageio v3's pillow plugin takes them
+/// (see `AnimationTiming`; without them the first frame's `durations` and `loop` metadata are
+/// used). Frames after the first are cropped to what changed, with the blend and dispose
+/// operations that give the fewest bytes (see `APNGEncoder`). One image is a plain PNG.
 public struct PNGFormat: ImageFormat {
     /// Creates the plugin.
     public init() {}
@@ -43,6 +52,7 @@ public struct PNGFormat: ImageFormat {
         let filter = try options.string(
             "filter", default: PNGEncoder.defaultFilter.rawValue, allowed: PNGEncoder.Filter.allCases.map(\.rawValue))
         let threads = try options.int("threads", default: 0, in: 0...256)
+        let timing = try AnimationTiming(&options, loops: 0...Int(Int32.max), maximumDuration: 65_535_000)
         try options.finish()
         // Without a level or filter, 8-bit images take the fast pixel encoder.
         let fast = !explicitLevel && !explicitFilter
@@ -50,9 +60,18 @@ public struct PNGFormat: ImageFormat {
             compressionLevel: fast ? nil : level, filter: PNGEncoder.Filter(rawValue: filter) ?? .up,
             threads: threads == 0 ? nil : threads)
         let sink = request.sink
-        return SingleImageWriter(sink: sink, formatName: "PNG") { image, metadata in
-            try encoder.encode(image, metadata: metadata, to: sink)
-        }
+        return StillOrAnimationWriter(
+            sink: sink, formatName: "PNG",
+            isStack: { $0.rank == 4 || ($0.rank == 3 && $0.shape[2] > 4) },
+            check: { _ = try PNGEncoder.layout(of: $0, file: sink.displayName) },
+            still: { try encoder.encode($0, metadata: $1, to: sink) },
+            animate: { first, metadata in
+                var timing = timing
+                timing.adopt(metadata)
+                return try APNGEncoder(
+                    encoder: encoder, layout: PNGEncoder.layout(of: first, file: sink.displayName), dtype: first.dtype,
+                    metadata: metadata, timing: timing, sink: sink)
+            })
     }
 }
 

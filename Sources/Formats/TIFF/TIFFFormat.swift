@@ -23,13 +23,21 @@ import NDArrayModule
 /// `photometric` option, `minisblack` or `rgb`, overrides the guess), leading axes as more pages
 /// with tifffile's `{"shape": [...]}` description so tifffile and this reader restore the shape;
 /// frames appended one by one form one series. Options: `compression` (`none` default, `deflate`
-/// (alias `zlib`, `adobe_deflate`), `zstd`, `packbits`), `level` (Deflate 0…12, default 1 —
-/// within about 1 % of level 6's size on 16-bit microscopy data at three times the speed;
-/// Zstandard 1…22, default 3), `predictor` (`true` picks horizontal for integers and
-/// floating-point for floats; or `none`, `horizontal`, `floatingpoint`), `tile` ([height, width],
+/// (alias `zlib`, `adobe_deflate`), `zstd`, `packbits`, `lzw`, `jpeg`, as tifffile names them),
+/// `level` (Deflate 0…12, default 1 — within about 1 % of level 6's size on 16-bit microscopy
+/// data at three times the speed; Zstandard 1…22, default 3; JPEG quality 1…100, default 90, also
+/// given as `quality`; LZW has none), `predictor` (`true` picks horizontal for integers and
+/// floating-point for floats; or `none`, `horizontal`, `floatingpoint`; with Deflate, Zstandard
+/// or LZW), `tile` ([height, width],
 /// multiples of 16) or `rows_per_strip` (default: the whole page uncompressed, about 256 KiB
 /// strips compressed), `bigtiff` (force), `description`, `software`, `resolution` (pixels per
-/// unit: a number or [x, y]) and `resolution_unit` (`none`, `inch`, `centimeter`). The image's
+/// unit: a number or [x, y]) and `resolution_unit` (`none`, `inch`, `centimeter`). LZW is our
+/// own encoder (9–12-bit codes with early change, a ClearCode when the table is full, EOI, as
+/// libtiff writes it). JPEG (compression 7) takes uint8 gray or RGB pages: each strip or tile is
+/// a self-contained baseline JPEG from libjpeg; RGB is stored as YCbCr with `subsampling`
+/// ([2, 2] default, [1, 1], [2, 1], [4, 1], or `4:2:0`, `4:4:4`, `4:2:2`) unless `photometric` is
+/// `rgb`, as tifffile does; strips hold whole 8×8 blocks of the subsampling (rows_per_strip a
+/// multiple of 8 × the vertical factor), tiles likewise. The image's
 /// metadata can carry `description`, `software`, `datetime`, `resolution` and
 /// `resolution_unit` too. Strips and tiles are compressed in parallel; uncompressed strips are
 /// written straight from the array. Directories go after the pixel data, and the header is

@@ -79,6 +79,9 @@ package final class TIFFWriter: ImageWriter {
                 throw invalid("photometric 'rgb' needs a last axis of 3 or 4 samples, not shape \(shape)")
             }
             rgb = true
+        case "ycbcr"?:
+            guard shape.count >= 3, last == 3 else { throw invalid("photometric 'ycbcr' needs a last axis of 3 samples, not shape \(shape)") }
+            rgb = true
         case "minisblack"?: rgb = false
         default: rgb = shape.count >= 3 && (last == 3 || last == 4) && image.dtype != .bool
         }
@@ -87,6 +90,7 @@ package final class TIFFWriter: ImageWriter {
         guard height > 0, width > 0, height < 1 << 32, width < 1 << 32 else { throw invalid("TIFF pages cannot be empty (shape \(shape))") }
         let pages = shape.dropLast(rgb ? 3 : 2).reduce(1, *)
         let predictor = try predictor(for: image.dtype)
+        let jpeg = try jpegLayout(dtype: image.dtype, samples: samples, predictor: predictor)
         let format: (bits: Int, sampleFormat: UInt16) = switch image.dtype {
         case .bool: (1, 1)
         case .uint8, .uint16, .uint32, .uint64: (image.dtype.itemSize * 8, 1)
@@ -96,13 +100,19 @@ package final class TIFFWriter: ImageWriter {
         appends.append((directories.count, shape, description != nil || !shaped))
         let page = Page(
             width: width, height: height, samples: samples, itemSize: image.dtype.itemSize, bits: format.bits,
-            predictor: predictor)
+            predictor: predictor, jpeg: jpeg)
         try image.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws in
             for (index, var directory) in try write(page, raw, pages: pages).enumerated() {
                 directory[258] = .short(Array(repeating: UInt16(format.bits), count: samples))
                 directory[339] = .short(Array(repeating: format.sampleFormat, count: samples))
                 directory[262] = .short([rgb ? 2 : 1])
                 if samples == 4 { directory[338] = .short([2]) }  // unassociated alpha
+                if let jpeg, jpeg.ycbcr {
+                    directory[262] = .short([6])
+                    directory[530] = .short([UInt16(jpeg.subsampling.horizontal), UInt16(jpeg.subsampling.vertical)])
+                    // ReferenceBlackWhite: full-range YCbCr, as JPEG codes it (tifffile writes the same).
+                    directory[532] = .rational([(0, 1), (255, 1), (128, 1), (255, 1), (128, 1), (255, 1)])
+                }
                 if index == 0, let description { directory[270] = .ascii(description) }
                 describe(&directory, metadata: metadata)
                 directories.append(directory)
@@ -142,9 +152,23 @@ package final class TIFFWriter: ImageWriter {
         }
     }
 
+    /// How JPEG compression codes a page's samples, or `nil` for the other compressions; throws
+    /// for what JPEG-in-TIFF does not hold.
+    private func jpegLayout(dtype: DType, samples: Int, predictor: Int) throws -> TIFFCompressor.JPEGLayout? {
+        guard options.compression == .jpeg else { return nil }
+        guard dtype == .uint8, samples == 1 || samples == 3 else {
+            throw invalid("JPEG compression stores uint8 gray or RGB pages, not \(dtype) with \(samples) samples")
+        }
+        guard predictor == 1 else { throw invalid("JPEG compression takes no predictor") }
+        // RGB pages are stored as YCbCr unless photometric 'rgb' is asked for, as tifffile does.
+        let ycbcr = samples == 3 && options.photometric != "rgb"
+        return TIFFCompressor.JPEGLayout(samples: samples, ycbcr: ycbcr, subsampling: ycbcr ? options.subsampling : (1, 1))
+    }
+
     /// One page's geometry.
     private struct Page {
         let width: Int, height: Int, samples: Int, itemSize: Int, bits: Int, predictor: Int
+        let jpeg: TIFFCompressor.JPEGLayout?
 
         /// Bytes of one row of `columns` pixels as stored (bits packed for 1-bit samples).
         func storedRowBytes(_ columns: Int) -> Int { bits == 1 ? (columns * samples + 7) / 8 : columns * samples * itemSize }
@@ -159,7 +183,7 @@ package final class TIFFWriter: ImageWriter {
     private func write(_ page: Page, _ pixels: UnsafeRawBufferPointer, pages: Int) throws -> [TIFFDirectoryBuilder] {
         let tiled = options.tile != nil
         let chunkWidth = options.tile?.width ?? page.width
-        let chunkHeight: Int
+        var chunkHeight: Int
         if let tile = options.tile {
             chunkHeight = tile.height
         } else if let rows = options.rowsPerStrip {
@@ -170,6 +194,19 @@ package final class TIFFWriter: ImageWriter {
             // Strips of about 256 KiB, as tifffile chooses for compressed data: large enough to
             // compress well, small enough to spread a page over the cores.
             chunkHeight = min(page.height, max(1, 262_144 / max(page.storedRowBytes(page.width), 1)))
+        }
+        if let jpeg = page.jpeg {
+            // JPEG chunks hold whole MCUs (libtiff refuses other strip heights and tile sizes).
+            let mcu = (width: 8 * jpeg.subsampling.horizontal, height: 8 * jpeg.subsampling.vertical)
+            if let tile = options.tile, tile.width % mcu.width != 0 || tile.height % mcu.height != 0 {
+                throw invalid("JPEG tiles must be multiples of \(mcu.height)×\(mcu.width) (the subsampling's blocks), not \(tile.height)×\(tile.width)")
+            }
+            if options.tile == nil, chunkHeight < page.height, chunkHeight % mcu.height != 0 {
+                guard options.rowsPerStrip == nil else {
+                    throw invalid("JPEG strips must be a multiple of \(mcu.height) rows (the subsampling's blocks), not \(chunkHeight)")
+                }
+                chunkHeight = min(page.height, max(mcu.height, chunkHeight / mcu.height * mcu.height))
+            }
         }
         let across = (page.width + chunkWidth - 1) / chunkWidth
         let down = (page.height + chunkHeight - 1) / chunkHeight
@@ -193,7 +230,7 @@ package final class TIFFWriter: ImageWriter {
             }
         } else {
             let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, total))
-            let compressors = (0..<workers).map { _ in TIFFCompressor(options.compression, level: options.level) }
+            let compressors = (0..<workers).map { _ in TIFFCompressor(options.compression, level: options.level, jpeg: page.jpeg) }
             let lock = NSLock()
             let sink = sink
             var failure: (any Error)?

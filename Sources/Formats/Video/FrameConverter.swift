@@ -91,13 +91,15 @@ final class FrameConverter {
     }
 
     /// Converts packed pixels of `layout` into `frame` (allocated in its output format), with the
-    /// BT.601 matrix in limited range, which the writer records in the stream.
+    /// BT.601 matrix in the frame's range (limited, or full for JPEG-based codecs), which the
+    /// writer records in the stream.
     func fill(
         _ frame: UnsafeMutablePointer<AVFrame>, from pixels: UnsafeRawBufferPointer, as layout: PixelLayout, file: String
     ) throws(ImMetaIOError) {
         let setup = Setup(
             width: frame.pointee.width, height: frame.pointee.height, source: layout.pixelFormat.rawValue,
-            target: frame.pointee.format, matrix: SWS_CS_DEFAULT, yuvFullRange: false, decoding: false)
+            target: frame.pointee.format, matrix: SWS_CS_DEFAULT, yuvFullRange: frame.pointee.color_range == AVCOL_RANGE_JPEG,
+            decoding: false)
         guard pixels.count == Int(setup.width) * Int(setup.height) * layout.channels else {
             throw ImMetaIOError(.invalidArgument, "a frame's pixels do not match its size", file: file)
         }

@@ -165,6 +165,15 @@ struct VideoWriteSettings {
         return format
     }
 
+    /// The YUV range frames are written in: full (JPEG) range for the JPEG-based codecs, whose
+    /// standard it is (FFmpeg's MJPEG encoder refuses limited range unless compliance is relaxed)
+    /// and for the `yuvj` pixel formats, which mean it; limited (MPEG) range, what players assume
+    /// for video, otherwise.
+    func colorRange(for format: AVPixelFormat) -> AVColorRange {
+        let fullRangeCodecs: Set = ["mjpeg", "ljpeg", "amv", "jpegls"]
+        return fullRangeCodecs.contains(codecName) || pixelFormatName(format).hasPrefix("yuvj") ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG
+    }
+
     private static func videoEncoderNames() -> [String] {
         var names: [String] = []
         var state: UnsafeMutableRawPointer?

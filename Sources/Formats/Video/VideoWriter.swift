@@ -137,9 +137,10 @@ final class VideoWriter: ImageWriter {
         // faster than with frame threads on two cores here, files 0.6 % larger, and they decode
         // on slice threads too); frame threads beyond, where they scale further.
         encoder.pointee.thread_type = ProcessInfo.processInfo.activeProcessorCount <= 4 ? FF_THREAD_SLICE : FF_THREAD_FRAME
-        // Frames are converted with the BT.601 matrix in limited range; say so in the stream.
+        // Frames are converted with the BT.601 matrix in the range the codec takes; say so in the stream.
+        let range = settings.colorRange(for: pixelFormat)
         encoder.pointee.colorspace = AVCOL_SPC_SMPTE170M
-        encoder.pointee.color_range = AVCOL_RANGE_MPEG
+        encoder.pointee.color_range = range
         if let bitRate = settings.bitRate { encoder.pointee.bit_rate = Int64(bitRate) }
         if let scale = settings.quantizer {
             encoder.pointee.flags |= AV_CODEC_FLAG_QSCALE
@@ -170,7 +171,7 @@ final class VideoWriter: ImageWriter {
         frame.pointee.width = Int32(width)
         frame.pointee.height = Int32(height)
         frame.pointee.colorspace = AVCOL_SPC_SMPTE170M
-        frame.pointee.color_range = AVCOL_RANGE_MPEG
+        frame.pointee.color_range = range
         try check(av_frame_get_buffer(frame, 0), "allocating a frame")
         io = try output.makeContext()
         muxer.pointee.pb = io

@@ -12,6 +12,13 @@ import NDArrayModule
 ///
 /// **Write** uint8 H×W×3 or H×W×4 stills (H×W and H×W×1 are written as gray RGB). Options:
 /// `quality` (0…100, default 90; for lossless, the compression effort), `lossless` (default false).
+///
+/// Several images (appended one by one, or a stack N×H×W×C, or N×H×W with W > 4 for gray) make an animated
+/// WebP through libwebp's animation encoder, with the same options and `duration` (milliseconds
+/// per frame: one number or a list, default 100; whole milliseconds) and `loop` (0: forever,
+/// the default), spelt as imageio v3's pillow plugin takes them (see `AnimationTiming`; without
+/// them the first frame's `durations` and `loop` metadata are used). Lossless animations read
+/// back exactly. One image is a still.
 public struct WebPFormat: ImageFormat {
     /// Creates the plugin.
     public init() {}
@@ -34,10 +41,20 @@ public struct WebPFormat: ImageFormat {
         var options = OptionParser(request.options, plugin: name, file: request.sink.displayName)
         let quality = try options.int("quality", default: 90, in: 0...100)
         let lossless = try options.bool("lossless", default: false)
+        let timing = try AnimationTiming(&options, loops: 0...65535, maximumDuration: 16_777_215)
         try options.finish()
         let sink = request.sink
-        return SingleImageWriter(sink: sink, formatName: "WebP") { image, _ in
-            try WebPEncoder(quality: Float(quality), lossless: lossless).encode(image, to: sink)
-        }
+        let encoder = WebPEncoder(quality: Float(quality), lossless: lossless)
+        return StillOrAnimationWriter(
+            sink: sink, formatName: "WebP",
+            isStack: { $0.rank == 4 || ($0.rank == 3 && $0.shape[2] > 4) },
+            check: { _ = try WebPEncoder.prepared($0, file: sink.displayName) },
+            still: { image, _ in try encoder.encode(image, to: sink) },
+            animate: { first, metadata in
+                var timing = timing
+                timing.adopt(metadata)
+                let size = try WebPEncoder.prepared(first, file: sink.displayName).shape
+                return try WebPAnimationEncoder(width: size[1], height: size[0], encoder: encoder, timing: timing, sink: sink)
+            })
     }
 }

@@ -21,7 +21,9 @@ public struct OptionParser {
         self.file = file
     }
 
-    private func invalid(_ key: String, _ expectation: String) -> ImMetaIOError {
+    /// The error for option `key` when its value is not what the plugin takes: "<plugin> option
+    /// '<key>' must be <expectation>, not <value>".
+    public func invalid(_ key: String, _ expectation: String) -> ImMetaIOError {
         ImMetaIOError(
             .invalidArgument,
             "\(plugin) option '\(key)' must be \(expectation), not \(options[key].map { "\($0)" } ?? "missing")",

@@ -56,6 +56,15 @@ int immetaio_jpeg_encode(const unsigned char *pixels, int width, int height, int
                          int optimize, unsigned char **output, unsigned long *output_size,
                          char *message, size_t message_size);
 
+/// As `immetaio_jpeg_encode`, with the colour space of the JPEG data given (`jpeg_color_space` > 0:
+/// JCS_RGB stores RGB without the YCbCr transform, as TIFF's PhotometricInterpretation RGB
+/// declares it) instead of libjpeg's default (YCbCr for RGB input). Sampling factors apply to
+/// YCbCr only.
+int immetaio_jpeg_encode_as(const unsigned char *pixels, int width, int height, int components,
+                            int jpeg_color_space, int quality, int h_sampling, int v_sampling,
+                            int progressive, int optimize, unsigned char **output,
+                            unsigned long *output_size, char *message, size_t message_size);
+
 /// Frees encoder output.
 void immetaio_jpeg_free(unsigned char *buffer);
 
