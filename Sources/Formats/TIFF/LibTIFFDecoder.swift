@@ -35,6 +35,10 @@ struct LibTIFFDecoder {
         if page.route == .libtiffRGB, page.samples != 3 || page.bits != 8 || page.planar {
             throw .unsupported("YCbCr with \(page.samples) samples of \(page.bits) bits\(page.planar ? " in separate planes" : "")")
         }
+        // libtiff's predictors: horizontal on 8…64-bit samples, floating point on floats.
+        let predictor = page.predictor
+        guard predictor == 1 || (predictor == 2 && [8, 16, 32, 64].contains(page.bits)) || (predictor == 3 && page.sampleFormat == 3)
+        else { throw .unsupported("predictor \(predictor) with \(page.bits)-bit samples in libtiff's codecs") }
     }
 
     /// How many strips or tiles one handle decodes in a row. Old-style JPEG keeps one JPEG stream
