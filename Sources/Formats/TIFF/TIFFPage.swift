@@ -371,6 +371,18 @@ struct TIFFPage {
             }
             return result
         }
+        if bits == 1 {
+            // Bilevel rows (fax): each byte holds eight samples, most significant bit first.
+            data.withUnsafeBufferPointer { data in
+                result.withUnsafeMutableBufferPointer { out in
+                    for y in 0..<chunkHeight {
+                        let from = y * rowBytes, to = y * rowSamples
+                        for x in 0..<rowSamples { out[to + x] = data[from + x >> 3] >> (7 - UInt8(x & 7)) & 1 }
+                    }
+                }
+            }
+            return result
+        }
         // Bit-packed samples, most significant bit first, each row starting on a byte.
         let mask: UInt64 = bits >= 64 ? .max : (1 << UInt64(bits)) - 1
         let undo = differencing && predictor == 2
