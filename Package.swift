@@ -51,6 +51,11 @@ let package = Package(
         // jxrlib (JPEG XR, for CZI). No pkg-config: libjxr's .pc file carries -D flags, which SwiftPM
         // drops with a warning; CJXRShims adds the include path and the defines itself.
         .systemLibrary(name: "CJXR", path: "Sources/C/CJXR", providers: [.apt(["libjxr-dev"]), .brew(["jxrlib"])]),
+        // libtiff, for the TIFF compressions our own reader has no codec for (CCITT fax, old-style
+        // JPEG, LZMA, …) and YCbCr that converts to RGB.
+        .systemLibrary(
+            name: "CTIFF", path: "Sources/C/CTIFF", pkgConfig: "libtiff-4",
+            providers: [.apt(["libtiff-dev"]), .brew(["libtiff"])]),
         .systemLibrary(
             name: "CFITSIO", path: "Sources/C/CFITSIO", pkgConfig: "cfitsio",
             providers: [.apt(["libcfitsio-dev"]), .brew(["cfitsio"])]),
@@ -78,6 +83,8 @@ let package = Package(
         .target(
             name: "CEXRShims", dependencies: ["COpenEXR"], path: "Sources/C/CEXRShims",
             linkerSettings: [.linkedLibrary("OpenEXRCore")]),
+        // libtiff over bytes in memory, with per-handle error handlers (libtiff's va_list messages).
+        .target(name: "CTIFFShims", dependencies: ["CTIFF"], path: "Sources/C/CTIFFShims"),
         // FFmpeg's error macros and its va_list log callback.
         .target(name: "CFFmpegShims", dependencies: ["CFFmpeg"], path: "Sources/C/CFFmpegShims"),
         // OpenEXR's C++ library for pixel decoding (DWA codecs, faster PIZ, its own thread pool).
@@ -109,7 +116,7 @@ let package = Package(
         .target(name: "EXRFormat", dependencies: ["ImMetaIOCore", "CEXRShims", "CEXRCxx"], path: "Sources/Formats/EXR"),
         .target(name: "WebPFormat", dependencies: ["ImMetaIOCore", "CWebP"], path: "Sources/Formats/WebP"),
         .target(
-            name: "TIFFFormat", dependencies: ["ImMetaIOCore", "CDeflate", "CZstd", "CWebP", "CShims"],
+            name: "TIFFFormat", dependencies: ["ImMetaIOCore", "JPEGFormat", "CDeflate", "CZstd", "CWebP", "CShims", "CTIFFShims"],
             path: "Sources/Formats/TIFF"),
         .target(name: "GIFFormat", dependencies: ["ImMetaIOCore", "CGIF"], path: "Sources/Formats/GIF"),
         .target(name: "BMPFormat", dependencies: ["ImMetaIOCore", "PNGFormat", "JPEGFormat"], path: "Sources/Formats/BMP"),
@@ -156,7 +163,7 @@ let package = Package(
         .testTarget(name: "ImageConversionTests", dependencies: ["ImageConversion", "ImMetaIO", "Zarr", "Parquet"]),
         .testTarget(
             name: "ImMetaIOTests", dependencies: ["ImMetaIO", "ImMetaIOVideo", "VideoFormat", "PNGFormat", "JPEGFormat", "NPYFormat", "EXRFormat", "WebPFormat", "FITSFormat", "TIFFFormat", "BMPFormat", "GIFFormat", "CDeflate", "CFileShims",
-                .product(name: "Logging", package: "swift-log"), "TestSupport",
+                "CTIFF", .product(name: "Logging", package: "swift-log"), "TestSupport",
             ],
             exclude: ["Golden"]),
     ],

@@ -298,17 +298,53 @@ import Testing
         #expect(try withIDs.metadata()["channel_types"] == ["half", "uint"])
     }
 
-    @Test func subsampledAndDeepPartsAreUnsupported() throws {
+    /// Luminance/chroma channels (RY, BY subsampled 2×2) read as RGB(A) float16 at full size:
+    /// constant chroma gives R = (RY + 1)·Y, B = (BY + 1)·Y and G from the Rec. 709 luminance
+    /// weights (the default chromaticities).
+    @Test(arguments: [false, true])
+    func luminanceChromaReadsAsRGB(alpha: Bool) throws {
+        func plane(_ value: Float16, _ count: Int) -> [UInt8] { EXRFileBuilder.bytes([Float16](repeating: value, count: count)) }
+        var channels: [EXRFileBuilder.Channel] = [
+            .init(name: "Y", type: .half, samples: plane(0.5, 8 * 4)),
+            .init(name: "RY", type: .half, xSampling: 2, ySampling: 2, samples: plane(1, 4 * 2)),
+            .init(name: "BY", type: .half, xSampling: 2, ySampling: 2, samples: plane(0, 4 * 2)),
+        ]
+        if alpha { channels.append(.init(name: "A", type: .half, samples: plane(0.25, 8 * 4))) }
+        let bytes = EXRFileBuilder(parts: [.init(name: "", dataWindow: (0, 0, 7, 3), channels: channels)]).build()
+        let image = try readImage(from: .bytes(bytes))
+        #expect(image.shape == [4, 8, alpha ? 4 : 3] && image.dtype == .float16)
+        let green = (0.5 - 1.0 * 0.2126 - 0.5 * 0.0722) / 0.7152
+        let expected = [1.0, green, 0.5] + (alpha ? [0.25] : [])
+        for (index, value) in image.astype(.float64).scalars(as: Double.self).enumerated() {
+            #expect(abs(value - expected[index % expected.count]) < 1e-3, "sample \(index)")
+        }
+        let metadata = try imageMetadata(of: .bytes(bytes))
+        #expect(metadata["channels"] == (alpha ? ["R", "G", "B", "A"] : ["R", "G", "B"]))
+        #expect(metadata["stored_channels"]?.arrayValue?.count == channels.count)
+        // Damaged chunks are typed errors from the C++ library, caught in the shim.
+        let error = try #require(throws: ImMetaIOError.self) { try readImage(from: .bytes(Array(bytes.dropLast(20)))) }
+        #expect(error.code == .corruptData)
+    }
+
+    @Test func otherSubsampledAndDeepPartsAreUnsupported() throws {
         let chroma = EXRFileBuilder(parts: [
             .init(
                 name: "", dataWindow: (0, 0, 7, 3),
-                channels: [
-                    .init(name: "Y", type: .half), .init(name: "RY", type: .half, xSampling: 2, ySampling: 2),
-                    .init(name: "BY", type: .half, xSampling: 2, ySampling: 2),
-                ])
+                channels: [.init(name: "Y", type: .half), .init(name: "Z", type: .half, xSampling: 2, ySampling: 2)])
         ]).build()
         let subsampled = try #require(throws: ImMetaIOError.self) { try readImage(from: .bytes(chroma)) }
         #expect(subsampled.code == .unsupportedFeature)
+        // OpenEXR 3.1's RGBA interface reads only the first part.
+        let luminanceChroma: [EXRFileBuilder.Channel] = [
+            .init(name: "Y", type: .half), .init(name: "RY", type: .half, xSampling: 2, ySampling: 2),
+            .init(name: "BY", type: .half, xSampling: 2, ySampling: 2),
+        ]
+        let secondPart = EXRFileBuilder(parts: [
+            .init(name: "rgb", dataWindow: (0, 0, 7, 3), channels: [.init(name: "G", type: .half)]),
+            .init(name: "yc", dataWindow: (0, 0, 7, 3), channels: luminanceChroma),
+        ]).build()
+        let second = try #require(throws: ImMetaIOError.self) { try readImage(from: .bytes(secondPart), index: .at(1)) }
+        #expect(second.code == .unsupportedFeature)
         let deep = EXRFileBuilder(parts: [
             .init(name: "deep", dataWindow: (0, 0, 3, 3), channels: [.init(name: "Z", type: .float)], deep: true)
         ]).build()

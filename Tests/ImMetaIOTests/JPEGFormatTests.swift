@@ -1,5 +1,6 @@
 import TestSupport
 import ImMetaIO
+import JPEGFormat
 import Testing
 
 @Suite struct JPEGFormatTests {
@@ -53,5 +54,48 @@ import Testing
             // The upright image is close to the plain hopper.jpg.
             #expect(TestImages.psnr(upright, reference) > 25, "orientation \(code)")
         }
+    }
+
+    /// What the refusal of a 12-bit JPEG must say: the file's precision from its SOF marker, the
+    /// system library (built for 8-bit samples on Debian 12), and what would read it.
+    static var twelveBitRefusalParts: [String] {
+        var parts = ["12-bit JPEG", "precision 12 in its SOF", "the system's \(JPEGPrecision.library)",
+                     "libjpeg-turbo 3.0 or later, which has 12-bit APIs"]
+        if JPEGPrecision.library.hasPrefix("libjpeg-turbo 2.") { parts.append("is built for 8-bit samples only") }
+        return parts
+    }
+
+    /// A baseline JPEG whose frame header claims 12-bit samples (the data stays 8-bit: libjpeg
+    /// must never see it).
+    static func twelveBitJPEG() throws -> [UInt8] {
+        var bytes = try encodeImage(TestImages.gradient(height: 16, width: 16, channels: 0), as: ".jpg")
+        let sof = try #require((2..<(bytes.count - 4)).first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xC0 })
+        #expect(bytes[sof + 4] == 8)
+        bytes[sof + 4] = 12
+        return bytes
+    }
+
+    @Test func twelveBitJPEGSaysWhatWouldReadIt() throws {
+        let error = try #require(throws: ImMetaIOError.self) { try readImage(from: .bytes(Self.twelveBitJPEG())) }
+        #expect(error.code == .unsupportedFeature)
+        for part in Self.twelveBitRefusalParts { #expect(error.message.contains(part), "\(error.message)") }
+        #expect(JPEGPrecision.library.hasPrefix("libjpeg-turbo "), "the version is named")
+    }
+
+    /// The same check in TIFF's JPEG path, on a strip whose tags say 8-bit (the SOF decides).
+    @Test func twelveBitJPEGStripInTIFFSaysWhatWouldReadIt() throws {
+        let jpeg = try Self.twelveBitJPEG()
+        func u16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
+        func u32(_ v: Int) -> [UInt8] { u16(v & 0xFFFF) + u16(v >> 16) }
+        let entries: [(Int, Int, Int)] = [
+            (256, 3, 16), (257, 3, 16), (258, 3, 8), (259, 3, 7), (262, 3, 1), (273, 4, 8 + 2 + 9 * 12 + 4), (277, 3, 1),
+            (278, 3, 16), (279, 4, jpeg.count),
+        ]
+        var file: [UInt8] = [0x49, 0x49, 42, 0] + u32(8) + u16(entries.count)
+        for (tag, type, value) in entries { file += u16(tag) + u16(type) + u32(1) + u32(value) }
+        file += u32(0) + jpeg
+        let error = try #require(throws: ImMetaIOError.self) { try readImage(from: .bytes(file)) }
+        #expect(error.code == .unsupportedFeature)
+        for part in Self.twelveBitRefusalParts { #expect(error.message.contains(part), "\(error.message)") }
     }
 }

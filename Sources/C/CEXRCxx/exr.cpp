@@ -9,6 +9,7 @@
 #include <OpenEXR/ImfInputPart.h>
 #include <OpenEXR/ImfMultiPartInputFile.h>
 #include <OpenEXR/ImfOutputFile.h>
+#include <OpenEXR/ImfRgbaFile.h>
 #include <OpenEXR/ImfThreading.h>
 
 #include <algorithm>
@@ -136,6 +137,83 @@ int immetaio_exr_cxx_decode(const void *data, size_t size, int part, int channel
         for (int c = 0; c < channels; c++) {
             frame.insert(names[c], OPENEXR_IMF_NAMESPACE::Slice(type, origin + c * element, pixelStride, lineStride));
         }
+        input.setFrameBuffer(frame);
+        input.readPixels(window.min.y, window.max.y);
+        return 0;
+    } catch (const std::exception &error) {
+        if (message && message_size) std::snprintf(message, message_size, "%s", error.what());
+    } catch (...) {
+        if (message && message_size) std::snprintf(message, message_size, "unknown OpenEXR error");
+    }
+    return -1;
+}
+
+int immetaio_exr_cxx_decode_luminance_chroma(const void *data, size_t size, int channels, void *out, size_t out_size,
+                                             int threads, char *message, size_t message_size) {
+    try {
+        std::call_once(threadSetup, [threads] { OPENEXR_IMF_NAMESPACE::setGlobalThreadCount(threads); });
+        if (!attributesFit(static_cast<const unsigned char *>(data), size))
+            throw std::runtime_error("a header attribute is larger than the file");
+        if (channels != 3 && channels != 4) throw std::runtime_error("3 or 4 output channels");
+        MemoryStream stream(static_cast<const char *>(data), size);
+        OPENEXR_IMF_NAMESPACE::RgbaInputFile file(stream, OPENEXR_IMF_NAMESPACE::globalThreadCount());
+        const IMATH_NAMESPACE::Box2i window = file.dataWindow();
+        const int64_t width = static_cast<int64_t>(window.max.x) - window.min.x + 1;
+        const int64_t height = static_cast<int64_t>(window.max.y) - window.min.y + 1;
+        if (width <= 0 || height <= 0 || static_cast<size_t>(width * height * channels) * 2 != out_size)
+            throw std::runtime_error("output buffer does not match the data window");
+        // Bands of rows, each converted from RGBA to the output's channels; the frame buffer is
+        // addressed by absolute pixel coordinates, so its base is shifted by the band's origin.
+        const int64_t bandRows = std::min<int64_t>(height, 64);
+        std::vector<OPENEXR_IMF_NAMESPACE::Rgba> band(static_cast<size_t>(width * bandRows));
+        auto *target = static_cast<uint16_t *>(out);
+        for (int64_t first = 0; first < height; first += bandRows) {
+            const int64_t rows = std::min(bandRows, height - first);
+            const int64_t y0 = window.min.y + first;
+            file.setFrameBuffer(band.data() - window.min.x - y0 * width, 1, static_cast<size_t>(width));
+            file.readPixels(static_cast<int>(y0), static_cast<int>(y0 + rows - 1));
+            for (int64_t i = 0; i < rows * width; i++) {
+                const OPENEXR_IMF_NAMESPACE::Rgba &pixel = band[static_cast<size_t>(i)];
+                uint16_t *to = target + (first * width + i) * channels;
+                to[0] = pixel.r.bits();
+                to[1] = pixel.g.bits();
+                to[2] = pixel.b.bits();
+                if (channels == 4) to[3] = pixel.a.bits();
+            }
+        }
+        return 0;
+    } catch (const std::exception &error) {
+        if (message && message_size) std::snprintf(message, message_size, "%s", error.what());
+    } catch (...) {
+        if (message && message_size) std::snprintf(message, message_size, "unknown OpenEXR error");
+    }
+    return -1;
+}
+
+int immetaio_exr_cxx_decode_channel(const void *data, size_t size, int part, const char *name, int pixel_type, void *out,
+                                    size_t out_size, int threads, char *message, size_t message_size) {
+    try {
+        std::call_once(threadSetup, [threads] { OPENEXR_IMF_NAMESPACE::setGlobalThreadCount(threads); });
+        if (!attributesFit(static_cast<const unsigned char *>(data), size))
+            throw std::runtime_error("a header attribute is larger than the file");
+        MemoryStream stream(static_cast<const char *>(data), size);
+        OPENEXR_IMF_NAMESPACE::MultiPartInputFile file(stream, OPENEXR_IMF_NAMESPACE::globalThreadCount());
+        if (part < 0 || part >= file.parts()) throw std::runtime_error("no such part");
+        OPENEXR_IMF_NAMESPACE::InputPart input(file, part);
+        const OPENEXR_IMF_NAMESPACE::Channel *channel = input.header().channels().findChannel(name);
+        if (!channel) throw std::runtime_error("no such channel");
+        const IMATH_NAMESPACE::Box2i window = input.header().dataWindow();
+        const int64_t width = static_cast<int64_t>(window.max.x) - window.min.x + 1;
+        const int64_t height = static_cast<int64_t>(window.max.y) - window.min.y + 1;
+        const int xs = channel->xSampling, ys = channel->ySampling;
+        const size_t element = pixel_type == 1 ? 2 : 4;
+        if (xs < 1 || ys < 1 || width <= 0 || height <= 0 || width % xs || height % ys ||
+            static_cast<size_t>(width / xs * (height / ys)) * element != out_size)
+            throw std::runtime_error("output buffer does not match the channel's sampled window");
+        const auto type = pixel_type == 1 ? OPENEXR_IMF_NAMESPACE::HALF : OPENEXR_IMF_NAMESPACE::FLOAT;
+        OPENEXR_IMF_NAMESPACE::FrameBuffer frame;
+        frame.insert(name, OPENEXR_IMF_NAMESPACE::Slice::Make(type, out, window, element,
+                                                              element * static_cast<size_t>(width / xs), xs, ys));
         input.setFrameBuffer(frame);
         input.readPixels(window.min.y, window.max.y);
         return 0;

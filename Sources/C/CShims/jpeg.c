@@ -192,3 +192,16 @@ int immetaio_jpeg_encode_as(const unsigned char *pixels, int width, int height, 
 }
 
 void immetaio_jpeg_free(unsigned char *buffer) { free(buffer); }
+
+#define IMMETAIO_TEXT(x) #x
+#define IMMETAIO_EXPANDED_TEXT(x) IMMETAIO_TEXT(x)
+
+const char *immetaio_jpeg_library_version(void) {
+#ifdef LIBJPEG_TURBO_VERSION
+    return IMMETAIO_EXPANDED_TEXT(LIBJPEG_TURBO_VERSION);
+#else
+    return "";
+#endif
+}
+
+int immetaio_jpeg_sample_bits(void) { return BITS_IN_JSAMPLE; }

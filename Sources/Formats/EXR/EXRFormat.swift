@@ -12,7 +12,11 @@ import NDArrayModule
 /// dtype is float16 when every channel is half, float32 when every channel is float, uint32 when
 /// every channel is uint, float32 for half and float channels together, and float64 when uint
 /// channels meet half or float ones (float64 holds uint32 values exactly; float32 would not).
-/// Subsampled (luminance/chroma) channels and deep parts are refused with `unsupportedFeature`.
+/// Luminance/chroma parts (Y, RY, BY, optionally A; chroma usually subsampled) read as float16
+/// RGB(A) through OpenEXR's RGBA interface, which rebuilds full-resolution chroma and converts
+/// with the file's chromaticities (first part only: OpenEXR 3.1's interface reads no other;
+/// metadata `stored_channels` lists the file's channels). Other subsampled channels and deep
+/// parts are refused with `unsupportedFeature`.
 /// Chunks decode in parallel; PIZ chunks go through `PIZCodec`, our own implementation of the
 /// codec (OpenEXRCore keeps the others). Metadata: `parts`, `part_name`, `storage`, `compression`,
 /// `line_order`, `data_window` and `display_window` ([xmin, ymin, xmax, ymax]), `channels`,

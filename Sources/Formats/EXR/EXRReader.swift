@@ -19,7 +19,7 @@ final class EXRReader: ImageReader {
         var compression: exr_compression_t
         var lineOrder: exr_lineorder_t
         /// Channel names and types in the file's (sorted) order.
-        var channels: [(name: String, type: exr_pixel_type_t, subsampled: Bool)]
+        var channels: [(name: String, type: exr_pixel_type_t, sampling: (x: Int, y: Int))]
         var chunkCount: Int
 
         var width: Int { Int(window.max.x) - Int(window.min.x) + 1 }
@@ -37,13 +37,30 @@ final class EXRReader: ImageReader {
         /// uint values above 2^24, such as object ids; float64 holds uint32 and float32 exactly).
         var dtype: DType {
             let types = Set(channels.map { $0.type.rawValue })
-            if types == [EXR_PIXEL_HALF.rawValue] { return .float16 }
+            if luminanceChroma || types == [EXR_PIXEL_HALF.rawValue] { return .float16 }
             if types == [EXR_PIXEL_FLOAT.rawValue] { return .float32 }
             if types == [EXR_PIXEL_UINT.rawValue] { return .uint32 }
             return types.contains(EXR_PIXEL_UINT.rawValue) ? .float64 : .float32
         }
 
-        var shape: [Int] { channels.count == 1 ? [height, width] : [height, width, channels.count] }
+        /// Whether the channels are luminance and chroma (Y, RY, BY, optionally A): they read as
+        /// RGB(A) through OpenEXR's RGBA interface, which rebuilds full-resolution chroma.
+        var luminanceChroma: Bool {
+            let names = Set(channels.map(\.name))
+            return names.isSuperset(of: ["Y", "RY", "BY"]) && names.isSubset(of: ["Y", "RY", "BY", "A"])
+        }
+
+        /// The output's channel names and OpenEXR types, in output order.
+        var outputChannels: [(name: String, type: exr_pixel_type_t)] {
+            guard luminanceChroma else { return outputOrder.map { (channels[$0].name, channels[$0].type) } }
+            let names = channels.contains { $0.name == "A" } ? ["R", "G", "B", "A"] : ["R", "G", "B"]
+            return names.map { ($0, EXR_PIXEL_HALF) }
+        }
+
+        var shape: [Int] {
+            let count = luminanceChroma ? outputChannels.count : channels.count
+            return count == 1 ? [height, width] : [height, width, count]
+        }
     }
 
     /// Opens the file; `libraryPIZ` keeps OpenEXRCore's own PIZ decoder (tests compare the two).
@@ -93,11 +110,11 @@ final class EXRReader: ImageReader {
             try check(exr_get_chunk_count(context, index, &chunks), "chunk count")
             var list: UnsafePointer<exr_attr_chlist_t>?
             try check(exr_get_channels(context, index, &list), "channel list")
-            var channels: [(String, exr_pixel_type_t, Bool)] = []
+            var channels: [(String, exr_pixel_type_t, (x: Int, y: Int))] = []
             if let list, let entries = list.pointee.entries {
                 for entry in UnsafeBufferPointer(start: entries, count: Int(max(0, list.pointee.num_channels))) {
                     let name = entry.name.str.map { String(cString: $0) } ?? ""
-                    channels.append((name, entry.pixel_type, entry.x_sampling != 1 || entry.y_sampling != 1))
+                    channels.append((name, entry.pixel_type, (Int(entry.x_sampling), Int(entry.y_sampling))))
                 }
             }
             var name: UnsafePointer<CChar>?
@@ -107,7 +124,7 @@ final class EXRReader: ImageReader {
             }
             return Part(
                 name: partName, storage: storage, window: window, display: display, compression: compression,
-                lineOrder: lineOrder, channels: channels.map { (name: $0.0, type: $0.1, subsampled: $0.2) },
+                lineOrder: lineOrder, channels: channels.map { (name: $0.0, type: $0.1, sampling: $0.2) },
                 chunkCount: Int(chunks))
         }
     }
@@ -131,7 +148,7 @@ final class EXRReader: ImageReader {
         func box(_ b: exr_attr_box2i_t) -> JSONValue {
             [.int(Int(b.min.x)), .int(Int(b.min.y)), .int(Int(b.max.x)), .int(Int(b.max.y))]
         }
-        let order = part.outputOrder
+        let outputChannels = part.outputChannels
         let typeNames = [EXR_PIXEL_UINT.rawValue: "uint", EXR_PIXEL_HALF.rawValue: "half", EXR_PIXEL_FLOAT.rawValue: "float"]
         var meta: JSONObject = [
             "parts": .int(parts.count),
@@ -139,9 +156,10 @@ final class EXRReader: ImageReader {
             "compression": .string(EXRCompression(rawValue: Int32(part.compression.rawValue))?.name ?? "unknown"),
             "line_order": .string(["increasing_y", "decreasing_y", "random_y"][min(Int(part.lineOrder.rawValue), 2)]),
             "data_window": box(part.window), "display_window": box(part.display),
-            "channels": .array(order.map { .string(part.channels[$0].name) }),
-            "channel_types": .array(order.map { .string(typeNames[part.channels[$0].type.rawValue] ?? "unknown") }),
+            "channels": .array(outputChannels.map { .string($0.name) }),
+            "channel_types": .array(outputChannels.map { .string(typeNames[$0.type.rawValue] ?? "unknown") }),
         ]
+        if part.luminanceChroma { meta["stored_channels"] = .array(part.channels.map { .string($0.name) }) }
         if let name = part.name { meta["part_name"] = .string(name) }
         let attributes = readAttributes(index)
         if !attributes.isEmpty { meta["attributes"] = .object(attributes) }
@@ -165,6 +183,47 @@ final class EXRReader: ImageReader {
                         Int32(ProcessInfo.processInfo.activeProcessorCount), &message, message.count)
                 }
             }
+            if status != 0 { out.initializeMemory(as: UInt8.self, repeating: 0) }
+        }
+        guard status == 0 else { throw request.error(.corruptData, "OpenEXR decode failed: \(Self.text(message))") }
+        return image
+    }
+
+    /// Decodes the first part's luminance/chroma channels to RGB(A) float16 through OpenEXR's
+    /// RGBA interface (chroma rebuilt at full resolution, RGB from the file's chromaticities).
+    private func decodeLuminanceChroma(shape: [Int]) throws -> NDArray {
+        var message = [CChar](repeating: 0, count: 512)
+        let bytes = request.bytes.stableBytes
+        var status: Int32 = 0
+        let image = NDArray(unsafeUninitializedShape: shape, dtype: .float16) { out in
+            status = immetaio_exr_cxx_decode_luminance_chroma(
+                bytes.baseAddress, bytes.count, Int32(shape[2]), out.baseAddress, out.count,
+                Int32(ProcessInfo.processInfo.activeProcessorCount), &message, message.count)
+            if status != 0 { out.initializeMemory(as: UInt8.self, repeating: 0) }
+        }
+        guard status == 0 else { throw request.error(.corruptData, "OpenEXR decode failed: \(Self.text(message))") }
+        return image
+    }
+
+    /// One channel of a part at its own sampling (a subsampled chroma channel at its stored
+    /// size), as float16 or float32: H/ys × W/xs.
+    func storedChannel(_ name: String, part index: Int, dtype: DType) throws -> NDArray {
+        let part = try part(index)
+        guard let channel = part.channels.first(where: { $0.name == name }) else {
+            throw request.error(.invalidArgument, "part \(index) has no channel \(name)")
+        }
+        guard channel.sampling.x > 0, channel.sampling.y > 0 else {
+            throw request.error(.corruptData, "channel \(name) has sampling \(channel.sampling)")
+        }
+        let shape = [part.height / channel.sampling.y, part.width / channel.sampling.x]
+        try request.limits.check(imageShape: shape, dtype: dtype, hasChannelAxis: false, file: request.displayName)
+        var message = [CChar](repeating: 0, count: 512)
+        let bytes = request.bytes.stableBytes
+        var status: Int32 = 0
+        let image = NDArray(unsafeUninitializedShape: shape, dtype: dtype) { out in
+            status = immetaio_exr_cxx_decode_channel(
+                bytes.baseAddress, bytes.count, Int32(index), name, dtype == .float16 ? 1 : 2, out.baseAddress, out.count,
+                Int32(ProcessInfo.processInfo.activeProcessorCount), &message, message.count)
             if status != 0 { out.initializeMemory(as: UInt8.self, repeating: 0) }
         }
         guard status == 0 else { throw request.error(.corruptData, "OpenEXR decode failed: \(Self.text(message))") }
@@ -203,13 +262,22 @@ final class EXRReader: ImageReader {
         guard part.storage == EXR_STORAGE_SCANLINE || part.storage == EXR_STORAGE_TILED else {
             throw request.error(.unsupportedFeature, "deep OpenEXR data is not supported")
         }
-        if let subsampled = part.channels.first(where: \.subsampled) {
-            throw request.error(
-                .unsupportedFeature,
-                "channel \(subsampled.name) is subsampled (luminance/chroma); subsampled channels are not supported")
-        }
         let shape = part.shape
         let dtype = part.dtype
+        if part.luminanceChroma {
+            // OpenEXR 3.1's RGBA interface reads the first part only.
+            guard index == 0 else {
+                throw request.error(
+                    .unsupportedFeature, "part \(index) holds luminance/chroma channels; only the first part's convert to RGB")
+            }
+            try request.limits.check(imageShape: shape, dtype: dtype, hasChannelAxis: true, file: request.displayName)
+            return try decodeLuminanceChroma(shape: shape)
+        }
+        if let subsampled = part.channels.first(where: { $0.sampling != (1, 1) }) {
+            throw request.error(
+                .unsupportedFeature,
+                "channel \(subsampled.name) is subsampled; only luminance/chroma channels (Y, RY, BY) may be")
+        }
         try request.limits.check(imageShape: shape, dtype: dtype, hasChannelAxis: shape.count == 3, file: request.displayName)
         let order = part.outputOrder
         var positions = [Int32](repeating: -1, count: part.channels.count)

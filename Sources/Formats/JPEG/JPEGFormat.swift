@@ -9,7 +9,9 @@ import NDArrayModule
 /// accurate integer DCT and fancy upsampling, so pixels equal Pillow's. The EXIF orientation is
 /// reported in metadata (`orientation`) and applied only with the read option
 /// `apply_orientation: true`. A truncated file is an error. 12-bit JPEGs are refused
-/// (`unsupportedFeature`): the system's libjpeg is built for 8-bit samples.
+/// (`unsupportedFeature`, precision read from the SOF marker before libjpeg sees the file): Debian's
+/// libjpeg-turbo 2.1 is built for 8-bit samples; the message names the library's version and
+/// libjpeg-turbo 3.0's 12-bit API as what would read them.
 /// Metadata: `width`, `height`, `components`, `color_space`, `progressive`, `arithmetic`,
 /// `jfif_density` and `dpi`, `adobe_transform`, `comments`, `exif` (common text tags), `orientation`.
 ///
@@ -64,8 +66,7 @@ final class JPEGReader: ImageReader {
         self.applyOrientation = applyOrientation
         markers = request.bytes.withUnsafeBytes { JPEGMarkers($0) }
         if let precision = markers.precision, precision != 8 {
-            throw request.error(
-                .unsupportedFeature, "\(precision)-bit JPEG: the system libjpeg decodes 8-bit samples only")
+            throw request.error(.unsupportedFeature, JPEGPrecision.refusal(precision: precision))
         }
         var header = immetaio_jpeg_header()
         var message = [CChar](repeating: 0, count: 256)

@@ -2,13 +2,14 @@ import ImMetaIOCore
 
 /// The marker segments of a JPEG before its first scan: EXIF, comments and Adobe/JFIF facts that
 /// libjpeg does not hand back, read in Swift.
-struct JPEGMarkers {
+package struct JPEGMarkers {
     var exif: EXIF?
     var comments: [String] = []
     /// Sample precision from the frame header (SOFn), when one was found.
-    var precision: Int?
+    package var precision: Int?
 
-    init(_ bytes: UnsafeRawBufferPointer) {
+    /// Reads the markers of the JPEG stream `bytes` (from its SOI) up to the first scan.
+    package init(_ bytes: UnsafeRawBufferPointer) {
         var offset = 2  // after SOI
         while offset + 4 <= bytes.count {
             guard bytes[offset] == 0xFF else { offset += 1; continue }

@@ -1,4 +1,5 @@
 import CDeflate
+import JPEGFormat
 import CShims
 import CWebP
 import CZstd
@@ -113,16 +114,23 @@ enum TIFFCodecs {
         return output
     }
 
+    /// A strip or tile's JPEG stream: its abbreviated stream joined to the JPEGTables stream
+    /// (the tables without their EOI, the data without its SOI), or the data alone.
+    static func jpegStream(_ input: UnsafeRawBufferPointer, tables: [UInt8]?) -> [UInt8] {
+        guard let tables, tables.count > 4, input.count > 2 else { return Array(input) }
+        return Array(tables.dropLast(2)) + Array(input[2...])
+    }
+
     /// JPEG (TIFF compression 7): the chunk's abbreviated stream joined to the JPEGTables
     /// stream, decoded by libjpeg into `count` bytes of 8-bit samples (`rowBytes` per row).
     static func jpeg(
         _ input: UnsafeRawBufferPointer, tables: [UInt8]?, photometric: Int, samples: Int, count: Int, rowBytes: Int
     ) throws(TIFFError) -> [UInt8] {
-        var stream: [UInt8]
-        if let tables, tables.count > 4, input.count > 2 {
-            stream = Array(tables.dropLast(2)) + Array(input[2...])  // tables without EOI, data without SOI
-        } else {
-            stream = Array(input)
+        let stream = jpegStream(input, tables: tables)
+        // The precision comes from the frame header before libjpeg sees the data: Debian's
+        // libjpeg-turbo would only fail on 12-bit data with a generic message.
+        if let precision = stream.withUnsafeBytes({ JPEGMarkers($0).precision }), precision != 8 {
+            throw .refused(JPEGPrecision.refusal(precision: precision))
         }
         // libjpeg's colour spaces: 1 gray, 2 RGB, 3 YCbCr, 4 CMYK, 5 YCCK.
         let (jpegSpace, outSpace): (Int32, Int32) = switch (photometric, samples) {

@@ -1,3 +1,4 @@
+import Foundation
 import ImMetaIOCore
 import NDArrayModule
 
@@ -70,7 +71,7 @@ package final class TIFFContainer: Sendable {
     ) throws(ImMetaIOError) {
         let inner = page.page
         do throws(TIFFError) {
-            try inner.checkDecodable()
+            try inner.checkDecodable(file: bytes.stableBytes)
         } catch {
             throw Self.publicError(error, path: path)
         }
@@ -86,13 +87,23 @@ package final class TIFFContainer: Sendable {
         let chunkIndices = page.chunks(rows: rows, columns: columns)
         let decodeInto: (UnsafeMutableRawBufferPointer) throws(ImMetaIOError) -> Void = { buffer throws(ImMetaIOError) in
             let file = self.bytes.stableBytes, source = self.bytes, little = self.littleEndian
-            var failures = [TIFFError?](repeating: nil, count: chunkIndices.count)
+            // Work units: one strip or tile each, or runs that share a libtiff handle.
+            let run = inner.route == .native
+                ? 1 : LibTIFFDecoder.runLength(inner, workers: ProcessInfo.processInfo.activeProcessorCount)
+            let units = (chunkIndices.count + run - 1) / run
+            var failures = [TIFFError?](repeating: nil, count: units)
             failures.withUnsafeMutableBufferPointer { failures in
-                ParallelLoop.run(chunkIndices.count) { index in
+                ParallelLoop.run(units) { unit in
                     do throws(TIFFError) {
-                        try inner.decodeChunk(chunkIndices[index], file: file, source: source, littleEndian: little, into: buffer, rows: rows)
+                        if inner.route == .native {
+                            try inner.decodeChunk(chunkIndices[unit], file: file, source: source, littleEndian: little, into: buffer, rows: rows)
+                        } else {
+                            let chunks = Array(chunkIndices[(unit * run)..<min(chunkIndices.count, (unit + 1) * run)])
+                            try LibTIFFDecoder(page: inner).decode(
+                                chunks, file: file, into: buffer, rows: rows, maxAllocation: DecodeLimits.default.maxBytes)
+                        }
                     } catch {
-                        failures[index] = error
+                        failures[unit] = error
                     }
                 }
             }
@@ -125,6 +136,7 @@ package final class TIFFContainer: Sendable {
         case .notTIFF: ImMetaIOError(.unsupportedFormat, "not a TIFF file", file: path)
         case .corrupt(let message): ImMetaIOError(.corruptData, "invalid TIFF: \(message)", file: path)
         case .unsupported(let message): ImMetaIOError(.unsupportedFeature, "TIFF \(message) is not supported yet", file: path)
+        case .refused(let message): ImMetaIOError(.unsupportedFeature, message, file: path)
         }
     }
 }

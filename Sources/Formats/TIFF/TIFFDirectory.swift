@@ -13,6 +13,8 @@ struct TIFFDirectory {
     }
 
     var entries: [UInt16: Entry]
+    /// Where the directory starts in the file (libtiff opens a page by it).
+    var offset = 0
 
     func integer(_ tag: UInt16) -> Int? { entries[tag]?.integers.first.map { Int(clamping: $0) } }
     func integers(_ tag: UInt16) -> [Int]? { entries[tag]?.integers.map { Int(clamping: $0) } }
@@ -28,6 +30,8 @@ enum TIFFError: Error {
     case notTIFF
     case corrupt(String)
     case unsupported(String)
+    /// A refusal whose message says everything (what the file is, why, what would read it).
+    case refused(String)
 
     /// The public error for the file of `request`.
     func error(for request: ReadRequest) -> ImMetaIOError {
@@ -35,6 +39,7 @@ enum TIFFError: Error {
         case .notTIFF: request.error(.unsupportedFormat, "not a TIFF file")
         case .corrupt(let message): request.error(.corruptData, "invalid TIFF: \(message)")
         case .unsupported(let message): request.error(.unsupportedFeature, "TIFF \(message) is not supported yet")
+        case .refused(let message): request.error(.unsupportedFeature, message)
         }
     }
 }
@@ -149,6 +154,6 @@ struct TIFFParser {
             entries[tag] = entry
         }
         let next = bigTIFF ? Int(clamping: Self.read64(bytes, end, littleEndian)) : Int(Self.read32(bytes, end, littleEndian))
-        return (TIFFDirectory(entries: entries), next)
+        return (TIFFDirectory(entries: entries, offset: offset), next)
     }
 }

@@ -1,11 +1,20 @@
+import Foundation
 import ImMetaIOCore
 import NDArrayModule
 
-/// TIFF and BigTIFF, read and written in Swift (codecs from libdeflate, libzstd, libjpeg, libwebp).
+/// TIFF and BigTIFF, read and written in Swift (codecs from libdeflate, libzstd, libjpeg, libwebp;
+/// libtiff for the compressions those lack).
 ///
 /// **Read**: classic and BigTIFF, both byte orders; strips and tiles; no compression, LZW,
-/// Deflate (both tags), PackBits, JPEG (with JPEGTables; YCbCr-JPEG as RGB), Zstandard and WebP;
-/// horizontal and floating-point predictors; contiguous (H×W×S) and separate (S×H×W) planes;
+/// Deflate (both tags), PackBits, JPEG (with JPEGTables; YCbCr-JPEG as RGB), Zstandard and WebP
+/// with our own codecs; every other compression the system's libtiff decodes (CCITT modified
+/// Huffman, Group 3 and Group 4 fax, old-style JPEG, LZMA, and LERC, JBIG, SGILog, PixarLog,
+/// ThunderScan, NeXT as built) through libtiff, one handle per run of strips or tiles, placed as
+/// our own are; subsampled YCbCr that is not JPEG-compressed and old-style JPEG's YCbCr convert
+/// to 8-bit RGB through libtiff (as Pillow and `imagecodecs.tiff_decode` return them); SGILog
+/// LogLuv reads as float32 CIE XYZ (as `imagecodecs.tiff_decode` does), LogL as the tags' int16;
+/// horizontal and floating-point predictors (horizontal also on bit-packed samples such as
+/// 12-bit, modulo the sample range); contiguous (H×W×S) and separate (S×H×W) planes;
 /// 1-bit (bool), 2…64-bit unsigned (bit-packed samples unpacked), 8…64-bit signed and
 /// 16/32/64-bit float samples. Values are returned as stored (palette indices, min-is-white
 /// unchanged), as tifffile returns them. The images are the full-resolution pages
@@ -13,8 +22,9 @@ import NDArrayModule
 /// array: OME-XML, ImageJ hyperstack and tifffile shaped descriptions give its shape (axes of
 /// size 1 dropped, as tifffile does), otherwise the leading run of pages with one shape and dtype
 /// is stacked. Strips and tiles of every page decode in parallel straight into the array;
-/// uncompressed ones are copied once, from the memory-mapped file. CCITT, old-style JPEG,
-/// uncompressed YCbCr and 12-bit JPEG are not read (`unsupportedFeature`). Metadata: `page`,
+/// uncompressed ones are copied once, from the memory-mapped file. 12-bit JPEG is refused
+/// (`unsupportedFeature`, from the strip's SOF precision; Debian's libjpeg-turbo is 8-bit), and
+/// so is a compression neither our codecs nor libtiff decode. Metadata: `page`,
 /// `compression`, `photometric`, `bits_per_sample`, `samples_per_pixel`, `planar`,
 /// `description`, `software`, `datetime`, `resolution`, `resolution_unit`, and `series`
 /// (`kind`, `shape`, `axes`, `first_page`, `pages`).
@@ -138,37 +148,49 @@ final class TIFFReader: ImageReader {
     }
 
     /// Decodes pages of one shape and dtype into one array (stacked when there are several):
-    /// every strip or tile of every page is decoded in parallel straight into its place.
+    /// every strip or tile of every page is decoded in parallel straight into its place (pages
+    /// libtiff decodes go in runs of strips or tiles, one libtiff handle each).
     private func decode(pages: [TIFFPage], shape: [Int]) throws -> NDArray {
+        let bytes = request.bytes.stableBytes
         do throws(TIFFError) {
-            for page in pages { try page.checkDecodable() }
+            for page in pages { try page.checkDecodable(file: bytes) }
         } catch {
             throw error.error(for: request)
         }
-        let bytes = request.bytes.stableBytes
         let source = request.bytes
         let little = littleEndian
+        let maxAllocation = request.limits.maxBytes
         let pageBytes = pages[0].shape.reduce(1, *) * pages[0].dtype.itemSize
-        let perPage = pages.map(\.chunkCount)
-        let firstChunk = perPage.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1) }
-        let total = firstChunk[firstChunk.count - 1]
+        let workers = ProcessInfo.processInfo.activeProcessorCount
+        // Work units per page: one strip or tile each, or runs that share a libtiff handle.
+        let runs = pages.map { $0.route == .native ? 1 : LibTIFFDecoder.runLength($0, workers: workers) }
+        let perPage = zip(pages, runs).map { page, run in (page.chunkCount + run - 1) / run }
+        let firstUnit = perPage.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1) }
+        let total = firstUnit[firstUnit.count - 1]
         if let image = readStoredInArrayOrder(pages: pages, shape: shape, pageBytes: pageBytes) { return image }
         var failures = [TIFFError?](repeating: nil, count: total)
         let image = NDArray(unsafeUninitializedShape: shape, dtype: pages[0].dtype) { out in
             failures.withUnsafeMutableBufferPointer { failures in
-                ParallelLoop.run(total) { chunk in
-                    // The page holding this chunk: a binary search in the running chunk counts.
+                ParallelLoop.run(total) { unit in
+                    // The page holding this unit: a binary search in the running unit counts.
                     var low = 0, high = pages.count - 1
                     while low < high {
                         let middle = (low + high + 1) / 2
-                        if firstChunk[middle] <= chunk { low = middle } else { high = middle - 1 }
+                        if firstUnit[middle] <= unit { low = middle } else { high = middle - 1 }
                     }
+                    let page = pages[low]
                     let target = UnsafeMutableRawBufferPointer(rebasing: out[(low * pageBytes)..<((low + 1) * pageBytes)])
+                    let first = (unit - firstUnit[low]) * runs[low]
                     do throws(TIFFError) {
-                        try pages[low].decodeChunk(
-                            chunk - firstChunk[low], file: bytes, source: source, littleEndian: little, into: target)
+                        if page.route == .native {
+                            try page.decodeChunk(first, file: bytes, source: source, littleEndian: little, into: target)
+                        } else {
+                            try LibTIFFDecoder(page: page).decode(
+                                Array(first..<min(page.chunkCount, first + runs[low])), file: bytes, into: target,
+                                maxAllocation: maxAllocation)
+                        }
                     } catch {
-                        failures[chunk] = error
+                        failures[unit] = error
                     }
                 }
             }

@@ -1,4 +1,5 @@
 import ImMetaIOCore
+import JPEGFormat
 import NDArrayModule
 
 /// One image page of a TIFF file: its layout from the tags, and its decoding.
@@ -30,11 +31,13 @@ struct TIFFPage {
         self.width = width
         self.height = height
         samples = directory.integer(277) ?? 1
-        let bitsList = directory.integers(258) ?? [1]
-        bits = bitsList.first ?? 1
-        guard samples >= 1, samples <= 64, (1...64).contains(bits) else { throw .corrupt("invalid samples or bits per sample") }
-        sampleFormat = directory.integer(339) ?? 1
         compression = directory.integer(259) ?? 1
+        // SGILog LogLuv decodes (through libtiff) to float32 CIE XYZ, as imagecodecs returns it:
+        // the tags' 16-bit Luv encoding is not a colour anyone reads.
+        let logLuv = directory.integer(262) == 32845 && (compression == 34676 || compression == 34677)
+        bits = logLuv ? 32 : directory.integers(258)?.first ?? 1
+        guard samples >= 1, samples <= 64, (1...64).contains(bits) else { throw .corrupt("invalid samples or bits per sample") }
+        sampleFormat = logLuv ? 3 : directory.integer(339) ?? 1
         planar = (directory.integer(284) ?? 1) == 2 && samples > 1
         predictor = directory.integer(317) ?? 1
         reduced = ((directory.integer(254) ?? 0) & 1) != 0
@@ -92,20 +95,62 @@ struct TIFFPage {
         return grid.across * grid.down * grid.planes
     }
 
-    /// Checks that the page's compression, predictor and chunk table can be decoded, before any
-    /// chunk is: every ``decodeChunk(_:file:littleEndian:into:)`` relies on it.
-    func checkDecodable() throws(TIFFError) {
-        guard [1, 5, 7, 8, 32946, 32773, 50000, 50001].contains(compression) else {
-            throw .unsupported("compression \(compression)")
-        }
+    /// How the page's strips or tiles are decoded.
+    enum Route {
+        /// Our own codecs (``TIFFCodecs``).
+        case native
+        /// libtiff decompresses each strip or tile; the samples are placed as ours are.
+        case libtiff
+        /// libtiff converts the pixels to 8-bit RGB (subsampled YCbCr, old-style JPEG).
+        case libtiffRGB
+    }
+
+    /// The compressions our own codecs read: none, LZW, JPEG, Deflate (both tags), PackBits,
+    /// Zstandard, WebP.
+    static let nativeCompressions: Set<Int> = [1, 5, 7, 8, 32946, 32773, 50000, 50001]
+
+    /// Our own codecs when they read the compression; libtiff for the rest (CCITT, old-style
+    /// JPEG, LZMA, …) and for YCbCr that only libtiff converts: subsampled YCbCr that is not
+    /// JPEG-compressed, and old-style JPEG's YCbCr. YCbCr without subsampling comes back as
+    /// stored, as tifffile returns it.
+    var route: Route {
         if directory.integer(262) == 6, compression != 7 {
-            throw .unsupported("YCbCr without JPEG compression")
+            let subsampling = directory.integers(530) ?? [2, 2]  // the specification's default
+            if compression == 6 || subsampling.prefix(2) != [1, 1] { return .libtiffRGB }
         }
-        if compression == 7, bits != 8 { throw .unsupported("\(bits)-bit JPEG") }
-        guard predictor == 1 || (predictor == 2 && [8, 16, 32, 64].contains(bits)) || (predictor == 3 && sampleFormat == 3) else {
+        return Self.nativeCompressions.contains(compression) ? .native : .libtiff
+    }
+
+    /// Checks that the page's compression, predictor and chunk table can be decoded, before any
+    /// chunk is: every ``decodeChunk(_:file:source:littleEndian:into:rows:)`` relies on it.
+    func checkDecodable(file: UnsafeRawBufferPointer) throws(TIFFError) {
+        guard offsets.count >= chunkCount else { throw .corrupt("too few strips or tiles for the image") }
+        switch route {
+        case .libtiff, .libtiffRGB:
+            try LibTIFFDecoder.checkDecodable(self)
+            return
+        case .native:
+            break
+        }
+        if compression == 7 { try checkJPEGPrecision(file: file) }
+        let differencing = [8, 16, 32, 64].contains(bits) || (sampleFormat == 1 && bits > 1)
+        guard predictor == 1 || (predictor == 2 && differencing) || (predictor == 3 && sampleFormat == 3) else {
             throw .unsupported("predictor \(predictor) with \(bits)-bit samples")
         }
-        guard offsets.count >= chunkCount else { throw .corrupt("too few strips or tiles for the image") }
+    }
+
+    /// JPEG-in-TIFF whose samples are not 8-bit: the first strip or tile's frame header (SOF)
+    /// says its precision, which names the refusal (12-bit JPEG needs a 12-bit libjpeg).
+    private func checkJPEGPrecision(file: UnsafeRawBufferPointer) throws(TIFFError) {
+        guard bits != 8 else { return }
+        if let start = offsets.first, let count = byteCounts.first, start >= 0, count > 0, start < file.count {
+            let chunk = UnsafeRawBufferPointer(rebasing: file[start..<min(file.count, start + count)])
+            let stream = TIFFCodecs.jpegStream(chunk, tables: jpegTables)
+            if let precision = stream.withUnsafeBytes({ JPEGMarkers($0).precision }), precision != 8 {
+                throw .refused(JPEGPrecision.refusal(precision: precision))
+            }
+        }
+        throw .unsupported("\(bits)-bit JPEG")
     }
 
     /// Where the page's pixels lie in the file when they are stored exactly as the array holds
@@ -130,8 +175,49 @@ struct TIFFPage {
         return start..<next
     }
 
+    /// Where strip or tile `index` lands in the image: its plane, origin, the part of it inside
+    /// the image, and its row size as stored.
+    struct ChunkPlacement {
+        let plane: Int, x0: Int, y0: Int
+        let chunkWidth: Int, chunkHeight: Int
+        let copyWidth: Int, copyHeight: Int
+        /// Samples per pixel in the chunk (1 for separate planes).
+        let perPixel: Int
+        /// Bytes per row and per chunk as stored (bit-packed rows start on a byte).
+        let rowBytes: Int, chunkBytes: Int
+        /// Bytes of one copied row in the array.
+        let copyBytes: Int
+        /// The image rows the target holds.
+        let window: Range<Int>
+        let imageWidth: Int, itemSize: Int
+
+        /// The offset in the target of the chunk's row `y`.
+        func targetOffset(_ y: Int) -> Int {
+            ((plane * window.count + y0 + y - window.lowerBound) * imageWidth * perPixel + x0 * perPixel) * itemSize
+        }
+
+        /// Whether every row of the chunk is wanted: the paths that write whole chunks at once need it.
+        var whole: Bool { y0 >= window.lowerBound && y0 + copyHeight <= window.upperBound }
+    }
+
+    /// The placement of strip or tile `index` in a target holding `rows` (every row when `nil`).
+    func placement(of index: Int, rows: Range<Int>?) -> ChunkPlacement {
+        let (across, down, _) = grid
+        let perPixel = planar ? 1 : samples
+        let chunkWidth = tileWidth ?? width
+        let rowBytes = (chunkWidth * perPixel * bits + 7) / 8
+        let x0 = index % across * chunkWidth, y0 = index % (across * down) / across * rowsPerChunk
+        let copyWidth = min(chunkWidth, width - x0)
+        return ChunkPlacement(
+            plane: index / (across * down), x0: x0, y0: y0, chunkWidth: chunkWidth, chunkHeight: rowsPerChunk,
+            copyWidth: copyWidth, copyHeight: min(rowsPerChunk, height - y0), perPixel: perPixel, rowBytes: rowBytes,
+            chunkBytes: rowBytes * rowsPerChunk, copyBytes: copyWidth * perPixel * dtype.itemSize, window: rows ?? 0..<height,
+            imageWidth: width, itemSize: dtype.itemSize)
+    }
+
     /// Decodes strip or tile `index` into its part of `out` (the image's bytes). Chunks write
-    /// disjoint parts of `out`, so they may be decoded concurrently.
+    /// disjoint parts of `out`, so they may be decoded concurrently. Only for the ``Route/native``
+    /// route.
     ///
     /// With `rows`, `out` holds only those rows of every plane (a window read): the chunk's rows
     /// outside them are skipped.
@@ -139,82 +225,90 @@ struct TIFFPage {
         _ index: Int, file: UnsafeRawBufferPointer, source: ResourceBytes? = nil, littleEndian: Bool,
         into out: UnsafeMutableRawBufferPointer, rows: Range<Int>? = nil
     ) throws(TIFFError) {
-        let (across, down, _) = grid
-        let plane = index / (across * down), chunkRow = index % (across * down) / across, chunkColumn = index % across
-        let perPixel = planar ? 1 : samples
-        let chunkWidth = tileWidth ?? width
-        let chunkHeight = rowsPerChunk
-        let rowBytes = (chunkWidth * perPixel * bits + 7) / 8
-        let chunkBytes = rowBytes * chunkHeight
+        let at = placement(of: index, rows: rows)
         let itemSize = dtype.itemSize
         let start = offsets[index]
         guard start >= 0, byteCounts[index] >= 0, start <= file.count else { throw .corrupt("chunk \(index) lies outside the file") }
         // A byte count past the end of the file is cut to what is there, as tifffile does.
         let length = min(byteCounts[index], file.count - start)
         let raw = UnsafeRawBufferPointer(rebasing: file[start..<(start + length)])
-        let x0 = chunkColumn * chunkWidth, y0 = chunkRow * chunkHeight
-        let copyWidth = min(chunkWidth, width - x0), copyHeight = min(chunkHeight, height - y0)
-        let copyBytes = copyWidth * perPixel * itemSize
         guard let target = out.baseAddress else { return }
-        let window = rows ?? 0..<height
-        func targetOffset(_ y: Int) -> Int {
-            ((plane * window.count + y0 + y - window.lowerBound) * width * perPixel + x0 * perPixel) * itemSize
-        }
-        // Whether every row of the chunk is wanted: the paths that write whole chunks at once need it.
-        let whole = y0 >= window.lowerBound && y0 + copyHeight <= window.upperBound
 
         if bits == itemSize * 8, predictor != 3 {
             // Byte-aligned samples: rows go straight from the (decompressed) chunk into the image;
             // uncompressed chunks are copied from the mapped file without an intermediate buffer.
-            func place(_ source: UnsafeRawBufferPointer) {
-                for y in 0..<copyHeight where window.contains(y0 + y) {
-                    let row = UnsafeMutableRawBufferPointer(start: target + targetOffset(y), count: copyBytes)
-                    let from = y * rowBytes
-                    let available = max(0, min(copyBytes, source.count - from))
-                    if available > 0, let base = source.baseAddress {
-                        row.baseAddress!.copyMemory(from: base + from, byteCount: available)
-                    }
-                    if available < copyBytes { UnsafeMutableRawBufferPointer(rebasing: row[available...]).initializeMemory(as: UInt8.self, repeating: 0) }
-                    if !littleEndian { ByteSwap.swapInPlace(row, itemSize: itemSize) }
-                    if predictor == 2 { Self.undoDifferencing(row, itemSize: itemSize, perPixel: perPixel) }
-                }
-            }
             if compression == 1 {
-                if whole, chunkWidth == width, predictor == 1, littleEndian || itemSize == 1, copyHeight * rowBytes >= 1 << 20 {
+                if at.whole, at.chunkWidth == width, predictor == 1, littleEndian || itemSize == 1, at.copyHeight * at.rowBytes >= 1 << 20 {
                     // Large uncompressed strips of whole rows: read from the file straight into the
                     // array (one copy from the page cache), target pages allocated in one call.
-                    let region = UnsafeMutableRawBufferPointer(start: target + targetOffset(0), count: copyHeight * rowBytes)
+                    let region = UnsafeMutableRawBufferPointer(start: target + at.targetOffset(0), count: at.copyHeight * at.rowBytes)
                     PagePopulation.prepareForWriting(region)
                     if let source, length >= region.count, source.read(into: region, from: start) { return }
                     PagePopulation.prepareForReading(UnsafeRawBufferPointer(rebasing: raw.prefix(region.count)))
                 }
-                place(raw)
-            } else if whole, chunkWidth == width, [8, 32946, 50000].contains(compression),
+                place(raw, at, littleEndian: littleEndian, filtered: false, into: out)
+            } else if at.whole, at.chunkWidth == width, [8, 32946, 50000].contains(compression),
                 let produced = try TIFFCodecs.decompress(
                     raw, compression: compression,
-                    into: UnsafeMutableRawBufferPointer(start: target + targetOffset(0), count: copyHeight * rowBytes))
+                    into: UnsafeMutableRawBufferPointer(start: target + at.targetOffset(0), count: at.copyHeight * at.rowBytes))
             {
                 // Full-width rows decompressed straight into the image; then fixed up in place.
-                let region = UnsafeMutableRawBufferPointer(start: target + targetOffset(0), count: copyHeight * rowBytes)
+                let region = UnsafeMutableRawBufferPointer(start: target + at.targetOffset(0), count: at.copyHeight * at.rowBytes)
                 if produced < region.count { UnsafeMutableRawBufferPointer(rebasing: region[produced...]).initializeMemory(as: UInt8.self, repeating: 0) }
                 guard !littleEndian || predictor == 2 else { return }
-                for y in 0..<copyHeight {
-                    let row = UnsafeMutableRawBufferPointer(rebasing: region[(y * rowBytes)..<((y + 1) * rowBytes)])
+                for y in 0..<at.copyHeight {
+                    let row = UnsafeMutableRawBufferPointer(rebasing: region[(y * at.rowBytes)..<((y + 1) * at.rowBytes)])
                     if !littleEndian { ByteSwap.swapInPlace(row, itemSize: itemSize) }
-                    if predictor == 2 { Self.undoDifferencing(row, itemSize: itemSize, perPixel: perPixel) }
+                    if predictor == 2 { Self.undoDifferencing(row, itemSize: itemSize, perPixel: at.perPixel) }
                 }
             } else {
-                try decompress(raw, chunkBytes: chunkBytes, rowBytes: rowBytes, perPixel: perPixel).withUnsafeBytes(place)
+                try decompress(raw, chunkBytes: at.chunkBytes, rowBytes: at.rowBytes, perPixel: at.perPixel).withUnsafeBytes { data in
+                    place(data, at, littleEndian: littleEndian, filtered: false, into: out)
+                }
             }
             return
         }
-        var data = try compression == 1 ? Array(raw.prefix(chunkBytes)) : decompress(raw, chunkBytes: chunkBytes, rowBytes: rowBytes, perPixel: perPixel)
-        if data.count < chunkBytes { data += [UInt8](repeating: 0, count: chunkBytes - data.count) }
-        let values = unpack(data, rowBytes: rowBytes, chunkWidth: chunkWidth, chunkHeight: chunkHeight,
-                            perPixel: perPixel, littleEndian: littleEndian)
+        if compression == 1 {
+            place(raw, at, littleEndian: littleEndian, filtered: false, into: out)
+        } else {
+            try decompress(raw, chunkBytes: at.chunkBytes, rowBytes: at.rowBytes, perPixel: at.perPixel).withUnsafeBytes { data in
+                place(data, at, littleEndian: littleEndian, filtered: false, into: out)
+            }
+        }
+    }
+
+    /// Writes a decompressed strip or tile (rows of `rowBytes`, possibly short) into its part of
+    /// `out`. `filtered` data (libtiff's) is in native byte order with the predictor undone;
+    /// otherwise both are undone here.
+    func place(
+        _ data: UnsafeRawBufferPointer, _ at: ChunkPlacement, littleEndian: Bool, filtered: Bool,
+        into out: UnsafeMutableRawBufferPointer
+    ) {
+        guard let target = out.baseAddress else { return }
+        let itemSize = dtype.itemSize
+        if bits == itemSize * 8, filtered || predictor != 3 {
+            for y in 0..<at.copyHeight where at.window.contains(at.y0 + y) {
+                let row = UnsafeMutableRawBufferPointer(start: target + at.targetOffset(y), count: at.copyBytes)
+                let from = y * at.rowBytes
+                let available = max(0, min(at.copyBytes, data.count - from))
+                if available > 0, let base = data.baseAddress {
+                    row.baseAddress!.copyMemory(from: base + from, byteCount: available)
+                }
+                if available < at.copyBytes { UnsafeMutableRawBufferPointer(rebasing: row[available...]).initializeMemory(as: UInt8.self, repeating: 0) }
+                guard !filtered else { continue }
+                if !littleEndian { ByteSwap.swapInPlace(row, itemSize: itemSize) }
+                if predictor == 2 { Self.undoDifferencing(row, itemSize: itemSize, perPixel: at.perPixel) }
+            }
+            return
+        }
+        var padded = Array(data.prefix(at.chunkBytes))
+        if padded.count < at.chunkBytes { padded += [UInt8](repeating: 0, count: at.chunkBytes - padded.count) }
+        let values = unpack(padded, rowBytes: at.rowBytes, chunkWidth: at.chunkWidth, chunkHeight: at.chunkHeight,
+                            perPixel: at.perPixel, differencing: !filtered)
         values.withUnsafeBytes { source in
-            for y in 0..<copyHeight where window.contains(y0 + y) {
-                (target + targetOffset(y)).copyMemory(from: source.baseAddress! + y * chunkWidth * perPixel * itemSize, byteCount: copyBytes)
+            for y in 0..<at.copyHeight where at.window.contains(at.y0 + y) {
+                (target + at.targetOffset(y)).copyMemory(
+                    from: source.baseAddress! + y * at.chunkWidth * at.perPixel * itemSize, byteCount: at.copyBytes)
             }
         }
     }
@@ -249,15 +343,17 @@ struct TIFFPage {
         }
     }
 
-    /// The chunk's samples as native-order values of the page's dtype (chunkHeight × chunkWidth × perPixel).
+    /// The chunk's samples as native-order values of the page's dtype (chunkHeight × chunkWidth ×
+    /// perPixel). With `differencing`, the page's predictor is undone: the floating-point one, or
+    /// horizontal differencing of bit-packed samples (modulo 2^bits, the samples' own range).
     private func unpack(
-        _ data: [UInt8], rowBytes: Int, chunkWidth: Int, chunkHeight: Int, perPixel: Int, littleEndian: Bool
+        _ data: [UInt8], rowBytes: Int, chunkWidth: Int, chunkHeight: Int, perPixel: Int, differencing: Bool
     ) -> [UInt8] {
         let count = chunkWidth * chunkHeight * perPixel
         let itemSize = dtype.itemSize
         var result = [UInt8](repeating: 0, count: count * itemSize)
         let rowSamples = chunkWidth * perPixel
-        if predictor == 3 {
+        if predictor == 3, differencing {
             // Floating-point predictor: byte-wise differences across the row, then byte planes
             // (most significant first) interleaved back into samples.
             let bytesPerSample = bits / 8
@@ -275,7 +371,22 @@ struct TIFFPage {
             }
             return result
         }
+        if bits == 1 {
+            // Bilevel rows (fax): each byte holds eight samples, most significant bit first.
+            data.withUnsafeBufferPointer { data in
+                result.withUnsafeMutableBufferPointer { out in
+                    for y in 0..<chunkHeight {
+                        let from = y * rowBytes, to = y * rowSamples
+                        for x in 0..<rowSamples { out[to + x] = data[from + x >> 3] >> (7 - UInt8(x & 7)) & 1 }
+                    }
+                }
+            }
+            return result
+        }
         // Bit-packed samples, most significant bit first, each row starting on a byte.
+        let mask: UInt64 = bits >= 64 ? .max : (1 << UInt64(bits)) - 1
+        let undo = differencing && predictor == 2
+        var row = [UInt64](repeating: 0, count: rowSamples)
         for y in 0..<chunkHeight {
             var bitPosition = y * rowBytes * 8
             for sample in 0..<rowSamples {
@@ -285,8 +396,11 @@ struct TIFFPage {
                     value = value << 1 | UInt64((byte >> (7 - UInt8(bitPosition & 7))) & 1)
                     bitPosition += 1
                 }
+                row[sample] = undo && sample >= perPixel ? (value &+ row[sample - perPixel]) & mask : value
+            }
+            for sample in 0..<rowSamples {
                 let at = (y * rowSamples + sample) * itemSize
-                for byte in 0..<itemSize { result[at + byte] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(byte))) }
+                for byte in 0..<itemSize { result[at + byte] = UInt8(truncatingIfNeeded: row[sample] >> (8 * UInt64(byte))) }
             }
         }
         return result

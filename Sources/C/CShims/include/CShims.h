@@ -68,4 +68,10 @@ int immetaio_jpeg_encode_as(const unsigned char *pixels, int width, int height, 
 /// Frees encoder output.
 void immetaio_jpeg_free(unsigned char *buffer);
 
+/// The libjpeg-turbo version this shim was built against ("2.1.5"), or "" for another libjpeg.
+const char *immetaio_jpeg_library_version(void);
+
+/// The sample precision (BITS_IN_JSAMPLE) of the libjpeg API this shim calls: 8.
+int immetaio_jpeg_sample_bits(void);
+
 #endif
