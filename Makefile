@@ -6,10 +6,10 @@ SWIFT ?= swift
 PYTHON ?= python3
 VENV := .venv
 # C libraries the package links (see Package.swift's .systemLibrary targets).
-APT_PACKAGES := pkg-config libsnappy-dev libspng-dev libjpeg62-turbo-dev libdeflate-dev libopenexr-dev libimath-dev libwebp-dev libcfitsio-dev libzstd-dev libblosc-dev libgif-dev libjxr-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
+APT_PACKAGES := pkg-config libsnappy-dev libspng-dev libjpeg62-turbo-dev libdeflate-dev libopenexr-dev libimath-dev libwebp-dev libcfitsio-dev libzstd-dev libblosc-dev libgif-dev libjxr-dev libtiff-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
 # Only the benchmarks need TurboJPEG (the baseline they compare our JPEG path with).
 BENCH_APT_PACKAGES := libturbojpeg0-dev
-BREW_PACKAGES := pkg-config snappy libspng jpeg-turbo libdeflate openexr imath webp cfitsio zstd c-blosc giflib jxrlib ffmpeg
+BREW_PACKAGES := pkg-config snappy libspng jpeg-turbo libdeflate openexr imath webp cfitsio zstd c-blosc giflib jxrlib libtiff ffmpeg
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UNAME := $(shell uname -s)
 

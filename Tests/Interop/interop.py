@@ -21,6 +21,9 @@ Usage: interop.py PATH/TO/immetaio
   with kill -9 and resume (see `conversion_checks.py`).
 - Microscopy against tifffile and ome-types (see `microscopy_checks.py`).
 - Everyday use against Python immetaio's conventions: BGR folders, sidecars (see `everyday_checks.py`).
+- Writers (APNG, animated WebP, TIFF LZW/JPEG, AVI codecs, GIF options) against Pillow, tifffile and PyAV
+  (see `writer_checks.py`); inputs read through libtiff, 12-bit JPEG refusals and OpenEXR luminance/chroma
+  (see `input_checks.py`).
 Exits non-zero with a list of failures.
 """
 import json
@@ -34,6 +37,7 @@ from PIL import Image
 
 from conversion_checks import conversion_checks
 from everyday_checks import everyday_checks
+from input_checks import input_checks
 from microscopy_checks import microscopy_checks, to_canonical
 from writer_checks import writer_checks
 
@@ -306,6 +310,7 @@ def main(tool):
     microscopy_checks(tool, work, corpus_root(), check)
     everyday_checks(tool, work, check)
     writer_checks(tool, work, check)
+    input_checks(tool, work, corpus_root(), check)
 
     print(f"interop: {checks - len(failures)}/{checks} checks passed (Pillow {Image.__version__}, numpy {np.__version__})")
     for failure in failures:
