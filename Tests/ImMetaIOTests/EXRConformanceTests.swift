@@ -21,12 +21,8 @@ struct EXRConformanceTests {
         "exr/openexr/comp_b44.exr": "luminance/chroma file with subsampled BY/RY channels: refused (unsupportedFeature)",
     ]
 
-    static let entries: [Entry] = {
-        guard let root = Corpus.root, let data = try? Data(contentsOf: root.appendingPathComponent("manifest.json")),
-            let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let files = json["files"] as? [[String: Any]]
-        else { return [] }
-        return files.compactMap { file in
+    static func entries() throws -> [Entry] {
+        try Corpus.manifestFiles().compactMap { file in
             guard file["format"] as? String == "exr", let name = file["file"] as? String else { return nil }
             let parts = (file["parts"] as? [[String: Any]] ?? []).map { part -> [String: [String]] in
                 var channels: [String: [String]] = [:]
@@ -37,9 +33,9 @@ struct EXRConformanceTests {
             }
             return Entry(file: name, expectError: file["expect_error"] as? Bool ?? false, parts: parts)
         }
-    }()
+    }
 
-    @Test("decodes like the reference", arguments: entries)
+    @Test("decodes like the reference", arguments: try entries())
     func conforms(_ entry: Entry) throws {
         let path = try #require(Corpus.root).appendingPathComponent(entry.file).path
         if entry.expectError {

@@ -31,7 +31,7 @@ import Testing
     @Test func singleImageFormatsRefuseASecondFrame() throws {
         let folder = try TestImages.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let image = TestImages.gradient(height: 4, width: 4, channels: 3)
+        let image = try TestImages.gradient(height: 4, width: 4, channels: 3)
         try writeImages([image], to: "\(folder)/one.png")
         #expect(try readImages(from: .path("\(folder)/one.png")) == [image])
         let error = try #require(throws: ImMetaIOError.self) { try writeImages([image, image], to: "\(folder)/two.png") }

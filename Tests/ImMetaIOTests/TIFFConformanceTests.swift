@@ -10,7 +10,7 @@ import Testing
 /// OME-XML companion file (no pixels) is not an image (`unsupportedFormat`).
 @Suite("Corpus conformance: TIFF, OME-TIFF, LSM", .enabled(if: Corpus.isAvailable, Corpus.missingNote))
 struct TIFFConformanceTests {
-    static let entries = Corpus.entries(formats: ["tiff", "ome-tiff", "lsm"])
+    static func entries() throws -> [Corpus.Entry] { try Corpus.entries(formats: ["tiff", "ome-tiff", "lsm"]) }
     /// Files refused on purpose (see above); every other file must decode identically.
     static let refused: Set<String> = [
         "tiff/image-tiff/hpredict-1c-12b.tiff", "tiff/image-tiff/seq-1c-1b-fax3-71f6a21a.tiff", "tiff/libtiffpic/fax2d.tif",
@@ -18,7 +18,7 @@ struct TIFFConformanceTests {
         "ome-tiff/ome-model/set-1-meta-companion/18x24y5z1t1c8b-text-companion.ome",
     ]
 
-    @Test("decodes like tifffile's first series or refuses with a typed error", arguments: entries)
+    @Test("decodes like tifffile's first series or refuses with a typed error", arguments: try entries())
     func conforms(_ entry: Corpus.Entry) throws {
         let path = Corpus.path(entry)
         let image: NDArray

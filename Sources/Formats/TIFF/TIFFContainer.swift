@@ -86,17 +86,13 @@ package final class TIFFContainer: Sendable {
         let chunkIndices = page.chunks(rows: rows, columns: columns)
         let decodeInto: (UnsafeMutableRawBufferPointer) throws(ImMetaIOError) -> Void = { buffer throws(ImMetaIOError) in
             let file = self.bytes.stableBytes, source = self.bytes, little = self.littleEndian
-            var failures = [TIFFError?](repeating: nil, count: chunkIndices.count)
-            failures.withUnsafeMutableBufferPointer { failures in
-                ParallelLoop.run(chunkIndices.count) { index in
-                    do throws(TIFFError) {
-                        try inner.decodeChunk(chunkIndices[index], file: file, source: source, littleEndian: little, into: buffer, rows: rows)
-                    } catch {
-                        failures[index] = error
-                    }
+            do throws(TIFFError) {
+                try ParallelLoop.forEach(chunkIndices.count) { (index: Int) throws(TIFFError) in
+                    try inner.decodeChunk(chunkIndices[index], file: file, source: source, littleEndian: little, into: buffer, rows: rows)
                 }
+            } catch {
+                throw Self.publicError(error, path: self.path)
             }
-            if let failure = failures.lazy.compactMap({ $0 }).first { throw Self.publicError(failure, path: self.path) }
         }
         let windowBytes = rows.count * columns.count * perPixel * itemSize * planes
         guard out.count >= windowBytes else { throw ImMetaIOError(.invalidArgument, "window buffer too small", file: path) }

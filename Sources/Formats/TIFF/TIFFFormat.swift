@@ -145,10 +145,10 @@ final class TIFFReader: ImageReader {
         let firstChunk = perPage.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1) }
         let total = firstChunk[firstChunk.count - 1]
         if let image = readStoredInArrayOrder(pages: pages, shape: shape, pageBytes: pageBytes) { return image }
-        var failures = [TIFFError?](repeating: nil, count: total)
+        var failure: TIFFError?
         let image = NDArray(unsafeUninitializedShape: shape, dtype: pages[0].dtype) { out in
-            failures.withUnsafeMutableBufferPointer { failures in
-                ParallelLoop.run(total) { chunk in
+            do throws(TIFFError) {
+                try ParallelLoop.forEach(total) { (chunk: Int) throws(TIFFError) in
                     // The page holding this chunk: a binary search in the running chunk counts.
                     var low = 0, high = pages.count - 1
                     while low < high {
@@ -156,16 +156,13 @@ final class TIFFReader: ImageReader {
                         if firstChunk[middle] <= chunk { low = middle } else { high = middle - 1 }
                     }
                     let target = UnsafeMutableRawBufferPointer(rebasing: out[(low * pageBytes)..<((low + 1) * pageBytes)])
-                    do throws(TIFFError) {
-                        try pages[low].decodeChunk(
-                            chunk - firstChunk[low], file: bytes, source: source, littleEndian: little, into: target)
-                    } catch {
-                        failures[chunk] = error
-                    }
+                    try pages[low].decodeChunk(chunk - firstChunk[low], file: bytes, source: source, littleEndian: little, into: target)
                 }
+            } catch {
+                failure = error
             }
         }
-        if let failure = failures.lazy.compactMap({ $0 }).first { throw failure.error(for: request) }
+        if let failure { throw failure.error(for: request) }
         return image
     }
 
