@@ -48,6 +48,10 @@ public struct TIFFFormat: ImageFormat {
     }
 
     public var canWrite: Bool { true }
+    /// Every dtype as gray, RGB or RGBA pages (bool as 1-bit gray), exactly.
+    public var writableLayouts: [WritableLayout] {
+        WritableLayout.lossless([.bool], channels: [nil]) + WritableLayout.lossless(DType.allCases.filter { $0 != .bool }, channels: [nil, 3, 4])
+    }
 
     public func makeWriter(_ request: WriteRequest) throws -> any ImageWriter {
         try TIFFWriter(request)
