@@ -153,8 +153,11 @@ public struct ZarrArray: Sendable {
     }
 
     /// The region of `shape` elements starting at `start`.
-    /// - Parameter limits: bounds on the region's size (as pixels, its element count), checked
-    ///   before any allocation.
+    /// - Parameters:
+    ///   - start: the region's first index on each axis.
+    ///   - extent: the region's size on each axis.
+    ///   - limits: bounds on the region's size (as pixels, its element count), checked before any
+    ///     allocation.
     public func read(start: [Int], shape extent: [Int], limits: DecodeLimits = .default) throws -> NDArray {
         try checkRegion(start, extent)
         try limits.check(pixels: NDArray.checkedElementCount(extent) ?? .max, shape: extent, dtype: dtype, file: name)
