@@ -102,6 +102,14 @@ import Testing
         try encodeImage(image, as: try #require(format.extensions.first), registry: registry)
     }
 
+    /// A sample of every layout the plugin declares, and its file.
+    static func samples(_ format: any ImageFormat) throws -> [(layout: WritableLayout, image: NDArray, bytes: [UInt8])] {
+        try format.writableLayouts.map { layout in
+            let image = try sample(layout)
+            return (layout, image, try encode(image, format))
+        }
+    }
+
     @Test("declares what it writes", arguments: names)
     func declaresItsLayouts(_ name: String) throws {
         let format = try Self.format(name)
@@ -116,10 +124,7 @@ import Testing
 
     @Test("round trips every declared layout; properties agree with the decode", arguments: names)
     func roundTripsEveryLayout(_ name: String) throws {
-        let format = try Self.format(name)
-        for layout in format.writableLayouts {
-            let image = try Self.sample(layout)
-            let bytes = try Self.encode(image, format)
+        for (layout, image, bytes) in try Self.samples(try Self.format(name)) {
             let back = try readImage(from: .bytes(bytes), index: 0, format: name, registry: Self.registry)
             let expected = try Self.expectedReadBack(image, layout)
             #expect(back.dtype == expected.dtype && back.shape == expected.shape, "\(name) \(layout): read \(back.dtype) \(back.shape)")
@@ -164,10 +169,7 @@ import Testing
     /// Limits one pixel or one byte short of the image are refused with `limitExceeded`.
     @Test("limits smaller than the image are refused", arguments: names)
     func limitsAreEnforced(_ name: String) throws {
-        let format = try Self.format(name)
-        for layout in format.writableLayouts {
-            let image = try Self.sample(layout)
-            let bytes = try Self.encode(image, format)
+        for (layout, image, bytes) in try Self.samples(try Self.format(name)) {
             let pixels = image.shape[0] * image.shape[1]
             let decoded = try readImage(from: .bytes(bytes), index: 0, format: name, registry: Self.registry)
             let decodedBytes = decoded.count * decoded.dtype.itemSize
