@@ -13,7 +13,7 @@ BREW_PACKAGES := pkg-config snappy libspng jpeg-turbo libdeflate openexr imath w
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UNAME := $(shell uname -s)
 
-.PHONY: deps build release demo test interop interop-venv omio-venv omio-parity venv bench fuzz clean
+.PHONY: deps build release demo test interop interop-venv omio-venv omio-parity venv bench fuzz clean docs
 
 deps:
 ifeq ($(UNAME),Darwin)
@@ -68,6 +68,31 @@ test: deps interop-venv omio-venv
 	$(VENV)/bin/python Tests/MicroscopyTests/OMEZarr/check_ome_zarr.py --package .
 	$(VENV)/bin/python Tests/MicroscopyTests/OME/check_ome_xml.py
 	$(VENV)/bin/python Tests/MicroscopyTests/CZI/check_czi.py --package .
+
+# DocC: every catalog under Sources (Sources/<Module>/<Module>.docc) rendered with the toolchain's
+# docc from the symbol graphs SwiftPM dumps after a debug build (no swift-docc-plugin), into
+# .build/docs/<Module> (static HTML, open .build/docs/<Module>/documentation/<module>/index.html
+# through a web server). Fails when a symbol link does not resolve; other DocC warnings are shown.
+DOCC ?= $(shell command -v docc 2>/dev/null || xcrun --find docc 2>/dev/null)
+docs:
+	@[ -n "$(DOCC)" ] || { echo "docc not found: it comes with the Swift toolchain (Xcode on macOS)"; exit 1; }
+	$(SWIFT) package dump-symbol-graph >/dev/null
+	@graphs="$$(dirname "$$($(SWIFT) build --show-bin-path)")/symbolgraph"; failed=""; \
+	for catalog in $$(find Sources -name '*.docc' -type d | sort); do \
+		module=$$(basename $$catalog .docc); \
+		rm -rf .build/docs/graphs/$$module .build/docs/$$module; mkdir -p .build/docs/graphs/$$module; \
+		cp "$$graphs/$$module.symbols.json" .build/docs/graphs/$$module/; \
+		cp "$$graphs/$$module@"*.symbols.json .build/docs/graphs/$$module/ 2>/dev/null || true; \
+		echo "== $$module: $$catalog -> .build/docs/$$module"; \
+		$(DOCC) convert $$catalog --additional-symbol-graph-dir .build/docs/graphs/$$module \
+			--output-path .build/docs/$$module --fallback-display-name $$module \
+			--fallback-bundle-identifier org.immetaio.$$module --transform-for-static-hosting \
+			> .build/docs/$$module.log 2>&1 || failed="$$failed $$module"; \
+		grep -E '^warning|^error' .build/docs/$$module.log | sort | uniq -c; \
+		if grep -qE "doesn't exist at|is ambiguous|can't be linked|couldn't be resolved|No symbol matched" .build/docs/$$module.log; then \
+			failed="$$failed $$module"; fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "unresolved links or errors in:$$failed (see .build/docs/<Module>.log)"; exit 1; fi
 
 # Interop checks against Pillow and numpy (also part of `make test`).
 interop: build interop-venv

@@ -10,7 +10,7 @@ import Testing
     func writesAndReadsBack(codec: String, minimumPSNR: Double) throws {
         let folder = try TestImages.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let frames = VideoFormatTests.movingFrames(count: 12, height: 48, width: 64)
+        let frames = try VideoFormatTests.movingFrames(count: 12, height: 48, width: 64)
         let path = "\(folder)/clip.avi"
         try VideoFormatTests.write(frames, to: path, options: ["codec": .string(codec)])
         let file = try openImage(.path(path), registry: VideoFormatTests.registry)

@@ -158,7 +158,7 @@ import Testing
     }
 
     @Test func oneImageIsAPlainPNGAndFramesCanBeAppendedOneByOne() throws {
-        let image = TestImages.gradient(height: 12, width: 10, channels: 3)
+        let image = try TestImages.gradient(height: 12, width: 10, channels: 3)
         for input in [image, try image.reshaped([1, 12, 10, 3])] {
             let types = Self.chunks(try encodeImage(input, as: ".png", options: ["duration": 50])).types
             #expect(!types.contains("acTL") && !types.contains("fcTL"))
@@ -188,8 +188,8 @@ import Testing
         }
         let seconds = try #require(throws: ImMetaIOError.self) { try encodeImage(frames, as: ".png", options: ["duration": [100, 0.1]]) }
         #expect(seconds.message.contains("seconds") && seconds.message.contains("100 ms"), "\(seconds.message)")
-        for second in [TestImages.gradient(height: 40, width: 55, channels: 3), TestImages.gradient(height: 40, width: 56, channels: 4),
-                       TestImages.gradient(height: 40, width: 56, channels: 3, dtype: .uint16)] {
+        for second in [try TestImages.gradient(height: 40, width: 55, channels: 3), try TestImages.gradient(height: 40, width: 56, channels: 4),
+                       try TestImages.gradient(height: 40, width: 56, channels: 3, dtype: .uint16)] {
             let writer = try ImageFileWriter(encodingAs: ".png", registry: .standard)
             try writer.append(VideoFormatTests.frame(frames, 0))
             let error = try #require(throws: ImMetaIOError.self) {

@@ -8,7 +8,7 @@ import Testing
     func losslessFramesRoundTripExactly(channels: Int) throws {
         // Frames without repeats (libwebp merges a repeated frame, see below).
         let frames = AnimatedPNGWriterTests.frames(count: 6, channels: channels, dtype: .uint8)
-        let stack = try NDArray.stacked([0, 1, 2, 4, 5].map { VideoFormatTests.frame(frames, $0) })
+        let stack = try NDArray.stacked([0, 1, 2, 4, 5].map { try VideoFormatTests.frame(frames, $0) })
         let bytes = try encodeImage(stack, as: ".webp", options: ["lossless": true, "duration": [40, 80, 120, 160, 200], "loop": 2])
         let back = try readImage(from: .bytes(bytes))
         #expect(back.shape == [5, 40, 56, 4])
@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func lossyFramesAreCloseAndQualityCounts() throws {
-        let stack = VideoFormatTests.movingFrames(count: 4, height: 48, width: 64)
+        let stack = try VideoFormatTests.movingFrames(count: 4, height: 48, width: 64)
         let good = try encodeImage(stack, as: ".webp", options: ["quality": 95, "duration": 50])
         let poor = try encodeImage(stack, as: ".webp", options: ["quality": 20, "duration": 50])
         #expect(poor.count < good.count)
@@ -44,7 +44,7 @@ import Testing
         let exact = back.scalars(as: UInt8.self) == AnimatedPNGWriterTests.rgba8(gray, channels: 0)
         #expect(exact)
         // One image is a still.
-        let still = try encodeImage(TestImages.gradient(height: 8, width: 8, channels: 3), as: ".webp", options: ["duration": 30])
+        let still = try encodeImage(try TestImages.gradient(height: 8, width: 8, channels: 3), as: ".webp", options: ["duration": 30])
         #expect(try imageMetadata(of: .bytes(still))["animated"] == false)
         // Timing from the first frame's metadata when no option gives it.
         let frames = AnimatedPNGWriterTests.frames(count: 3, channels: 4, dtype: .uint8)
@@ -71,6 +71,6 @@ import Testing
         #expect(throws: ImMetaIOError.self) { try encodeImage(NDArray(shape: [2, 4, 4, 2], dtype: .uint8), as: ".webp") }
         let writer = try ImageFileWriter(encodingAs: ".webp", registry: .standard)
         try writer.append(VideoFormatTests.frame(frames, 0))
-        #expect(throws: ImMetaIOError.self) { try writer.append(TestImages.gradient(height: 40, width: 56, channels: 4)) }
+        #expect(throws: ImMetaIOError.self) { try writer.append(try TestImages.gradient(height: 40, width: 56, channels: 4)) }
     }
 }

@@ -5,7 +5,7 @@ import Testing
     @Test(arguments: [0, 3, 4])
     func roundTripsGrayRGBAndRGBA(_ channels: Int) throws {
         // Odd widths exercise row padding.
-        let image = TestImages.gradient(height: 13, width: 7, channels: channels)
+        let image = try TestImages.gradient(height: 13, width: 7, channels: channels)
         let bytes = try encodeImage(image, as: ".bmp")
         #expect(bytes.prefix(2) == [0x42, 0x4D])
         #expect(try readImage(from: .bytes(bytes)) == image)
@@ -64,6 +64,7 @@ import Testing
         #expect(throws: ImMetaIOError.self) { try readImage(from: .bytes(huge)) }
         let oversizedPalette = Self.bmp(width: 1, height: 1, bits: 1, palette: [[0, 0, 0], [1, 1, 1], [2, 2, 2]], pixels: [0, 0, 0, 0])
         #expect(throws: ImMetaIOError.self) { try readImage(from: .bytes(oversizedPalette)) }
-        #expect(throws: ImMetaIOError.self) { try encodeImage(TestImages.gradient(height: 4, width: 4, channels: 3, dtype: .uint16), as: ".bmp") }
+        let sixteenBit = try TestImages.gradient(height: 4, width: 4, channels: 3, dtype: .uint16)
+        #expect(throws: ImMetaIOError.self) { try encodeImage(sixteenBit, as: ".bmp") }
     }
 }

@@ -83,7 +83,7 @@ import Testing
     @Test func metaEditsSidecarsAndListsFolders() throws {
         let folder = try TestImages.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let image = TestImages.gradient(height: 4, width: 4, channels: 3)
+        let image = try TestImages.gradient(height: 4, width: 4, channels: 3)
         try save(image, to: "\(folder)/2.png", metadata: ["a": 1, "b": "x"])
         try save(image, to: "\(folder)/10.png", metadata: ["b": "y", "c": true])
         try save(image, to: "\(folder)/3.png")
@@ -118,7 +118,7 @@ import Testing
     @Test func copyCarriesSidecarsAndHandlesManySources() throws {
         let folder = try TestImages.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let image = TestImages.gradient(height: 5, width: 6, channels: 3)
+        let image = try TestImages.gradient(height: 5, width: 6, channels: 3)
         try save(image, to: "\(folder)/in/frame2.png", metadata: ["n": 2])
         try save(image, to: "\(folder)/in/frame10.png", metadata: ["n": 10])
         let one = try Self.run(["copy", "\(folder)/in/frame2.png", "\(folder)/one.tif"])
@@ -167,7 +167,7 @@ import Testing
     @Test func negativeIndicesMemoryLimitsAndReadHints() throws {
         let folder = try TestImages.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let frames = (0..<4).map { TestImages.gradient(height: 8, width: 8, channels: 3, seed: UInt64($0 * 2 + 1)) }
+        let frames = try (0..<4).map { try TestImages.gradient(height: 8, width: 8, channels: 3, seed: UInt64($0 * 2 + 1)) }
         try writeImages(frames, to: "\(folder)/clip.gif")
         let gifFrames = try readImages(from: .path("\(folder)/clip.gif"))
         #expect(try Self.run(["copy", "\(folder)/clip.gif", "\(folder)/last.npy", "--index", "-1"]).status == 0)
@@ -222,7 +222,7 @@ import Testing
     @Test func everyPrintingCommandSpeaksJSON() throws {
         let folder = try TestImages.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try save(TestImages.gradient(height: 8, width: 8, channels: 3), to: "\(folder)/in/a.png", metadata: ["x": 1])
+        try save(try TestImages.gradient(height: 8, width: 8, channels: 3), to: "\(folder)/in/a.png", metadata: ["x": 1])
         let commands: [[String]] = [
             ["info", Self.gradient], ["copy", Self.gradient, "\(folder)/c.npy"], ["save", Self.gradient, "\(folder)/s"],
             ["meta", "\(folder)/in/a.png"], ["meta", "\(folder)/in"], ["formats"], ["clean", folder],

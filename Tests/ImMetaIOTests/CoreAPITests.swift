@@ -8,7 +8,7 @@ import Testing
     @Test func writesAtomicallyAndReadsBackByPath() throws {
         let folder = try TestImages.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let image = TestImages.gradient(height: 10, width: 12, channels: 3)
+        let image = try TestImages.gradient(height: 10, width: 12, channels: 3)
         for ext in ["png", "jpg", "npy"] {
             let path = "\(folder)/image.\(ext)"
             try writeImage(image, to: path)
@@ -98,7 +98,7 @@ import Testing
     @Test func choosesTheFormatByHintExtensionOrContent() throws {
         let folder = try TestImages.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let image = TestImages.gradient(height: 6, width: 6, channels: 3)
+        let image = try TestImages.gradient(height: 6, width: 6, channels: 3)
         // A PNG with a misleading extension is found by sniffing.
         let path = "\(folder)/actually-png.jpg"
         try writeImage(image, to: path, format: "png")

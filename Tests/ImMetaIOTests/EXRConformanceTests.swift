@@ -26,12 +26,8 @@ struct EXRConformanceTests {
     /// bit for bit, and the RGB must carry them (see ``luminanceChromaFiles(_:)``).
     static let luminanceChroma: Set<String> = ["exr/openexr-images/Rec709_YC.exr", "exr/openexr/comp_b44.exr"]
 
-    static let entries: [Entry] = {
-        guard let root = Corpus.root, let data = try? Data(contentsOf: root.appendingPathComponent("manifest.json")),
-            let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let files = json["files"] as? [[String: Any]]
-        else { return [] }
-        return files.compactMap { file in
+    static func entries() throws -> [Entry] {
+        try Corpus.manifestFiles().compactMap { file in
             guard file["format"] as? String == "exr", let name = file["file"] as? String else { return nil }
             let parts = (file["parts"] as? [[String: Any]] ?? []).map { part -> [String: [String]] in
                 var channels: [String: [String]] = [:]
@@ -42,9 +38,9 @@ struct EXRConformanceTests {
             }
             return Entry(file: name, expectError: file["expect_error"] as? Bool ?? false, parts: parts)
         }
-    }()
+    }
 
-    @Test("decodes like the reference", arguments: entries)
+    @Test("decodes like the reference", arguments: try entries())
     func conforms(_ entry: Entry) throws {
         let path = try #require(Corpus.root).appendingPathComponent(entry.file).path
         if entry.expectError {

@@ -17,6 +17,16 @@ import Testing
         #expect(header?["EXPTIME"] == 1.5)
     }
 
+    /// Unsigned 64-bit data (BITPIX 64 with BZERO 2^63) reads back as uint64, as astropy reads
+    /// it, values above 2^63 included.
+    @Test func uint64RoundTripsOverItsWholeRange() throws {
+        let image = NDArray([0, 1, 1 << 63, UInt64.max - 1, UInt64.max] as [UInt64])
+        let bytes = try encodeImage(image, as: ".fits")
+        #expect(try readImage(from: .bytes(bytes)) == image)
+        #expect(try imageProperties(of: .bytes(bytes)).dtype == .uint64)
+        #expect(try readImage(from: .bytes(bytes), options: ["raw": true]).dtype == .int64)
+    }
+
     @Test func rawOptionSkipsScaling() throws {
         let image = NDArray([0, 1, 65535] as [UInt16])
         let bytes = try encodeImage(image, as: ".fits")

@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func quantisesPhotosWellAndDithers() throws {
-        let photo = TestImages.gradient(height: 64, width: 80, channels: 3, seed: 3)
+        let photo = try TestImages.gradient(height: 64, width: 80, channels: 3, seed: 3)
         for dither in [false, true] {
             let bytes = try encodeImage(photo, as: ".gif", options: ["dither": .bool(dither), "palette_size": 64])
             let back = try readImage(from: .bytes(bytes), index: .at(0))
@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func transparencyAndGray() throws {
-        var rgba = TestImages.gradient(height: 10, width: 12, channels: 4)
+        var rgba = try TestImages.gradient(height: 10, width: 12, channels: 4)
         rgba.withUnsafeMutableBufferPointer(of: UInt8.self) { pixels in
             for i in stride(from: 3, to: pixels.count, by: 4) { pixels[i] = (i / 4) % 3 == 0 ? 0 : 255 }
         }
@@ -44,13 +44,13 @@ import Testing
         for i in stride(from: 0, to: original.count, by: 4) {
             #expect(back[i + 3] == original[i + 3])
         }
-        let gray = TestImages.gradient(height: 9, width: 9, channels: 0)
+        let gray = try TestImages.gradient(height: 9, width: 9, channels: 0)
         let grayBack = try readImage(from: .bytes(try encodeImage(gray, as: ".gif")), index: .at(0)).scalars(as: UInt8.self)
         #expect(stride(from: 0, to: grayBack.count, by: 4).map { grayBack[$0] } == gray.scalars(as: UInt8.self))
     }
 
     @Test func framesAreReadOneAtATime() throws {
-        let frames = (0..<4).map { TestImages.gradient(height: 8, width: 8, channels: 3, seed: UInt64($0 + 1)) }
+        let frames = try (0..<4).map { try TestImages.gradient(height: 8, width: 8, channels: 3, seed: UInt64($0 + 1)) }
         let bytes = try encodeImage(try NDArray.stacked(frames), as: ".gif")
         let file = try openImage(.bytes(bytes))
         var iterator = try file.frames()
@@ -68,9 +68,11 @@ import Testing
         for cut in [3, 8, 13, 30, 200] {
             #expect(throws: ImMetaIOError.self, "cut at \(cut)") { try readImage(from: .bytes(Array(good.prefix(cut))), format: "gif") }
         }
+        let small = try TestImages.gradient(height: 4, width: 4, channels: 3)
         for options: JSONObject in [["palette_size": 1], ["duration": -5], ["loop": 70000], ["colours": 3]] {
-            #expect(throws: ImMetaIOError.self, "\(options)") { try encodeImage(TestImages.gradient(height: 4, width: 4, channels: 3), as: ".gif", options: options) }
+            #expect(throws: ImMetaIOError.self, "\(options)") { try encodeImage(small, as: ".gif", options: options) }
         }
-        #expect(throws: ImMetaIOError.self) { try encodeImage(TestImages.gradient(height: 4, width: 4, channels: 3, dtype: .uint16), as: ".gif") }
+        let sixteenBit = try TestImages.gradient(height: 4, width: 4, channels: 3, dtype: .uint16)
+        #expect(throws: ImMetaIOError.self) { try encodeImage(sixteenBit, as: ".gif") }
     }
 }

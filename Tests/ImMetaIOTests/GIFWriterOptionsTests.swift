@@ -30,7 +30,7 @@ import Testing
     }
 
     @Test func paletteSizeAndQuantizerAsImageioV2SpellsThem() throws {
-        let photo = TestImages.gradient(height: 48, width: 64, channels: 3, seed: 9)
+        let photo = try TestImages.gradient(height: 48, width: 64, channels: 3, seed: 9)
         for options: JSONObject in [["palettesize": 16], ["palette_size": 16], ["palettesize": 16, "quantizer": 0],
                                     ["palettesize": 16, "quantizer": 1], ["palettesize": 16, "quantizer": 2]] {
             let back = try readImage(from: .bytes(encodeImage(photo, as: ".gif", options: options))).scalars(as: UInt8.self)

@@ -6,7 +6,7 @@ import Testing
 @Suite struct JPEGFormatTests {
     @Test(arguments: ["4:4:4", "4:2:2", "4:2:0"], [false, true])
     func roundTripsWithGoodQuality(subsampling: String, progressive: Bool) throws {
-        let image = TestImages.gradient(height: 64, width: 80, channels: 3)
+        let image = try TestImages.gradient(height: 64, width: 80, channels: 3)
         let bytes = try encodeImage(
             image, as: ".jpg", options: ["quality": 95, "subsampling": .string(subsampling), "progressive": .bool(progressive)])
         let decoded = try readImage(from: .bytes(bytes))
@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test func grayRoundTripsAndQualityChangesSize() throws {
-        let image = TestImages.gradient(height: 64, width: 64, channels: 0)
+        let image = try TestImages.gradient(height: 64, width: 64, channels: 0)
         let small = try encodeImage(image, as: "jpeg", options: ["quality": 20])
         let large = try encodeImage(image, as: "jpeg", options: ["quality": 98, "optimize": true])
         #expect(small.count < large.count)

@@ -47,7 +47,7 @@ import Testing
     @Test func framesComeWithTheirOwnMetadata() throws {
         let folder = try TestImages.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let frames = (0..<3).map { TestImages.gradient(height: 6, width: 5, channels: 3, seed: UInt64($0 * 2 + 1)) }
+        let frames = try (0..<3).map { try TestImages.gradient(height: 6, width: 5, channels: 3, seed: UInt64($0 * 2 + 1)) }
         try writeImages(frames, to: "\(folder)/clip.gif", options: ["duration": [100, 250, 400]])
         let read = try readImagesWithMetadata(from: .path("\(folder)/clip.gif"))
         #expect(read.count == 3)
@@ -57,7 +57,7 @@ import Testing
     @Test func singleImageFormatsRefuseASecondFrame() throws {
         let folder = try TestImages.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let image = TestImages.gradient(height: 4, width: 4, channels: 3)
+        let image = try TestImages.gradient(height: 4, width: 4, channels: 3)
         try writeImages([image], to: "\(folder)/one.npy")
         #expect(try readImages(from: .path("\(folder)/one.npy")) == [image])
         let error = try #require(throws: ImMetaIOError.self) { try writeImages([image, image], to: "\(folder)/two.npy") }

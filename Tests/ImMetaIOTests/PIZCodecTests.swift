@@ -116,7 +116,7 @@ import Testing
             image = try NDArray((0..<count).map { _ in UInt32(truncatingIfNeeded: generator.next()) % 70_000 })
                 .reshaped(channels == 1 ? [45, 70] : [45, 70, channels])
         } else {
-            image = EXRFormatTests.image(channels: channels, dtype: dtype, height: 45, width: 70)
+            image = try EXRFormatTests.image(channels: channels, dtype: dtype, height: 45, width: 70)
         }
         func encode(library: Bool) throws -> [UInt8] {
             let names = channels == 1 ? ["Y"] : Array(["R", "G", "B", "A"].prefix(channels))

@@ -4,7 +4,7 @@ import Testing
 @Suite struct PNGFormatTests {
     @Test(arguments: [0, 1, 2, 3, 4], [DType.uint8, .uint16])
     func roundTripsEveryLayout(channels: Int, dtype: DType) throws {
-        let image = TestImages.gradient(height: 37, width: 53, channels: channels, dtype: dtype)
+        let image = try TestImages.gradient(height: 37, width: 53, channels: channels, dtype: dtype)
         let bytes = try encodeImage(image, as: ".png")
         try StrictPNG.validate(bytes)
         let decoded = try readImage(from: .bytes(bytes))
@@ -14,7 +14,7 @@ import Testing
 
     @Test(arguments: ["none", "sub", "up", "average", "paeth", "adaptive"], [0, 1, 6, 12])
     func roundTripsEveryFilterAndLevel(filter: String, level: Int) throws {
-        let image = TestImages.gradient(height: 20, width: 31, channels: 3)
+        let image = try TestImages.gradient(height: 20, width: 31, channels: 3)
         let bytes = try encodeImage(image, as: "png", options: ["filter": .string(filter), "compression": .int(level)])
         try StrictPNG.validate(bytes)
         #expect(try readImage(from: .bytes(bytes)) == image)
@@ -22,13 +22,13 @@ import Testing
 
     @Test func oddSizesRoundTrip() throws {
         for (height, width) in [(1, 1), (1, 17), (17, 1), (3, 1000)] {
-            let image = TestImages.gradient(height: height, width: width, channels: 4)
+            let image = try TestImages.gradient(height: height, width: width, channels: 4)
             #expect(try readImage(from: .bytes(encodeImage(image, as: ".png"))) == image)
         }
     }
 
     @Test func writesTextAndPhysicalSize() throws {
-        let image = TestImages.gradient(height: 8, width: 8, channels: 3)
+        let image = try TestImages.gradient(height: 8, width: 8, channels: 3)
         let bytes = try encodeImage(
             image, as: ".png",
             metadata: ["text": ["Author": "immetaio", "Note": "ünïcode ✓"], "dpi": [300.0, 150.0]])

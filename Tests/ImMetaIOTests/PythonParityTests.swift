@@ -11,7 +11,7 @@ import Testing
         let folder = try TestImages.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         for channels in [3, 4] {
-            let image = TestImages.gradient(height: 5, width: 7, channels: channels)
+            let image = try TestImages.gradient(height: 5, width: 7, channels: channels)
             let files = try save(image, to: "\(folder)/bgr\(channels)", metadata: ["k": 1], colorOrder: .bgr)
             #expect(files.image.hasSuffix(".png"))
             // In the file, the first channel holds blue, as OpenCV's imwrite leaves it.
@@ -20,14 +20,14 @@ import Testing
             #expect(try load(from: files.image, colorOrder: .bgr).image == image)
         }
         // Gray images and NPY files are never swapped.
-        let gray = TestImages.gradient(height: 4, width: 4, channels: 0)
+        let gray = try TestImages.gradient(height: 4, width: 4, channels: 0)
         #expect(try readImage(from: .path(save(gray, to: "\(folder)/gray", colorOrder: .bgr).image)) == gray)
-        let stack = TestImages.gradient(height: 4, width: 4, channels: 3).astype(.int16)
+        let stack = try TestImages.gradient(height: 4, width: 4, channels: 3).astype(.int16)
         let npy = try save(stack, to: "\(folder)/stack", colorOrder: .bgr)
         #expect(npy.image.hasSuffix(".npy"))
         #expect(try readImage(from: .path(npy.image)) == stack)
         // Lists and folders take the order too.
-        let images = (0..<3).map { TestImages.gradient(height: 3, width: 3, channels: 3, seed: UInt64($0 * 2 + 1)) }
+        let images = try (0..<3).map { try TestImages.gradient(height: 3, width: 3, channels: 3, seed: UInt64($0 * 2 + 1)) }
         try save(images, toFolder: "\(folder)/many", colorOrder: .bgr)
         #expect(try load(folder: "\(folder)/many", colorOrder: .bgr).images == images)
         #expect(try load(folder: "\(folder)/many").images != images)
@@ -36,7 +36,7 @@ import Testing
     @Test func folderLoadsReadPythonImmetaiosExtensionsUnlessAskedForMore() throws {
         let folder = try TestImages.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let image = TestImages.gradient(height: 4, width: 4, channels: 3)
+        let image = try TestImages.gradient(height: 4, width: 4, channels: 3)
         try save(image, to: "\(folder)/1.png")
         try save(image.astype(.float32), to: "\(folder)/2.exr")
         try save(image, to: "\(folder)/3.npy")
@@ -112,7 +112,7 @@ import Testing
         try Data(count: 100).write(to: URL(fileURLWithPath: leftover))
         try FileManager.default.setAttributes(
             [.modificationDate: Date().addingTimeInterval(-2 * LeftoverTemporaryFile.gracePeriod)], ofItemAtPath: leftover)
-        try save(TestImages.gradient(height: 2, width: 2, channels: 3), to: "\(folder)/frame.png")
+        try save(try TestImages.gradient(height: 2, width: 2, channels: 3), to: "\(folder)/frame.png")
         #expect(!FileManager.default.fileExists(atPath: leftover))
     }
 }

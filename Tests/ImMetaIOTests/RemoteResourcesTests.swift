@@ -21,7 +21,7 @@ import Testing
     @Test func unregisteredSchemesAreErrorsNotLocalFolders() throws {
         let folder = try TestImages.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let image = TestImages.gradient(height: 4, width: 4, channels: 3)
+        let image = try TestImages.gradient(height: 4, width: 4, channels: 3)
         let read = try #require(throws: ImMetaIOError.self) { try readImage(from: "gs://bucket/frame.png") }
         #expect(read.code == .unsupportedFeature)
         #expect(read.message.contains("gs://"))
@@ -37,7 +37,7 @@ import Testing
     @Test func registeredSchemesReadAndWriteImagesSidecarsAndArrays() throws {
         let objects = DictionaryObjects()
         RemoteResources.register(scheme: "memtest", handler: objects)
-        let image = TestImages.gradient(height: 6, width: 5, channels: 3)
+        let image = try TestImages.gradient(height: 6, width: 5, channels: 3)
         let files = try save(image, to: "memtest://bucket/run/frame_0001", metadata: ["exposure": 0.5])
         #expect(files.image == "memtest://bucket/run/frame_0001.png")
         #expect(objects.objects.keys.sorted() == ["memtest://bucket/run/frame_0001.json", "memtest://bucket/run/frame_0001.png"])

@@ -6,7 +6,7 @@ import Testing
     @Test func savesImageAndSidecarAndLoadsBoth() throws {
         let folder = try TestImages.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let image = TestImages.gradient(height: 48, width: 64, channels: 3)
+        let image = try TestImages.gradient(height: 48, width: 64, channels: 3)
         let metadata: JSONObject = ["exposure_time": 0.01, "camera_matrix": [[1000, 0, 320], [0, 1000, 240], [0, 0, 1]]]
         let files = try save(image, to: "\(folder)/sub/dir/frame", metadata: metadata)
         #expect(files.image == "\(folder)/sub/dir/frame.png")
@@ -71,7 +71,7 @@ import Testing
     @Test func codableMetadataRoundTrips() throws {
         let folder = try TestImages.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let image = TestImages.gradient(height: 8, width: 8, channels: 0)
+        let image = try TestImages.gradient(height: 8, width: 8, channels: 0)
         let files = try save(image, to: "\(folder)/f", metadata: Exposure(exposureTime: 0.02, gain: 3))
         let text = try String(contentsOfFile: try #require(files.sidecar), encoding: .utf8)
         #expect(text == "{\n    \"exposureTime\": 0.02,\n    \"gain\": 3\n}\n")
@@ -103,7 +103,7 @@ import Testing
     @Test func foldersAndListsWithMissingKeys() throws {
         let folder = try TestImages.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let images = (0..<12).map { TestImages.gradient(height: 6, width: 7, channels: 3, seed: UInt64($0 + 1)) }
+        let images = try (0..<12).map { try TestImages.gradient(height: 6, width: 7, channels: 3, seed: UInt64($0 + 1)) }
         var metadata: [JSONObject] = images.indices.map { ["index": .int($0)] }
         metadata[3]["extra"] = "only here"
         metadata[5] = [:]
@@ -155,7 +155,7 @@ import Testing
         try waitSaves()
         // A path below a regular file cannot be created.
         try Data("x".utf8).write(to: URL(fileURLWithPath: "\(folder)/file"))
-        let image = TestImages.gradient(height: 32, width: 32, channels: 3)
+        let image = try TestImages.gradient(height: 32, width: 32, channels: 3)
         var saved: [SavedFiles] = []
         for index in 0..<8 {
             let path = index == 4 ? "\(folder)/file/blocked/\(index)" : "\(folder)/ok/\(index)"
@@ -178,7 +178,7 @@ import Testing
         let previous = queue.maxPendingBytes
         queue.maxPendingBytes = 10_000  // smaller than two images: every save waits for the previous one
         defer { queue.maxPendingBytes = previous }
-        var image = TestImages.gradient(height: 64, width: 64, channels: 3)
+        var image = try TestImages.gradient(height: 64, width: 64, channels: 3)
         let original = image
         for index in 0..<6 {
             try save(image, to: "\(folder)/\(index)", nonblocking: true)

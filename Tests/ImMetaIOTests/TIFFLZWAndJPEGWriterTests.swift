@@ -12,7 +12,7 @@ import Testing
         ["compression": "lzw", "predictor": "horizontal", "rows_per_strip": 3], ["compression": "lzw", "bigtiff": true],
     ] as [JSONObject])
     func lzwRoundTripsEveryDtype(_ options: JSONObject) throws {
-        for (name, image) in TIFFWriterTests.samples() where options["predictor"] != "horizontal" || image.dtype.isInteger {
+        for (name, image) in try TIFFWriterTests.samples() where options["predictor"] != "horizontal" || image.dtype.isInteger {
             let bytes = try encodeImage(image, as: ".tif", options: options)
             #expect(try readImage(from: .bytes(bytes)) == image, "\(name) with \(options)")
             #expect(try imageMetadata(of: .bytes(bytes))["compression"] == 5)
@@ -47,7 +47,7 @@ import Testing
 
     @Test func jpegPagesReadBackWithinTolerance() throws {
         let rgb = try VideoFormatTests.movingFrames(count: 1, height: 100, width: 131).reshaped([100, 131, 3])
-        let gray = TestImages.gradient(height: 70, width: 45, channels: 0)
+        let gray = try TestImages.gradient(height: 70, width: 45, channels: 0)
         // Minimum PSNR (dB) and the photometric interpretation stored.
         let cases: [(NDArray, JSONObject, Double, Int)] = [
             (rgb, ["compression": "jpeg"], 30, 6),
@@ -77,10 +77,10 @@ import Testing
     }
 
     @Test func optionsTheSchemesDoNotTakeAreErrors() throws {
-        let rgb = TestImages.gradient(height: 40, width: 40, channels: 3)
+        let rgb = try TestImages.gradient(height: 40, width: 40, channels: 3)
         let cases: [(NDArray, JSONObject)] = [
-            (TestImages.gradient(height: 8, width: 8, channels: 3, dtype: .uint16), ["compression": "jpeg"]),
-            (TestImages.gradient(height: 8, width: 8, channels: 4), ["compression": "jpeg"]),
+            (try TestImages.gradient(height: 8, width: 8, channels: 3, dtype: .uint16), ["compression": "jpeg"]),
+            (try TestImages.gradient(height: 8, width: 8, channels: 4), ["compression": "jpeg"]),
             (rgb, ["compression": "jpeg", "predictor": true]),
             (rgb, ["compression": "jpeg", "rows_per_strip": 10]),
             (rgb, ["compression": "jpeg", "subsampling": [4, 1], "tile": [16, 16]]),
@@ -91,7 +91,7 @@ import Testing
             (rgb, ["compression": "deflate", "quality": 80]),
             (rgb, ["photometric": "ycbcr"]),
             (rgb, ["compression": "lzw", "level": 5]),
-            (TestImages.gradient(height: 8, width: 8, channels: 0), ["compression": "jpeg", "photometric": "ycbcr"]),
+            (try TestImages.gradient(height: 8, width: 8, channels: 0), ["compression": "jpeg", "photometric": "ycbcr"]),
             (rgb, ["compression": "lzh"]),
         ]
         for (image, options) in cases {

@@ -4,7 +4,7 @@ import Testing
 @Suite struct WebPFormatTests {
     @Test(arguments: [3, 4])
     func losslessRoundTripsExactly(channels: Int) throws {
-        let image = TestImages.gradient(height: 45, width: 61, channels: channels)
+        let image = try TestImages.gradient(height: 45, width: 61, channels: channels)
         let bytes = try encodeImage(image, as: ".webp", options: ["lossless": true])
         let file = try openImage(.bytes(bytes))
         #expect(try file.read() == image)
@@ -13,12 +13,12 @@ import Testing
     }
 
     @Test func lossyIsCloseAndQualityChangesSize() throws {
-        let image = TestImages.gradient(height: 64, width: 64, channels: 3)
+        let image = try TestImages.gradient(height: 64, width: 64, channels: 3)
         let good = try encodeImage(image, as: ".webp", options: ["quality": 95])
         let poor = try encodeImage(image, as: ".webp", options: ["quality": 10])
         #expect(poor.count < good.count)
         #expect(TestImages.psnr(try readImage(from: .bytes(good)), image) > 30)
-        let gray = TestImages.gradient(height: 16, width: 16, channels: 0)
+        let gray = try TestImages.gradient(height: 16, width: 16, channels: 0)
         #expect(try readImage(from: .bytes(encodeImage(gray, as: ".webp"))).shape == [16, 16, 3])
     }
 
@@ -33,7 +33,7 @@ import Testing
     /// An animation whose second frame is damaged: a typed error. (libwebp's decoder was freed
     /// twice on this path, once by hand and once by deinit; found by fuzzing.)
     @Test func damagedAnimationFrameIsATypedError() throws {
-        let image = TestImages.gradient(height: 24, width: 32, channels: 3)
+        let image = try TestImages.gradient(height: 24, width: 32, channels: 3)
         let still = try encodeImage(image, as: ".webp", options: ["lossless": true])
         // The still file's VP8L chunk (header and payload), wrapped into two animation frames.
         guard let at = (12..<(still.count - 8)).first(where: { still[$0..<($0 + 4)].elementsEqual("VP8L".utf8) }) else {

@@ -206,8 +206,10 @@ def main(tool):
 
     # FITS both ways with astropy (BSCALE/BZERO applied, unsigned integers through BZERO).
     from astropy.io import fits
-    for dtype in (np.uint8, np.int16, np.uint16, np.int32, np.float32, np.float64):
+    for dtype in (np.uint8, np.int8, np.int16, np.uint16, np.int32, np.uint32, np.int64, np.uint64, np.float32, np.float64):
         array = (rng.random((9, 11)) * 200).astype(dtype)
+        if dtype == np.uint64:
+            array[0, :3] = [2**63, 2**64 - 1, 2**63 + 12345]  # BZERO 2^63: values above it too
         source = os.path.join(work, f"fits-{np.dtype(dtype).name}.npy")
         np.save(source, array)
         run(tool, "copy", source, source.replace(".npy", ".fits"))
@@ -218,7 +220,8 @@ def main(tool):
         path = os.path.join(work, f"astropy-{np.dtype(dtype).name}.fits")
         fits.PrimaryHDU(array).writeto(path, overwrite=True)
         run(tool, "copy", path, path + ".npy")
-        check(np.array_equal(np.load(path + ".npy"), array), f"we read astropy's {np.dtype(dtype).name} FITS differently")
+        ours = np.load(path + ".npy")
+        check(ours.dtype == array.dtype and np.array_equal(ours, array), f"we read astropy's {np.dtype(dtype).name} FITS differently")
 
     # OpenEXR written by immetaio, read by OpenEXR's Python bindings, and the other way round.
     import OpenEXR

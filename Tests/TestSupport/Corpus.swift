@@ -41,13 +41,26 @@ public enum Corpus {
     /// Why corpus tests are skipped when it is missing.
     public static let missingText = "corpus not found: set IMMETAIO_CORPUS or place it at ../shared/corpus"
 
-    /// The manifest's entries of the given corpus folders.
-    public static func entries(formats: Set<String>) -> [Entry] {
-        guard let root, let data = try? Data(contentsOf: root.appendingPathComponent("manifest.json")),
-            let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let files = json["files"] as? [[String: Any]]
-        else { return [] }
-        return files.compactMap { file in
+    /// A manifest that is there but cannot be read: the corpus tests fail rather than pass with
+    /// no files.
+    public struct ManifestError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The manifest's `files` objects; empty when the corpus is missing.
+    public static func manifestFiles() throws -> [[String: Any]] {
+        guard let root else { return [] }
+        let url = root.appendingPathComponent("manifest.json")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: url))
+        guard let files = (json as? [String: Any])?["files"] as? [[String: Any]] else {
+            throw ManifestError(description: "\(url.path) has no `files` list")
+        }
+        return files
+    }
+
+    /// The manifest's entries of the given corpus folders; empty when the corpus is missing.
+    public static func entries(formats: Set<String>) throws -> [Entry] {
+        try manifestFiles().compactMap { file in
             guard let name = file["file"] as? String, let format = file["format"] as? String, formats.contains(format)
             else { return nil }
             return Entry(

@@ -146,7 +146,7 @@ import Testing
         for dtype in [DType.bool, .int8, .uint16, .int32, .float32, .float64, .uint64, .float16] {
             let context = ChunkContext(dtype: dtype, fill: [UInt8](repeating: 0, count: dtype.itemSize), writeEmptyChunks: true)
             let pipeline = try CodecPipeline([.bytes(), codec], shape: [5, 7], context: context)
-            let chunk = sampleArray([5, 7], dtype, seed: 11)
+            let chunk = try sampleArray([5, 7], dtype, seed: 11)
             let encoded = try pipeline.encode(chunk)
             #expect(try pipeline.decode(encoded) == chunk, "\(codec.name) \(dtype)")
             var target = [UInt8](repeating: 0, count: 35 * dtype.itemSize)

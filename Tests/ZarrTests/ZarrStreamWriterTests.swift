@@ -84,7 +84,7 @@ final class CountingStore: ZarrStore, @unchecked Sendable {
     func everyShardIsWrittenOnceAndReadsBack(_ layout: Layout) throws {
         let store = CountingStore()
         let array = try ZarrArray.create(in: store, metadata: Self.shardedMetadata(layout: layout))
-        let items = sampleArray([250, 3, 8, 8], .uint8)
+        let items = try sampleArray([250, 3, 8, 8], .uint8)
         let stream = try ZarrStreamWriter(array: array, maximumSlabsInFlight: 2)
         try Self.fillConcurrently(stream, 0..<250, items: items)
         let grown = try stream.finish(count: 250)
@@ -101,10 +101,10 @@ final class CountingStore: ZarrStore, @unchecked Sendable {
     func appendingItemByItemFillsThePartialShardOnce(_ layout: Layout) throws {
         let store = CountingStore()
         var array = try ZarrArray.create(in: store, metadata: Self.shardedMetadata(layout: layout))
-        let first = sampleArray([130, 3, 8, 8], .uint8, seed: 3)
+        let first = try sampleArray([130, 3, 8, 8], .uint8, seed: 3)
         try array.append(first)
         store.resetCounts()
-        let more = sampleArray([95, 3, 8, 8], .uint8, seed: 5)
+        let more = try sampleArray([95, 3, 8, 8], .uint8, seed: 5)
         let stream = try ZarrStreamWriter(array: array)
         #expect(stream.startLength == 130)
         for index in 0..<95 {
@@ -128,7 +128,7 @@ final class CountingStore: ZarrStore, @unchecked Sendable {
     func theStoredShapeGrowsOnlyOverCommittedSlabs(_ layout: Layout) throws {
         let store = MemoryStore()
         let array = try ZarrArray.create(in: store, metadata: Self.shardedMetadata(shard: 10, layout: layout))
-        let items = sampleArray([25, 3, 8, 8], .uint8)
+        let items = try sampleArray([25, 3, 8, 8], .uint8)
         let stream = try ZarrStreamWriter(array: array, commitsAutomatically: false)
         try Self.fillConcurrently(stream, 0..<20, items: items, threads: 2)
         // Two slabs are stored, but a reader still sees the committed length.
@@ -182,7 +182,7 @@ final class CountingStore: ZarrStore, @unchecked Sendable {
         let store = MemoryStore()
         let array = try ZarrArray.create(in: store, metadata: Self.shardedMetadata(shard: 1000))
         let stream = try ZarrStreamWriter(array: array, maximumLength: 3)
-        let items = sampleArray([3, 3, 8, 8], .uint8)
+        let items = try sampleArray([3, 3, 8, 8], .uint8)
         try Self.fillConcurrently(stream, 0..<3, items: items, threads: 2)
         #expect(throws: ImMetaIOError.self) { try stream.write(NDArray(shape: [3, 8, 8], dtype: .uint8), at: 3) }
         #expect(try stream.finish(count: 3).read() == items)

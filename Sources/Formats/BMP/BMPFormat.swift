@@ -24,6 +24,8 @@ public struct BMPFormat: ImageFormat {
     public var name: String { "bmp" }
     public var extensions: [String] { [".bmp", ".dib"] }
     public var canWrite: Bool { true }
+    /// uint8 gray, RGB and RGBA, exactly.
+    public var writableLayouts: [WritableLayout] { WritableLayout.lossless([.uint8], channels: [nil, 3, 4]) }
 
     public func sniff(_ header: [UInt8]) -> Bool {
         header.count >= 18 && header[0] == 0x42 && header[1] == 0x4D && [12, 16, 40, 52, 56, 64, 108, 124].contains(Int(header[14]))

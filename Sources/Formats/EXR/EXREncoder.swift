@@ -98,24 +98,22 @@ struct EXREncoder {
         if libraryPIZ { immetaio_exr_writer_use_library_piz(writer) }
         let chunkCount = Int(immetaio_exr_writer_chunk_count(writer))
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, chunkCount))
-        var failures = [String?](repeating: nil, count: workers)
+        var failure: String?
         image.withUnsafeBytes { pixels in
-            failures.withUnsafeMutableBufferPointer { failed in
-                ParallelLoop.run(workers) { worker in
+            do throws(EXRChunkFailure) {
+                try ParallelLoop.forEach(workers) { (worker: Int) throws(EXRChunkFailure) in
                     // Interleaved stripes keep every worker busy when chunks differ in cost.
                     var message = [CChar](repeating: 0, count: 512)
-                    var chunk = worker
-                    while chunk < chunkCount {
-                        if immetaio_exr_encode(writer, pixels.baseAddress, Int32(chunk), Int32(chunk + 1), &message, message.count) != 0 {
-                            failed[worker] = EXRReader.text(message)
-                            return
-                        }
-                        chunk += workers
+                    for chunk in stride(from: worker, to: chunkCount, by: workers)
+                    where immetaio_exr_encode(writer, pixels.baseAddress, Int32(chunk), Int32(chunk + 1), &message, message.count) != 0 {
+                        throw EXRChunkFailure(message: EXRReader.text(message))
                     }
                 }
+            } catch {
+                failure = error.message
             }
         }
-        if let failure = failures.compactMap({ $0 }).first {
+        if let failure {
             throw ImMetaIOError(.io, "OpenEXR encode failed: \(failure)", file: sink.displayName)
         }
         var bytes: UnsafePointer<UInt8>?

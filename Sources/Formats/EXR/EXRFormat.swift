@@ -39,6 +39,8 @@ public struct EXRFormat: ImageFormat {
     public var extensions: [String] { [".exr"] }
     /// OpenEXR files can be written.
     public var canWrite: Bool { true }
+    /// float16, float32 and uint32 Y, RGB and RGBA, exactly with the default PIZ compression.
+    public var writableLayouts: [WritableLayout] { WritableLayout.lossless([.float16, .float32, .uint32], channels: [nil, 3, 4]) }
 
     static let magic: [UInt8] = [0x76, 0x2F, 0x31, 0x01]
 

@@ -292,23 +292,26 @@ final class EXRReader: ImageReader {
         guard chunkCount >= 0 else { throw request.error(.corruptData, "cannot count the chunks of part \(index)") }
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, chunkCount))
         let channels = Int32(part.channels.count)
-        var failures = [String?](repeating: nil, count: workers)
+        var failure: String?
         let handle = self.handle
         let image = NDArray(unsafeUninitializedShape: shape, dtype: dtype) { raw in
-            failures.withUnsafeMutableBufferPointer { failed in
-                positions.withUnsafeBufferPointer { positions in
-                    ParallelLoop.run(workers) { worker in
+            positions.withUnsafeBufferPointer { positions in
+                do throws(EXRChunkFailure) {
+                    // One contiguous run of chunks per worker.
+                    try ParallelLoop.forEach(workers) { (worker: Int) throws(EXRChunkFailure) in
                         let begin = worker * chunkCount / workers, end = (worker + 1) * chunkCount / workers
                         var message = [CChar](repeating: 0, count: 512)
                         let status = immetaio_exr_decode(
                             handle, Int32(index), positions.baseAddress, Int32(positions.count), channels, outType,
                             raw.baseAddress, raw.count, Int32(begin), Int32(end), &message, message.count)
-                        if status != 0 { failed[worker] = Self.text(message) }
+                        if status != 0 { throw EXRChunkFailure(message: Self.text(message)) }
                     }
+                } catch {
+                    failure = error.message
                 }
             }
         }
-        if let failure = failures.compactMap({ $0 }).first {
+        if let failure {
             // OpenEXRCore before 3.2 cannot decompress DWAA/DWAB: the C++ library can.
             if failure.contains("FEATURE_NOT_IMPLEMENTED"), dtype == .float16 || dtype == .float32 {
                 return try decodeWithCxx(index, part: part, order: order, shape: shape, dtype: dtype)

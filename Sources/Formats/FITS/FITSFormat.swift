@@ -21,6 +21,10 @@ public struct FITSFormat: ImageFormat {
     public var name: String { "fits" }
     public var extensions: [String] { [".fits", ".fit", ".fts", ".fits.gz"] }
     public var canWrite: Bool { true }
+    /// Every integer and float dtype but float16, exactly.
+    public var writableLayouts: [WritableLayout] {
+        WritableLayout.lossless(DType.allCases.filter { $0 != .bool && $0 != .float16 }, channels: [nil, 3])
+    }
 
     public func sniff(_ header: [UInt8]) -> Bool {
         header.starts(with: Array("SIMPLE  =".utf8)) || header.starts(with: [0x1F, 0x8B])

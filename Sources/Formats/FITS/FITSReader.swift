@@ -187,6 +187,11 @@ final class FITSReader: ImageReader {
         var bitpix: Int32 = 0, equivalent: Int32 = 0, axes: Int32 = 0
         ffgidt(file, &bitpix, &status)
         ffgiet(file, &equivalent, &status)
+        if equivalent == LONGLONG_IMG, keyDouble(file, "BZERO") == 0x1p63, keyDouble(file, "BSCALE") ?? 1 == 1 {
+            // The standard offset of unsigned 64-bit data, which this cfitsio does not report
+            // as an equivalent type (astropy reads it as uint64).
+            equivalent = ULONGLONG_IMG
+        }
         ffgidm(file, &axes, &status)
         guard status == 0, axes > 0, axes <= 999 else { throw request.error(.corruptData, "invalid image header: \(fitsMessage(status))") }
         var sizes = [Int64](repeating: 0, count: Int(axes))

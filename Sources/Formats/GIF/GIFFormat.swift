@@ -30,6 +30,15 @@ public struct GIFFormat: ImageFormat {
     public var name: String { "gif" }
     public var extensions: [String] { [".gif"] }
     public var canWrite: Bool { true }
+    /// uint8 gray, RGB and RGBA frames, read back as RGBA: gray exactly, colour through a
+    /// 256-colour palette.
+    public var writableLayouts: [WritableLayout] {
+        [
+            WritableLayout(.uint8, channels: nil, readChannels: 4),
+            WritableLayout(.uint8, channels: 3, readChannels: 4, maximumRMSError: 6),
+            WritableLayout(.uint8, channels: 4, maximumRMSError: 6),
+        ]
+    }
 
     public func sniff(_ header: [UInt8]) -> Bool { header.starts(with: Array("GIF87a".utf8)) || header.starts(with: Array("GIF89a".utf8)) }
 

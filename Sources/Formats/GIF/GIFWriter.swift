@@ -74,19 +74,19 @@ final class GIFWriter: ImageWriter {
         }
         let frameBytes = width * height * channels
         try image.withUnsafeBytes { raw in
-            for start in stride(from: 0, to: frames, by: Self.batch) {
-                let count = min(Self.batch, frames - start)
-                var results = [GIFQuantizer.Result?](repeating: nil, count: count)
-                results.withUnsafeMutableBufferPointer { results in
-                    ParallelLoop.run(count) { item in
-                        let pixels = UnsafeRawBufferPointer(rebasing: raw[((start + item) * frameBytes)..<((start + item + 1) * frameBytes)])
-                        results[item] = GIFQuantizer.quantize(
-                            pixels, count: width * height, channels: channels, width: width, paletteSize: paletteSize, dither: dither)
-                    }
-                }
-                for result in results { if let result { try put(result, width: width, height: height) } }
-                try flush()
-            }
+            // Frames are quantized on every core and encoded in order as they are ready; the
+            // encoded bytes go to the sink once per window.
+            try ParallelLoop.forEachInOrder(
+                frames, workers: ProcessInfo.processInfo.activeProcessorCount, window: Self.batch,
+                produce: { (frame: Int, _: Int) -> GIFQuantizer.Result in
+                    let pixels = UnsafeRawBufferPointer(rebasing: raw[(frame * frameBytes)..<((frame + 1) * frameBytes)])
+                    return GIFQuantizer.quantize(
+                        pixels, count: width * height, channels: channels, width: width, paletteSize: paletteSize, dither: dither)
+                },
+                consume: { (frame: Int, result: GIFQuantizer.Result) throws in
+                    try put(result, width: width, height: height)
+                    if (frame + 1) % Self.batch == 0 || frame == frames - 1 { try flush() }
+                })
         }
     }
 

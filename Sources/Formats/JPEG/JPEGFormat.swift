@@ -25,6 +25,14 @@ public struct JPEGFormat: ImageFormat {
     public var name: String { "jpeg" }
     public var extensions: [String] { [".jpg", ".jpeg", ".jpe", ".jfif"] }
     public var canWrite: Bool { true }
+    /// uint8 gray and RGB, lossy (H×W×1 reads back as H×W).
+    public var writableLayouts: [WritableLayout] {
+        [
+            WritableLayout(.uint8, channels: nil, maximumRMSError: 1.5),
+            WritableLayout(.uint8, channels: 1, readChannels: nil, maximumRMSError: 1.5),
+            WritableLayout(.uint8, channels: 3, maximumRMSError: 1.5),
+        ]
+    }
 
     public func sniff(_ header: [UInt8]) -> Bool { header.starts(with: [0xFF, 0xD8, 0xFF]) }
 

@@ -13,6 +13,8 @@ public struct NPYFormat: ImageFormat {
     public var name: String { "npy" }
     public var extensions: [String] { [".npy"] }
     public var canWrite: Bool { true }
+    /// Every dtype, with or without a channel axis, exactly.
+    public var writableLayouts: [WritableLayout] { WritableLayout.lossless(DType.allCases, channels: [nil, 1, 3, 4]) }
 
     public func sniff(_ header: [UInt8]) -> Bool { NPY.hasMagic(header) }
 

@@ -30,6 +30,12 @@ public struct PNGFormat: ImageFormat {
     public var name: String { "png" }
     public var extensions: [String] { [".png", ".apng"] }
     public var canWrite: Bool { true }
+    /// uint8 and uint16 gray, gray+alpha, RGB and RGBA, exactly (H×W×1 reads back as H×W).
+    public var writableLayouts: [WritableLayout] {
+        [DType.uint8, .uint16].flatMap { dtype in
+            [WritableLayout(dtype, channels: 1, readChannels: nil)] + WritableLayout.lossless([dtype], channels: [nil, 2, 3, 4])
+        }
+    }
 
     public func sniff(_ header: [UInt8]) -> Bool { header.starts(with: PNGChunks.signature) }
 

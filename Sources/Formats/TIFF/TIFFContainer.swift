@@ -91,23 +91,19 @@ package final class TIFFContainer: Sendable {
             let run = inner.route == .native
                 ? 1 : LibTIFFDecoder.runLength(inner, workers: ProcessInfo.processInfo.activeProcessorCount)
             let units = (chunkIndices.count + run - 1) / run
-            var failures = [TIFFError?](repeating: nil, count: units)
-            failures.withUnsafeMutableBufferPointer { failures in
-                ParallelLoop.run(units) { unit in
-                    do throws(TIFFError) {
-                        if inner.route == .native {
-                            try inner.decodeChunk(chunkIndices[unit], file: file, source: source, littleEndian: little, into: buffer, rows: rows)
-                        } else {
-                            let chunks = Array(chunkIndices[(unit * run)..<min(chunkIndices.count, (unit + 1) * run)])
-                            try LibTIFFDecoder(page: inner).decode(
-                                chunks, file: file, into: buffer, rows: rows, maxAllocation: DecodeLimits.default.maxBytes)
-                        }
-                    } catch {
-                        failures[unit] = error
+            do throws(TIFFError) {
+                try ParallelLoop.forEach(units) { (unit: Int) throws(TIFFError) in
+                    if inner.route == .native {
+                        try inner.decodeChunk(chunkIndices[unit], file: file, source: source, littleEndian: little, into: buffer, rows: rows)
+                    } else {
+                        let chunks = Array(chunkIndices[(unit * run)..<min(chunkIndices.count, (unit + 1) * run)])
+                        try LibTIFFDecoder(page: inner).decode(
+                            chunks, file: file, into: buffer, rows: rows, maxAllocation: DecodeLimits.default.maxBytes)
                     }
                 }
+            } catch {
+                throw Self.publicError(error, path: self.path)
             }
-            if let failure = failures.lazy.compactMap({ $0 }).first { throw Self.publicError(failure, path: self.path) }
         }
         let windowBytes = rows.count * columns.count * perPixel * itemSize * planes
         guard out.count >= windowBytes else { throw ImMetaIOError(.invalidArgument, "window buffer too small", file: path) }

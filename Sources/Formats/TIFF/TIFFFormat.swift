@@ -66,6 +66,10 @@ public struct TIFFFormat: ImageFormat {
     }
 
     public var canWrite: Bool { true }
+    /// Every dtype as gray, RGB or RGBA pages (bool as 1-bit gray), exactly.
+    public var writableLayouts: [WritableLayout] {
+        WritableLayout.lossless([.bool], channels: [nil]) + WritableLayout.lossless(DType.allCases.filter { $0 != .bool }, channels: [nil, 3, 4])
+    }
 
     public func makeWriter(_ request: WriteRequest) throws -> any ImageWriter {
         try TIFFWriter(request)
@@ -168,10 +172,10 @@ final class TIFFReader: ImageReader {
         let firstUnit = perPage.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1) }
         let total = firstUnit[firstUnit.count - 1]
         if let image = readStoredInArrayOrder(pages: pages, shape: shape, pageBytes: pageBytes) { return image }
-        var failures = [TIFFError?](repeating: nil, count: total)
+        var failure: TIFFError?
         let image = NDArray(unsafeUninitializedShape: shape, dtype: pages[0].dtype) { out in
-            failures.withUnsafeMutableBufferPointer { failures in
-                ParallelLoop.run(total) { unit in
+            do throws(TIFFError) {
+                try ParallelLoop.forEach(total) { (unit: Int) throws(TIFFError) in
                     // The page holding this unit: a binary search in the running unit counts.
                     var low = 0, high = pages.count - 1
                     while low < high {
@@ -181,21 +185,19 @@ final class TIFFReader: ImageReader {
                     let page = pages[low]
                     let target = UnsafeMutableRawBufferPointer(rebasing: out[(low * pageBytes)..<((low + 1) * pageBytes)])
                     let first = (unit - firstUnit[low]) * runs[low]
-                    do throws(TIFFError) {
-                        if page.route == .native {
-                            try page.decodeChunk(first, file: bytes, source: source, littleEndian: little, into: target)
-                        } else {
-                            try LibTIFFDecoder(page: page).decode(
-                                Array(first..<min(page.chunkCount, first + runs[low])), file: bytes, into: target,
-                                maxAllocation: maxAllocation)
-                        }
-                    } catch {
-                        failures[unit] = error
+                    if page.route == .native {
+                        try page.decodeChunk(first, file: bytes, source: source, littleEndian: little, into: target)
+                    } else {
+                        try LibTIFFDecoder(page: page).decode(
+                            Array(first..<min(page.chunkCount, first + runs[low])), file: bytes, into: target,
+                            maxAllocation: maxAllocation)
                     }
                 }
+            } catch {
+                failure = error
             }
         }
-        if let failure = failures.lazy.compactMap({ $0 }).first { throw failure.error(for: request) }
+        if let failure { throw failure.error(for: request) }
         return image
     }
 

@@ -231,57 +231,24 @@ package final class TIFFWriter: ImageWriter {
         } else {
             let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, total))
             let compressors = (0..<workers).map { _ in TIFFCompressor(options.compression, level: options.level, jpeg: page.jpeg) }
-            let lock = NSLock()
             let sink = sink
-            var failure: (any Error)?
-            for windowStart in stride(from: 0, to: total, by: Self.batchSize) {
-                let window = min(Self.batchSize, total - windowStart)
-                var results = [[UInt8]?](repeating: nil, count: window)
-                var nextClaim = 0, nextWrite = 0
-                results.withUnsafeMutableBufferPointer { results in
-                    offsets.withUnsafeMutableBufferPointer { offsets in
-                        byteCounts.withUnsafeMutableBufferPointer { byteCounts in
-                            ParallelLoop.run(min(workers, window)) { worker in
-                                while true {
-                                    lock.lock()
-                                    let item = nextClaim
-                                    nextClaim += 1
-                                    let stop = failure != nil
-                                    lock.unlock()
-                                    guard item < window, !stop else { return }
-                                    let chunk = windowStart + item
-                                    let compressed: [UInt8]
-                                    do {
-                                        compressed = try compress(
-                                            chunk % perPage, of: page, pixels: pixels, pageOffset: (chunk / perPage) * pageBytes,
-                                            chunkWidth: chunkWidth, chunkHeight: chunkHeight, across: across,
-                                            plainStrips: plainStrips, with: compressors[worker])
-                                    } catch {
-                                        lock.lock()
-                                        failure = failure ?? error
-                                        lock.unlock()
-                                        return
-                                    }
-                                    // Write every completed chunk that is next in file order.
-                                    lock.lock()
-                                    results[item] = compressed
-                                    while nextWrite < window, failure == nil, let bytes = results[nextWrite] {
-                                        offsets[windowStart + nextWrite] = UInt64(sink.position)
-                                        byteCounts[windowStart + nextWrite] = UInt64(bytes.count)
-                                        do { try sink.write(bytes) } catch { failure = error }
-                                        results[nextWrite] = nil
-                                        nextWrite += 1
-                                    }
-                                    lock.unlock()
-                                }
-                            }
-                        }
+            try ParallelLoop.forEachInOrder(
+                total, workers: workers, window: Self.batchSize,
+                produce: { (chunk: Int, worker: Int) throws(ImMetaIOError) -> [UInt8] in
+                    do throws(TIFFError) {
+                        return try compress(
+                            chunk % perPage, of: page, pixels: pixels, pageOffset: (chunk / perPage) * pageBytes,
+                            chunkWidth: chunkWidth, chunkHeight: chunkHeight, across: across,
+                            plainStrips: plainStrips, with: compressors[worker])
+                    } catch {
+                        throw ImMetaIOError(.io, "TIFF encoding failed: \(error)", file: sink.displayName)
                     }
-                }
-                if let failure {
-                    throw failure as? ImMetaIOError ?? ImMetaIOError(.io, "TIFF encoding failed: \(failure)", file: sink.displayName)
-                }
-            }
+                },
+                consume: { (chunk: Int, bytes: [UInt8]) throws(ImMetaIOError) in
+                    offsets[chunk] = UInt64(sink.position)
+                    byteCounts[chunk] = UInt64(bytes.count)
+                    try sink.write(bytes)
+                })
         }
         return (0..<pages).map { index in
             var directory = TIFFDirectoryBuilder()

@@ -45,6 +45,11 @@ public struct VideoFormat: ImageFormat {
     public var name: String { "ffmpeg" }
     public var extensions: [String] { [".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v"] }
     public var canWrite: Bool { true }
+    /// uint8 gray, RGB and RGBA frames (even sizes with the default `yuv420p`), read back as RGB,
+    /// lossy.
+    public var writableLayouts: [WritableLayout] {
+        [nil, 3, 4].map { WritableLayout(.uint8, channels: $0, readChannels: 3, maximumRMSError: 4) }
+    }
 
     /// MP4/QuickTime (`ftyp`), Matroska/WebM (EBML) and AVI (`RIFF…AVI `).
     public func sniff(_ header: [UInt8]) -> Bool {

@@ -26,6 +26,15 @@ public struct WebPFormat: ImageFormat {
     public var name: String { "webp" }
     public var extensions: [String] { [".webp"] }
     public var canWrite: Bool { true }
+    /// uint8 RGB and RGBA (gray read back as RGB), lossy with the default options.
+    public var writableLayouts: [WritableLayout] {
+        [
+            WritableLayout(.uint8, channels: nil, readChannels: 3, maximumRMSError: 2.5),
+            WritableLayout(.uint8, channels: 1, readChannels: 3, maximumRMSError: 2.5),
+            WritableLayout(.uint8, channels: 3, maximumRMSError: 2.5),
+            WritableLayout(.uint8, channels: 4, maximumRMSError: 2.5),
+        ]
+    }
 
     public func sniff(_ header: [UInt8]) -> Bool {
         header.count >= 12 && header.starts(with: Array("RIFF".utf8)) && Array(header[8..<12]) == Array("WEBP".utf8)

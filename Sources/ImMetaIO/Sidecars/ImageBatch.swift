@@ -198,23 +198,10 @@ extension NDArray {
 }
 
 /// Runs `body` for every index on up to `workers` threads (Dispatch's, not the cooperative pool)
-/// and returns the results in order; after all have run, rethrows the first failure.
+/// and returns the results in order; every index runs even when one fails, and the failure of the
+/// lowest index that failed is rethrown after all have finished.
 func parallelMap<T>(_ indices: Range<Int>, workers: Int?, _ body: (Int) throws -> T) throws -> [T] {
-    let count = indices.count
-    guard count > 0 else { return [] }
-    let width = max(1, min(workers ?? ProcessInfo.processInfo.activeProcessorCount, count))
-    if width == 1 { return try indices.map(body) }
-    let results = UnsafeMutableBufferPointer<Result<T, any Error>?>.allocate(capacity: count)
-    results.initialize(repeating: nil)
-    defer {
-        results.deinitialize()
-        results.deallocate()
+    try ParallelLoop.map(indices.count, workers: workers ?? ProcessInfo.processInfo.activeProcessorCount, onFailure: .finishAll) {
+        try body(indices.lowerBound + $0)
     }
-    // Each stripe writes only its own slots, so the buffer needs no lock.
-    ParallelLoop.run(width) { stripe in
-        for offset in stride(from: stripe, to: count, by: width) {
-            results[offset] = Result { try body(indices.lowerBound + offset) }
-        }
-    }
-    return try results.map { try $0!.get() }
 }

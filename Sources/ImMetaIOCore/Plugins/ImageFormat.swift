@@ -13,6 +13,9 @@ public protocol ImageFormat: Sendable {
     var extensions: [String] { get }
     /// Whether this plugin can write files.
     var canWrite: Bool { get }
+    /// The images the plugin writes and what its reader returns for them (empty for read-only
+    /// plugins); a writing plugin lists every dtype and channel layout it accepts.
+    var writableLayouts: [WritableLayout] { get }
     /// Whether the file starting with `header` (up to 64 bytes) looks like this format.
     func sniff(_ header: [UInt8]) -> Bool
     /// Opens a reader on the request's bytes.
@@ -24,6 +27,9 @@ public protocol ImageFormat: Sendable {
 extension ImageFormat {
     /// Read-only by default.
     public var canWrite: Bool { false }
+
+    /// None, for read-only plugins.
+    public var writableLayouts: [WritableLayout] { [] }
 
     /// Refuses writing, for read-only plugins.
     public func makeWriter(_ request: WriteRequest) throws -> any ImageWriter {

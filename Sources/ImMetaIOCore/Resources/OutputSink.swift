@@ -135,7 +135,7 @@ public final class OutputSink {
     }
 
     /// Appends `pieces` in order. A memory sink receiving megabytes copies the pieces in parallel,
-    /// each straight into its place; otherwise this is one ``write(_:)`` per piece.
+    /// each straight into its place; otherwise this is one ``write(_:)-(UnsafeRawBufferPointer)`` per piece.
     public func write(pieces: [UnsafeRawBufferPointer]) throws(ImMetaIOError) {
         precondition(!finished, "OutputSink used after commit or discard")
         let total = pieces.reduce(0) { $0 + $1.count }

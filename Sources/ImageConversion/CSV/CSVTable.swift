@@ -2,8 +2,8 @@
 ///
 /// Meant for user metadata files that a pandas user would load with `pd.read_csv(path)`: each
 /// column gets the type pandas 3.1 infers with its defaults, and missing values are `nil`. The
-/// rules are described on ``CSVTokenizer`` (splitting), ``CSVHeaderNames`` (names), ``CSVCell``
-/// (values) and ``CSVColumnBuilder`` (types).
+/// rules are described on `CSVTokenizer` (splitting), `CSVHeaderNames` (names), `CSVCell`
+/// (values) and `CSVColumnBuilder` (types).
 ///
 /// Deliberate differences from pandas (everything else matches):
 /// - A first data row with more fields than the header is an error; pandas silently makes the
@@ -39,12 +39,12 @@ public struct CSVTable: Sendable, Equatable {
     /// - Parameters:
     ///   - bytes: the file's contents, UTF-8, with or without a byte-order mark.
     ///   - fileName: the name put in errors.
+    ///   - textColumns: columns kept as text whatever they hold (pandas' `dtype={name: str}`),
+    ///     such as a `filename` column of names like `001`.
     /// - Throws: ``CSVError`` (only) for invalid UTF-8, an unclosed quote, a row with more fields
     ///   than the header, or rows so much shorter than the header that the table would dwarf the
     ///   input. Declared untyped so that callers' `catch let error as CSVError` needs no change
     ///   (with typed throws Swift warns that the test is always true).
-    ///   - textColumns: columns kept as text whatever they hold (pandas' `dtype={name: str}`),
-    ///     such as a `filename` column of names like `001`.
     public init(bytes: [UInt8], fileName: String, textColumns: Set<String> = []) throws {
         let parsed = bytes.withUnsafeBufferPointer { input in
             Result { () throws(CSVError) -> (names: [String], columns: [CSVColumn], rowCount: Int) in

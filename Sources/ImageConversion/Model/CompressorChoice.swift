@@ -28,7 +28,10 @@ public struct CompressorChoice: Sendable, Hashable, CustomStringConvertible {
     ]
 
     /// A compressor by name and level.
-    /// - Parameter itemSize: the array's element size (Blosc's shuffle works on elements).
+    /// - Parameters:
+    ///   - name: one of the names listed above, in any case.
+    ///   - level: the codec's compression level, within its range.
+    ///   - itemSize: the array's element size (Blosc's shuffle works on elements).
     /// - Throws: `invalidArgument` for an unknown name (the message lists the known ones) or a
     ///   level outside the codec's range.
     public init(name: String, level: Int, itemSize: Int) throws(ImMetaIOError) {

@@ -84,12 +84,8 @@ enum InputScan {
         let count = files.count
         var results = files
         results.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let buffer = buffer
-            let next = Counter()
-            ParallelLoop.run(max(1, min(workers, ProcessInfo.processInfo.activeProcessorCount, count))) { _ in
-                while let index = next.take(below: count) {
-                    probe(&buffer[index], fitsExtensions: fitsExtensions)
-                }
+            ParallelLoop.forEach(count, workers: min(workers, ProcessInfo.processInfo.activeProcessorCount)) { index in
+                probe(&buffer[index], fitsExtensions: fitsExtensions)
             }
         }
         files = results
@@ -123,21 +119,6 @@ enum InputScan {
             }
         } catch {
             file.headerError = (error as? ImMetaIOError)?.description ?? String(describing: error)
-        }
-    }
-}
-
-/// A shared counter handing out indices once each.
-final class Counter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-
-    /// The next index below `limit`, or nil when all are taken.
-    func take(below limit: Int) -> Int? {
-        lock.withLock {
-            guard value < limit else { return nil }
-            defer { value += 1 }
-            return value
         }
     }
 }

@@ -80,7 +80,11 @@ public struct DisplayNormalization: Sendable, Equatable {
 
     /// The window of each displayed channel (one entry for grey, three for RGB, none for 0 channels);
     /// nil where a channel has no finite value. With ``Scope/joint`` all entries are equal.
-    /// - Parameter values: `channels × height × width` values, channel planes one after another.
+    /// - Parameters:
+    ///   - values: `channels × height × width` values, channel planes one after another.
+    ///   - channels: the frame's channel count.
+    ///   - height: the frame's height.
+    ///   - width: the frame's width.
     /// - Throws: ``SampleRenderingError`` when the count does not match the shape.
     public func windows<T: DisplayScalar>(
         _ values: UnsafeBufferPointer<T>, channels: Int, height: Int, width: Int
@@ -110,7 +114,11 @@ public struct DisplayNormalization: Sendable, Equatable {
     }
 
     /// Renders a frame as an RGB image (grey frames have three equal components).
-    /// - Parameter values: `channels × height × width` values, channel planes one after another.
+    /// - Parameters:
+    ///   - values: `channels × height × width` values, channel planes one after another.
+    ///   - channels: the frame's channel count.
+    ///   - height: the frame's height.
+    ///   - width: the frame's width.
     /// - Returns: `height × width` pixels, or less when ``maximumOutputSide`` applies; each side stays ≥ 1
     ///   unless the frame's own side is 0.
     /// - Throws: ``SampleRenderingError`` when the count does not match the shape, or when the output would

@@ -56,14 +56,8 @@ struct CZICompositor {
         _ jobs: ArraySlice<CZITileJob>, window: CZIWindow, slots: [CZIScratchBuffer], into output: inout NDArray
     ) throws(ImMetaIOError) {
         let first = jobs.startIndex
-        var decoded = [Result<CZIDecodedTile, ImMetaIOError>?](repeating: nil, count: jobs.count)
-        decoded.withUnsafeMutableBufferPointer { results in
-            ParallelLoop.run(jobs.count) { index in
-                results[index] = Result { () throws(ImMetaIOError) in try decode(jobs[first + index], window: window, slot: slots[index]) }
-            }
-        }
-        for result in decoded {
-            if case .failure(let error)? = result { throw error }
+        let decoded = try ParallelLoop.map(jobs.count) { (index: Int) throws(ImMetaIOError) in
+            try decode(jobs[first + index], window: window, slot: slots[index])
         }
         // Runs of jobs with the same output plane: each run is pasted by one worker, in order.
         var runs: [Range<Int>] = []
@@ -76,10 +70,9 @@ struct CZICompositor {
         output.withUnsafeMutableBytes { out in
             ParallelLoop.run(runs.count) { run in
                 for index in runs[run] {
-                    guard case .success(let tile)? = decoded[index] else { continue }
                     let job = jobs[first + index]
                     let plane = UnsafeMutableRawBufferPointer(rebasing: out[(job.outputPlane * planeBytes)..<((job.outputPlane + 1) * planeBytes)])
-                    paste(tile, of: tiles[job.tile], window: window, into: plane)
+                    paste(decoded[index], of: tiles[job.tile], window: window, into: plane)
                 }
             }
         }

@@ -23,7 +23,7 @@ import OrderedCollections
 ///   `annotations["CZI.metadataError"]`.
 /// - **Pixel types** Gray8, Gray16, Gray32Float, Bgr24, Bgr48, Bgr96Float and Bgra32;
 ///   **compressions** none, JPEG, JPEG XR, zstd0 and zstd1 (with hi-lo byte packing). Others are
-///   ``ImMetaIOError/Code/unsupportedFeature`` errors naming them.
+///   `unsupportedFeature` errors naming them.
 ///
 /// Where a subblock's data and its directory entry disagree, the entry wins: surplus data is
 /// dropped, missing data reads as zeros, and a JPEG or JPEG XR tile of another size is cropped or
@@ -52,10 +52,11 @@ public struct CZIFile: MicroscopyFile {
     /// Opens a CZI file and reads its structure and metadata (no pixels).
     ///
     /// - Parameters:
+    ///   - path: the `.czi` file.
     ///   - limits: bounds on what one read may allocate.
     ///   - selecting: the index (counted from 0, from the file's smallest start) read of each
     ///     dimension without an axis (`R`, `I`, `H`, `V`, `B`); the others are read at index 0.
-    /// - Throws: ``ImMetaIOError`` with `missingFile` or `io` when it cannot be read,
+    /// - Throws: `ImMetaIOError` with `missingFile` or `io` when it cannot be read,
     ///   `unsupportedFormat` when it is not a CZI file, `corruptData` when its structure is
     ///   damaged, `unsupportedFeature` for a pixel type this reader does not read, and
     ///   `invalidArgument` for a selected index the file does not have.

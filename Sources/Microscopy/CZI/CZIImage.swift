@@ -58,7 +58,7 @@ public struct CZIImage: MicroscopyImage {
 
     /// Reads a window of one level, TZCYX(S), from the subblocks it overlaps.
     ///
-    /// - Throws: ``ImMetaIOError`` with `invalidArgument` for a level or window outside the image,
+    /// - Throws: `ImMetaIOError` with `invalidArgument` for a level or window outside the image,
     ///   `limitExceeded` beyond the file's decode limits, `corruptData` for damaged subblocks and
     ///   `unsupportedFeature` for a compression this reader does not decode.
     public func read(_ region: MicroscopyRegion, level: Int) throws(ImMetaIOError) -> NDArray {

@@ -45,7 +45,7 @@ public struct OMEDocument: Sendable, Hashable {
     }
 
     /// Parses OME-XML bytes (UTF-8, or UTF-16 with a byte-order mark).
-    /// - Throws: ``ImMetaIOError`` with `corruptData` for malformed XML or a missing required
+    /// - Throws: `ImMetaIOError` with `corruptData` for malformed XML or a missing required
     ///   value (pixel type, sizes), `unsupportedFormat` when the root element is not `OME`,
     ///   `limitExceeded` when a limit is exceeded.
     public init(parsing bytes: some Collection<UInt8>, limits: XMLLimits = .default) throws(ImMetaIOError) {

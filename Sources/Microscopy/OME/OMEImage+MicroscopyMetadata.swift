@@ -15,7 +15,7 @@ extension OMEImage {
     /// the first value winning for a repeated key).
     ///
     /// `Interleaved` only says how the samples are stored; the shape has `S` last either way.
-    /// - Throws: ``ImMetaIOError`` with `unsupportedFeature` for complex pixel types.
+    /// - Throws: `ImMetaIOError` with `unsupportedFeature` for complex pixel types.
     public func microscopyMetadata(in document: OMEDocument? = nil) throws(ImMetaIOError) -> MicroscopyMetadata {
         guard let dtype = pixels.type.dtype else {
             throw ImMetaIOError(.unsupportedFeature, "OME image \(id) has \(pixels.type.rawValue) pixels, which have no array type")
@@ -85,8 +85,11 @@ extension OMEImage {
     /// IDs are `Image:<index>`, `Pixels:<index>`, `Channel:<index>:<c>`. The pixels have no
     /// `TiffData` yet: a writer adds it (or the document says `MetadataOnly`).
     /// - Parameters:
+    ///   - metadata: the image's sizes, dtype, physical sizes, channels and the rest.
+    ///   - index: the image's number in the document, used in its IDs.
+    ///   - dimensionOrder: the order of the planes in the pixels.
     ///   - includesPlanes: Whether to list one `Plane` per Z, C, T (in dimension order).
-    /// - Throws: ``ImMetaIOError`` with `invalidArgument` for a dtype OME has no type for
+    /// - Throws: `ImMetaIOError` with `invalidArgument` for a dtype OME has no type for
     ///   (64-bit integers, half floats) or an empty extent.
     public init(
         metadata: MicroscopyMetadata, index: Int = 0, dimensionOrder: OMEDimensionOrder = .xyczt, includesPlanes: Bool = false
@@ -170,7 +173,7 @@ extension OMEImage {
 extension OMEDocument {
     /// A document describing images of the shared model, one `Image` each with its instrument
     /// and annotations.
-    /// - Throws: ``ImMetaIOError`` as ``OMEImage/init(metadata:index:dimensionOrder:includesPlanes:)``.
+    /// - Throws: `ImMetaIOError` as ``OMEImage/init(metadata:index:dimensionOrder:includesPlanes:)``.
     public init(
         metadata images: [MicroscopyMetadata], creator: String? = "immetaio", uuid: String? = OMEDocument.makeUUID(),
         dimensionOrder: OMEDimensionOrder = .xyczt, includesPlanes: Bool = false

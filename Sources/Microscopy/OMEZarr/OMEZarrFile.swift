@@ -29,13 +29,18 @@ public struct OMEZarrFile: MicroscopyFile {
     public let omeZarrImages: [OMEZarrImage]
 
     /// Opens the store in the folder at `path`.
-    /// - Parameter limits: bounds on each window read (a whole image of a large store may need more).
+    /// - Parameters:
+    ///   - path: the store's folder.
+    ///   - limits: bounds on each window read (a whole image of a large store may need more).
     public init(path: String, limits: DecodeLimits = .default) throws(ImMetaIOError) {
         try self.init(store: ZarrStoreLocation.store(for: path), limits: limits)
     }
 
     /// Opens the OME-Zarr hierarchy at `path` in `store`.
-    /// - Parameter limits: bounds on each window read.
+    /// - Parameters:
+    ///   - store: the Zarr store holding the hierarchy.
+    ///   - path: the group's path in the store (empty for its root).
+    ///   - limits: bounds on each window read.
     public init(store: any ZarrStore, path: String = "", limits: DecodeLimits = .default) throws(ImMetaIOError) {
         self.path = path.isEmpty ? store.displayName : "\(store.displayName)/\(path)"
         let images = try Self.images(in: store, path: path, limits: limits)

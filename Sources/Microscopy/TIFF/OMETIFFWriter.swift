@@ -2,7 +2,7 @@ import ImMetaIOCore
 import NDArrayModule
 import TIFFFormat
 
-/// How ``writeOMETIFF(_:to:options:)`` stores pixels.
+/// How ``writeOMETIFF(_:to:options:progress:)`` stores pixels.
 public struct OMETIFFWriteOptions: Sendable, Hashable {
     /// The compression of strips and tiles.
     public enum Compression: String, Sendable, Hashable, CaseIterable {
@@ -55,7 +55,11 @@ public struct OMETIFFWriteOptions: Sendable, Hashable {
 /// The OME-XML is checked before any pixel is written: it must parse back (with our parser) to
 /// the sizes, types and plane counts being written. A failure there is our bug, reported as such.
 ///
-/// - Parameter progress: Called after each plane is written with the planes done and the total.
+/// - Parameters:
+///   - images: the images, one OME `Image` each.
+///   - path: the file to write.
+///   - options: compression, tiles, pyramid levels and the rest.
+///   - progress: Called after each plane is written with the planes done and the total.
 public func writeOMETIFF(
     _ images: [any MicroscopyImage], to path: String, options: OMETIFFWriteOptions = .init(),
     progress: ((_ done: Int, _ total: Int) -> Void)? = nil

@@ -98,22 +98,14 @@ struct TIFFPlaneImage: MicroscopyImage {
             return reference.sample == nil && page.samples == samples && (!page.planar || samples == 1)
         }
         if direct, wanted.count > 1 {
-            var failures = [ImMetaIOError?](repeating: nil, count: wanted.count)
-            failures.withUnsafeMutableBufferPointer { failures in
-                ParallelLoop.run(wanted.count) { index in
-                    let planeIndex = wanted[index]
-                    guard planes.indices.contains(planeIndex), let reference = planes[planeIndex] else { return }
-                    let page = levelPages[planeIndex][level]
-                    let target = UnsafeMutableRawBufferPointer(rebasing: out[(index * planeBytes)..<((index + 1) * planeBytes)])
-                    do throws(ImMetaIOError) {
-                        try Self.checkPage(page, reference: reference, rows: rows, columns: columns, dtype: dtype)
-                        try reference.container.decode(page, rows: rows, columns: columns, into: target)
-                    } catch {
-                        failures[index] = error
-                    }
-                }
+            try ParallelLoop.forEach(wanted.count) { (index: Int) throws(ImMetaIOError) in
+                let planeIndex = wanted[index]
+                guard planes.indices.contains(planeIndex), let reference = planes[planeIndex] else { return }
+                let page = levelPages[planeIndex][level]
+                let target = UnsafeMutableRawBufferPointer(rebasing: out[(index * planeBytes)..<((index + 1) * planeBytes)])
+                try Self.checkPage(page, reference: reference, rows: rows, columns: columns, dtype: dtype)
+                try reference.container.decode(page, rows: rows, columns: columns, into: target)
             }
-            if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
             return
         }
         // Planes that share a page (the channels of an LSM page) decode it once.

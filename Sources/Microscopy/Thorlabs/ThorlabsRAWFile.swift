@@ -45,6 +45,7 @@ public struct ThorlabsRAWFile: MicroscopyFile {
 
     /// Opens an acquisition from its folder, its `Experiment.xml` or its `.raw` file.
     /// - Parameters:
+    ///   - path: the acquisition's folder, its `Experiment.xml` or its `.raw` file.
     ///   - limits: Bounds on what one ``ThorlabsRAWImage/read(_:level:)`` may allocate.
     public init(path: String, limits: DecodeLimits = .default) throws(ImMetaIOError) {
         self.path = path

@@ -21,8 +21,8 @@ public struct ThorlabsRAWImage: MicroscopyImage {
     public var levelShapes: [[Int]] { [layout.shape] }
 
     /// Reads a window of the image.
-    /// - Throws: ``ImMetaIOError`` with `invalidArgument` for a level other than 0 or a window
-    ///   outside the image, `limitExceeded` when the window exceeds the ``DecodeLimits``, `io`
+    /// - Throws: `ImMetaIOError` with `invalidArgument` for a level other than 0 or a window
+    ///   outside the image, `limitExceeded` when the window exceeds the `DecodeLimits`, `io`
     ///   when the file cannot be read.
     public func read(_ region: MicroscopyRegion, level: Int) throws(ImMetaIOError) -> NDArray {
         guard level == 0 else {

@@ -47,7 +47,7 @@ public struct ThorlabsRAWLayout: Sendable, Hashable {
     }
 
     /// Derives the layout from a parsed `Experiment.xml`.
-    /// - Throws: ``ImMetaIOError`` with `unsupportedFormat` when the root is not
+    /// - Throws: `ImMetaIOError` with `unsupportedFormat` when the root is not
     ///   `ThorImageExperiment`, `corruptData` for missing or impossible dimensions,
     ///   `unsupportedFeature` for multi-plane (`LSM@NumberOfPlanes` > 1) acquisitions.
     public init(experiment root: XMLTreeElement, file: String? = nil) throws(ImMetaIOError) {

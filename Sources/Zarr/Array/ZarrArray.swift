@@ -140,17 +140,16 @@ public struct ZarrArray: Sendable {
         }
     }
 
-    /// Runs `body` for each item in parallel and rethrows the first failure (in item order).
-    private func parallel<T>(_ items: [T], _ body: (T) throws -> Void) throws {
-        var failures = [(any Error)?](repeating: nil, count: items.count)
-        failures.withUnsafeMutableBufferPointer { failures in
-            ParallelLoop.run(items.count) { index in
-                do { try body(items[index]) } catch { failures[index] = error }
-            }
-        }
-        if let failure = failures.lazy.compactMap({ $0 }).first {
-            if let error = failure as? ImMetaIOError { throw error.naming(name) }
-            throw failure
+    /// Runs `body` for each item in parallel and rethrows the first failure (in item order),
+    /// naming this array. Writes and deletes pass `.finishAll`: a failed chunk leaves the others
+    /// stored, as they would be one by one.
+    private func parallel<T>(
+        _ items: [T], onFailure policy: ParallelLoop.FailurePolicy = .skipLaterItems, _ body: (T) throws -> Void
+    ) throws {
+        do {
+            try ParallelLoop.forEach(items.count, onFailure: policy) { try body(items[$0]) }
+        } catch let error as ImMetaIOError {
+            throw error.naming(name)
         }
     }
 
@@ -161,8 +160,11 @@ public struct ZarrArray: Sendable {
     }
 
     /// The region of `shape` elements starting at `start`.
-    /// - Parameter limits: bounds on the region's size (as pixels, its element count), checked
-    ///   before any allocation.
+    /// - Parameters:
+    ///   - start: the region's first index on each axis.
+    ///   - extent: the region's size on each axis.
+    ///   - limits: bounds on the region's size (as pixels, its element count), checked before any
+    ///     allocation.
     public func read(start: [Int], shape extent: [Int], limits: DecodeLimits = .default) throws -> NDArray {
         if remote != nil { return try BlockingWait.run { [self] in try await read(start: start, shape: extent, limits: limits) } }
         try checkRegion(start, extent)
@@ -285,7 +287,7 @@ public struct ZarrArray: Sendable {
         let chunks = grid.chunks(meeting: start, extent)
         let itemSize = dtype.itemSize
         let chunkShape = metadata.chunkShape
-        try parallel(chunks) { index in
+        try parallel(chunks, onFailure: .finishAll) { index in
             let (inChunk, inRegion, size) = grid.overlap(index, start, extent)
             let chunkKey = key(index)
             if pipeline.isDirect, size == chunkShape,
@@ -344,7 +346,7 @@ public struct ZarrArray: Sendable {
         let stale = old.chunks(meeting: shape.map { _ in 0 }, old.shape).filter { index in
             zip(index, kept).contains { $0 >= $1 }
         }
-        try parallel(stale) { try store.delete(key($0)) }
+        try parallel(stale, onFailure: .finishAll) { try store.delete(key($0)) }
         try writeMetadata()
     }
 

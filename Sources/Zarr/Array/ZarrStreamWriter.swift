@@ -396,16 +396,17 @@ public final class ZarrStreamWriter: @unchecked Sendable {
 
     /// Opens a stream that appends after the array's current end.
     /// - Parameters:
+    ///   - array: the array to append to, along its first axis.
     ///   - maximumSlabsInFlight: rows (slabs) open at once (at least 1).
     ///   - commitsAutomatically: grow the stored shape after every stored slab; when `false`,
     ///     the caller commits with ``commit(length:)`` (for example after journaling).
-    /// - Throws: `invalidArgument` for a 0-D array.
     ///   - storedLength: where to start when items past the array's committed length are stored
     ///     already (a resumed conversion whose journal proves them): a whole number of slabs.
     ///     They count as stored, so the next commit covers them. Default: the committed length.
     ///   - maximumLength: the most items the array will hold when the stream ends, when known:
     ///     slab memory is then sized to what can come (a few images do not take a whole shard's
     ///     worth), and positions at or past it are errors.
+    /// - Throws: `invalidArgument` for a 0-D array.
     public init(
         array: ZarrArray, maximumSlabsInFlight: Int = 2, commitsAutomatically: Bool = true, storedLength: Int? = nil,
         maximumLength: Int? = nil
@@ -455,7 +456,7 @@ public final class ZarrStreamWriter: @unchecked Sendable {
     /// dtype, native byte order) and must set every one. Waits while the slab would exceed the
     /// in-flight limit; stores the slab when this was its last position.
     /// - Throws: `invalidArgument` for a position before ``startLength``, past the end given to
-    ///   ``finish(count:)`` or filled twice; the first error of any slab's storing.
+    ///   ``finish(count:commit:)`` or filled twice; the first error of any slab's storing.
     public func fill(_ position: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
         if let rowCodec {
             try fillRow(position, rowCodec, body)

@@ -15,7 +15,7 @@ enum TestImages {
     }
 
     /// A smooth gradient with a little noise: compressible like real photos, not trivially so.
-    static func gradient(height: Int, width: Int, channels: Int, dtype: DType = .uint8, seed: UInt64 = 1) -> NDArray {
+    static func gradient(height: Int, width: Int, channels: Int, dtype: DType = .uint8, seed: UInt64 = 1) throws -> NDArray {
         var generator = Generator(state: seed | 1)
         let shape = channels == 0 ? [height, width] : [height, width, channels]
         let count = height * width * max(channels, 1)
@@ -31,8 +31,7 @@ enum TestImages {
                 }
             }
         }
-        // Shape and count agree by construction.
-        return (try? NDArray(values, shape: shape).astype(dtype)) ?? NDArray(shape: shape, dtype: dtype)
+        return try NDArray(values, shape: shape).astype(dtype)
     }
 
     /// A fresh temporary folder, removed by the caller with `FileManager.default.removeItem`.

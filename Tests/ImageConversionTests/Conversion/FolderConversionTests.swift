@@ -13,10 +13,10 @@ func scratchFolder(_ name: String) throws -> String {
 }
 
 /// A deterministic uint8 image of `shape` (H×W or H×W×C).
-func testImage(_ shape: [Int], seed: Int) -> NDArray {
+func testImage(_ shape: [Int], seed: Int) throws -> NDArray {
     let count = shape.reduce(1, *)
     let values = (0..<count).map { UInt8(truncatingIfNeeded: ($0 * 7 + seed * 31 + ($0 / 5) * seed) % 251) }
-    return (try? NDArray(values, shape: shape)) ?? NDArray(shape: shape, dtype: .uint8)
+    return try NDArray(values, shape: shape)
 }
 
 /// `image` as it is stored: C×H×W with `channels` channels (grey replicated).
@@ -41,9 +41,9 @@ func storedForm(_ image: NDArray, channels: Int) throws -> NDArray {
             let name: String
             let image: NDArray
             switch index % 3 {
-            case 0: (name, image) = (String(format: "frame_%02d.png", index), testImage(size, seed: index))
-            case 1: (name, image) = (String(format: "frame_%02d.png", index), testImage(size + [3], seed: index))
-            default: (name, image) = (String(format: "frame_%02d.npy", index), testImage(size + [3], seed: index))
+            case 0: (name, image) = (String(format: "frame_%02d.png", index), try testImage(size, seed: index))
+            case 1: (name, image) = (String(format: "frame_%02d.png", index), try testImage(size + [3], seed: index))
+            default: (name, image) = (String(format: "frame_%02d.npy", index), try testImage(size + [3], seed: index))
             }
             try writeImage(image, to: folder + "/" + name)
             images[name] = image
@@ -301,7 +301,7 @@ func storedForm(_ image: NDArray, channels: Int) throws -> NDArray {
     @Test func arraysInMemoryConvertAndAppendWithTheirMetadata() throws {
         let root = try scratchFolder("memory")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let images = testImage([6, 2, 5, 7], seed: 3)
+        let images = try testImage([6, 2, 5, 7], seed: 3)
         var options = ConversionOptions(output: root)
         options.dtype = .uint16
         let metadata: [JSONObject] = (0..<6).map { ["object_id": .int($0), "ra": .double(Double($0) / 2), "note": $0 == 2 ? .null : "ok"] }

@@ -25,11 +25,9 @@ struct CZIManifestEntry {
     var decoder: String
     var arrays: [Array]
 
-    static func load() -> [CZIManifestEntry] {
-        guard let root = Corpus.root, let data = try? Data(contentsOf: root.appendingPathComponent("manifest.json")),
-            let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let files = json["files"] as? [[String: Any]]
-        else { return [] }
-        return files.compactMap { file in
+    static func load() throws -> [CZIManifestEntry] {
+        guard let root = Corpus.root else { return [] }
+        return try Corpus.manifestFiles().compactMap { file in
             guard file["format"] as? String == "czi", let name = file["file"] as? String, let shape = file["shape"] as? [Int],
                 let dtype = file["dtype"] as? String, let hash = file["pixel_sha256"] as? String
             else { return nil }

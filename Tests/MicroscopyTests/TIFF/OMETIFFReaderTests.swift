@@ -12,7 +12,7 @@ struct OMETIFFReaderTests {
     /// exact bytes where tifffile's axes already run in TZCYX order.
     @Test func corpusOMETIFFsMatchTheManifest() throws {
         var compared = 0
-        for entry in Corpus.entries(formats: ["ome-tiff"]) {
+        for entry in try Corpus.entries(formats: ["ome-tiff"]) {
             guard entry.file.hasSuffix(".tif") || entry.file.hasSuffix(".tiff"), !entry.file.contains("split"), let shape = entry.shape,
                 !entry.expectError
             else { continue }

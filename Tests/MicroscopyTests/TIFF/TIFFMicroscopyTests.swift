@@ -103,7 +103,7 @@ import Testing
         #expect(metadata.channels.map(\.name) == ["Ch1-T1", "Ch2-T2", "T PMT-T2"])
         #expect(metadata.channels[0].color == RGBAColor(red: 0, green: 0, blue: 255))
         #expect(metadata.instrument?.objective == "Plan-Apochromat 20x/0.8 M27")
-        let entry = try #require(Corpus.entries(formats: ["lsm"]).first)
+        let entry = try #require(try Corpus.entries(formats: ["lsm"]).first)
         let pixels = try image.read()
         #expect(pixels.withUnsafeBytes { SHA256.hex($0) } == entry.pixelSHA256)
     }

@@ -259,22 +259,22 @@ import Testing
         #expect(annotations["ExperimentNotes.text"] == "µm – €")
     }
 
-    @Test func convertsThorImageDates() {
-        #expect(ThorlabsRAWFileTests.iso("05/05/2020 17:14:26") == "2020-05-05T17:14:26")
-        #expect(ThorlabsRAWFileTests.iso("6/24/2014") == "2014-06-24")
-        #expect(ThorlabsRAWFileTests.iso("3/1/2024 1:05:09 PM") == "2024-03-01T13:05:09")
-        #expect(ThorlabsRAWFileTests.iso("3/1/2024 12:05:09 AM") == "2024-03-01T00:05:09")
-        #expect(ThorlabsRAWFileTests.iso("2024-09-17") == "2024-09-17")
-        #expect(ThorlabsRAWFileTests.iso("13/45/2020 10:00:00") == nil)
-        #expect(ThorlabsRAWFileTests.iso("x") == nil)
+    @Test func convertsThorImageDates() throws {
+        #expect(try ThorlabsRAWFileTests.iso("05/05/2020 17:14:26") == "2020-05-05T17:14:26")
+        #expect(try ThorlabsRAWFileTests.iso("6/24/2014") == "2014-06-24")
+        #expect(try ThorlabsRAWFileTests.iso("3/1/2024 1:05:09 PM") == "2024-03-01T13:05:09")
+        #expect(try ThorlabsRAWFileTests.iso("3/1/2024 12:05:09 AM") == "2024-03-01T00:05:09")
+        #expect(try ThorlabsRAWFileTests.iso("2024-09-17") == "2024-09-17")
+        #expect(try ThorlabsRAWFileTests.iso("13/45/2020 10:00:00") == nil)
+        #expect(try ThorlabsRAWFileTests.iso("x") == nil)
     }
 
     /// Dates through the reader, so that only the public API is used.
-    static func iso(_ date: String) -> String? {
+    static func iso(_ date: String) throws -> String? {
         var fixture = ThorlabsFixture(name: "date")
         fixture.date = date
-        guard let folder = try? fixture.write() else { return "write failed" }
+        let folder = try fixture.write()
         defer { ThorlabsFixture.remove(folder) }
-        return (try? ThorlabsRAWFile(path: folder))?.image.metadata.acquisitionDate
+        return try ThorlabsRAWFile(path: folder).image.metadata.acquisitionDate
     }
 }

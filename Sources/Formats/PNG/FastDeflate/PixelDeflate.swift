@@ -52,17 +52,13 @@ struct PixelDeflate {
         let bands = requested <= 1 ? 1 : max(1, min(requested * 2, height / 64 + 1))
         let rowsPerBand = (height + bands - 1) / bands
         let source = pixels.bindMemory(to: UInt8.self)
-        var pieces = [BandResult?](repeating: nil, count: bands)
-        pieces.withUnsafeMutableBufferPointer { slots in
-            ParallelLoop.run(bands) { band in
-                let start = band * rowsPerBand
-                let rows = start..<min(height, start + rowsPerBand)
-                if !rows.isEmpty {
-                    var result = compressBand(source, rows: rows, first: band == 0, final: rows.upperBound == height)
-                    result.crc = result.writer.withUnsafeBytes { libdeflate_crc32(typeCRC, $0.baseAddress, $0.count) }
-                    slots[band] = result
-                }
-            }
+        var pieces = ParallelLoop.map(bands) { (band: Int) -> BandResult? in
+            let start = band * rowsPerBand
+            let rows = start..<min(height, start + rowsPerBand)
+            guard !rows.isEmpty else { return nil }
+            var result = compressBand(source, rows: rows, first: band == 0, final: rows.upperBound == height)
+            result.crc = result.writer.withUnsafeBytes { libdeflate_crc32(typeCRC, $0.baseAddress, $0.count) }
+            return result
         }
         var adler: UInt32 = 1
         for piece in pieces.compactMap({ $0 }) { adler = Adler32.combine(adler, piece.adler, secondLength: piece.length) }
