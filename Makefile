@@ -63,6 +63,7 @@ demo: release
 
 test: deps interop-venv omio-venv
 	$(SWIFT) test
+	$(MAKE) docs
 	$(VENV)/bin/python Tests/Interop/interop.py .build/debug/immetaio
 	$(VENV)/bin/python Tests/Interop/omio_parity.py .build/debug/immetaio $(OMIO_VENV)/bin/python
 	$(VENV)/bin/python Tests/MicroscopyTests/OMEZarr/check_ome_zarr.py --package .

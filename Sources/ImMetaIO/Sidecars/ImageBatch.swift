@@ -115,7 +115,10 @@ public func load(
 /// The image files of a folder that ``load(folder:extensions:colorOrder:workers:limits:registry:)``
 /// reads, in its order: natural order, hidden files left out.
 ///
-/// - Parameter extensions: lower-cased with their dot; `nil`: every extension a registered format reads.
+/// - Parameters:
+///   - folder: the folder (its subfolders are not listed).
+///   - extensions: lower-cased with their dot; `nil`: every extension a registered format reads.
+///   - registry: the format plugins, for `extensions: nil`.
 public func imagePaths(
     inFolder folder: String, extensions: Set<String>? = ImageBatch.defaultFolderExtensions,
     registry: FormatRegistry = .standard

@@ -39,7 +39,7 @@ extension ZarrArray {
         return try await Self.onCodecThreads { [local] in try local.read(start: start, shape: extent, limits: limits) }
     }
 
-    /// The whole array; see ``read(start:shape:limits:)-(_,_,_)``.
+    /// The whole array, without blocking a thread of the cooperative pool.
     public func read(limits: DecodeLimits = .default) async throws -> NDArray {
         try await read(start: shape.map { _ in 0 }, shape: shape, limits: limits)
     }

@@ -20,7 +20,7 @@ public enum ZarrStoreLocation {
     }
 
     /// The async store for a URL path, or `nil` for a local path.
-    /// - Throws: ``ImMetaIOError/Code/unsupportedFeature`` for a scheme no module registered.
+    /// - Throws: `ImMetaIOError` `unsupportedFeature` for a scheme no module registered.
     public static func asyncStore(for path: String) throws(ImMetaIOError) -> (any ZarrAsyncStore)? {
         guard let scheme = RemoteResources.scheme(of: path), scheme != "file" else { return nil }
         guard let factory = registry.lock.withLock({ registry.factories[scheme] }) else {
