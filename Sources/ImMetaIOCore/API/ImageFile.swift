@@ -68,9 +68,11 @@ public final class ImageFile {
     /// The format's metadata for one image (`nil` or `.all`: the first image, which carries the
     /// file-level metadata in single-image formats).
     ///
-    /// - Parameter excludeApplied: leave out what the reader already applied to the pixels (an
-    ///   EXIF orientation applied with the JPEG read option `apply_orientation`), as imageio v3's
-    ///   `immeta` does by default; `false` returns everything the file says.
+    /// - Parameters:
+    ///   - index: which image (`nil`: the format's default).
+    ///   - excludeApplied: leave out what the reader already applied to the pixels (an EXIF
+    ///     orientation applied with the JPEG read option `apply_orientation`), as imageio v3's
+    ///     `immeta` does by default; `false` returns everything the file says.
     public func metadata(index: ImageIndex? = nil, excludeApplied: Bool = true) throws -> JSONObject {
         try wrap {
             let metadata =

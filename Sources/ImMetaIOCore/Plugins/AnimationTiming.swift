@@ -28,6 +28,7 @@ public struct AnimationTiming: Sendable {
     /// Reads `duration` and `loop` from `parser`.
     ///
     /// - Parameters:
+    ///   - parser: the plugin's option parser; `duration` and `loop` are read from it.
     ///   - defaultDuration: milliseconds per frame when neither the options nor the metadata give any.
     ///   - loops: the loop counts the format stores.
     ///   - allowsNoLoop: whether `loop: null` (no loop record) is accepted.

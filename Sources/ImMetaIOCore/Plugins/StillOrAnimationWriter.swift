@@ -30,6 +30,8 @@ public final class StillOrAnimationWriter: ImageWriter {
     /// Creates a writer.
     ///
     /// - Parameters:
+    ///   - sink: where the file's bytes go.
+    ///   - formatName: the format's name, for messages.
     ///   - isStack: whether an appended array is a stack of frames along its first axis.
     ///   - check: throws when a first frame is not one the format stores (called at once, so the
     ///     error comes from the `append` that passed it).
