@@ -1,4 +1,4 @@
-import Synchronization
+import Foundation
 
 /// Working memory for one PIZ chunk, kept between chunks.
 ///
@@ -58,17 +58,23 @@ final class PIZScratch: @unchecked Sendable {
     /// Whether to keep this set for later: not when one huge chunk inflated it.
     fileprivate var worthKeeping: Bool { wordCapacity <= 16 << 20 && byteCapacity <= 32 << 20 }
 
-    private static let pool = Mutex<[PIZScratch]>([])
+    /// Sets not in use. An `NSLock`, not Synchronization's `Mutex`, which needs macOS 15.
+    private final class Pool: @unchecked Sendable {
+        let lock = NSLock()
+        var sets: [PIZScratch] = []
+    }
+
+    private static let pool = Pool()
 
     /// Runs `body` with a scratch set no other thread is using.
     static func withScratch<Result>(_ body: (PIZScratch) throws(PIZHuffmanDecoder.Corrupt) -> Result)
         throws(PIZHuffmanDecoder.Corrupt) -> Result
     {
-        let scratch = pool.withLock { $0.popLast() } ?? PIZScratch()
+        let scratch = pool.lock.withLock { pool.sets.popLast() } ?? PIZScratch()
         defer {
             if scratch.worthKeeping {
                 // One set per thread that has used PIZ at once, at most eight.
-                pool.withLock { if $0.count < 8 { $0.append(scratch) } }
+                pool.lock.withLock { if pool.sets.count < 8 { pool.sets.append(scratch) } }
             }
         }
         return try body(scratch)
