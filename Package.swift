@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "Microscopy", targets: ["Microscopy"]),
         // Video through FFmpeg, apart so that applications without video need not link FFmpeg.
         .library(name: "ImMetaIOVideo", targets: ["ImMetaIOVideo"]),
+        // The S3 client (object-store Zarr builds on it).
+        .library(name: "S3", targets: ["S3"]),
         .executable(name: "immetaio", targets: ["ImMetaIOCLI"]),
     ],
     dependencies: [

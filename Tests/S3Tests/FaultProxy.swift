@@ -34,10 +34,13 @@ final class FaultProxy: @unchecked Sendable {
     private var mode: Mode
     private var stopped = false
     private var requests = 0
+    private var requestLines: [String] = []
     private var connections: Set<Int32> = []
 
     /// The number of requests the proxy has received.
     var requestCount: Int { lock.withLock { requests } }
+    /// The first line of each request received (`GET /bucket/key HTTP/1.1`).
+    var receivedRequestLines: [String] { lock.withLock { requestLines } }
 
     init(upstreamPort: Int, mode: Mode) throws {
         self.upstreamPort = upstreamPort
@@ -159,6 +162,7 @@ final class FaultProxy: @unchecked Sendable {
             }.first ?? 0
             let currentMode: Mode = lock.withLock {
                 requests += 1
+                requestLines.append(head.split(separator: "\r\n").first.map(String.init) ?? "")
                 if case .slowDown(let remaining) = mode, remaining > 0 {
                     mode = .slowDown(remaining - 1)
                     return .slowDown(remaining)

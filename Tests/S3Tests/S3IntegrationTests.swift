@@ -53,6 +53,20 @@ struct S3IntegrationTests {
         await #expect(throws: ImMetaIOError.self) { try await client.putObject("", [1]) }
     }
 
+    /// A body larger than the configured limit is refused, not buffered; HEAD is not affected.
+    @Test func oversizedResponsesAreRefused() async throws {
+        let key = S3TestServer.uniquePrefix("limit") + "value"
+        try await server.client().putObject(key, S3TestServer.randomBytes(1000))
+        var configuration = server.configuration()
+        configuration.maximumResponseSize = 100
+        let limited = try server.client(configuration)
+        let error = try await #require(throws: ImMetaIOError.self) { try await limited.getObject(key) }
+        #expect(error.code == .limitExceeded)
+        #expect(try await limited.getObject(key, range: .range(offset: 0, length: 100))?.count == 100)
+        #expect(try await limited.headObject(key)?.size == 1000)
+        try await limited.deleteObject(key)
+    }
+
     @Test func missingBucketIsAnError() async throws {
         let client = try server.client(bucket: "immetaio-no-such-bucket-\(UUID().uuidString.prefix(8).lowercased())")
         let error = try await #require(throws: ImMetaIOError.self) { try await client.getObject("x") }
@@ -216,6 +230,16 @@ struct S3IntegrationTests {
             #expect(value == Array(key.utf8))
         }
         try await client.deleteObjects(keys)
+    }
+
+    /// Keys go out encoded segment by segment and never normalised (`//`, `.` and `..` stay).
+    @Test func keysAreSentAsTheyAre() async throws {
+        let proxy = try FaultProxy(upstreamPort: server.port, mode: .forward)
+        defer { proxy.stop() }
+        let client = try server.client(server.configuration(endpoint: "http://127.0.0.1:\(proxy.port)"))
+        // SeaweedFS refuses dot segments (400 InvalidRequest); what matters is what was sent.
+        _ = try? await client.getObject("dots/a//b/./c/../d e+f~ü")
+        #expect(proxy.receivedRequestLines == ["GET /\(server.bucket)/dots/a//b/./c/../d%20e%2Bf~%C3%BC HTTP/1.1"])
     }
 
     // MARK: Failures

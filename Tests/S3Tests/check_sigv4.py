@@ -67,6 +67,16 @@ CLIENTS = [
 ]
 
 
+def client_case(kind, name, client, key, token, moment):
+    """The fields every case made through a botocore client has."""
+    client_name, region, endpoint, style, bucket = client
+    return {
+        "name": f"{client_name}{' token' if token else ''}: {name}", "kind": kind, "client": client_name,
+        "region": region, "endpoint": endpoint, "addressing": style, "bucket": bucket, "key": key,
+        "sessionToken": token, "time": epoch(moment),
+    }
+
+
 def epoch(moment):
     return int(moment.replace(tzinfo=datetime.timezone.utc).timestamp())
 
@@ -143,7 +153,8 @@ def signer_strings(request, region, credentials, timestamp):
 
 def request_cases():
     cases = []
-    for client_name, region, endpoint, style, bucket in CLIENTS:
+    for client_spec in CLIENTS:
+        _, region, endpoint, style, bucket = client_spec
         for token in (None, TOKEN):
             time_name = "2026" if token else "2013"
             with mock.patch.object(botocore.auth, "get_current_datetime", return_value=TIMES[time_name]):
@@ -192,17 +203,8 @@ def request_cases():
                     canonical, string_to_sign = signer_strings(request, region, credentials, timestamp)
                     headers = signed_headers(request)
                     parts = urlsplit(request.url)
-                    cases.append({
-                        "name": f"{client_name}{' token' if token else ''}: {operation} {key!r}",
-                        "kind": "request",
-                        "client": client_name,
-                        "region": region,
-                        "endpoint": endpoint,
-                        "addressing": style,
-                        "bucket": bucket,
-                        "key": key,
-                        "sessionToken": token,
-                        "time": epoch(TIMES[time_name]),
+                    case = client_case("request", f"{operation} {key!r}", client_spec, key, token, TIMES[time_name])
+                    cases.append(case | {
                         "method": request.method,
                         "url": request.url,
                         "host": parts.netloc,
@@ -262,24 +264,16 @@ def canonical_cases():
 
 def presign_cases():
     cases = []
-    for client_name, region, endpoint, style, bucket in CLIENTS:
+    for client_spec in CLIENTS:
+        _, region, endpoint, style, bucket = client_spec
         for token in (None, TOKEN):
             for key, expires in ((KEYS[0], 3600), (KEYS[1], 604800), (KEYS[3], 60)):
                 with mock.patch.object(botocore.auth, "get_current_datetime", return_value=TIMES["2026"]):
                     client = make_client(region, endpoint, style, token)
                     url = client.generate_presigned_url(
                         "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires)
-                cases.append({
-                    "name": f"{client_name}{' token' if token else ''}: presign {key!r} {expires}s",
-                    "kind": "presign",
-                    "client": client_name,
-                    "region": region,
-                    "endpoint": endpoint,
-                    "addressing": style,
-                    "bucket": bucket,
-                    "key": key,
-                    "sessionToken": token,
-                    "time": epoch(TIMES["2026"]),
+                case = client_case("presign", f"presign {key!r} {expires}s", client_spec, key, token, TIMES["2026"])
+                cases.append(case | {
                     "expires": expires,
                     "url": url,
                 })

@@ -200,8 +200,16 @@ struct S3Transport: Sendable {
         let s3url = s3URL(request.key)
         return try await withThrowingTaskGroup(of: S3Response.self) { group in
             group.addTask {
-                let response = try await client.execute(prepared, timeout: .nanoseconds(Self.nanoseconds(timeout)))
-                if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > limit {
+                let response: HTTPClientResponse
+                do {
+                    response = try await client.execute(prepared, timeout: .nanoseconds(Self.nanoseconds(timeout)))
+                } catch let error as HTTPClientError where error == .deadlineExceeded {
+                    throw S3AttemptTimeout(duration: timeout)
+                }
+                // A HEAD response's Content-Length is the object's size, not a body to read.
+                if request.method != .HEAD, let length = response.headers.first(name: "Content-Length").flatMap(Int.init),
+                    length > limit
+                {
                     throw ImMetaIOError(
                         .limitExceeded, "the response of \(request.operation) has \(length) bytes, more than the limit of \(limit)",
                         file: s3url)

@@ -1,32 +1,3 @@
-/// Part of an object to read: `length` bytes from `offset` (`bytes=a-b`), or the last `length`
-/// bytes (`bytes=-n`). Ranges reaching past the end are clipped to the object's size.
-public enum S3ByteRange: Sendable, Hashable {
-    /// `length` bytes from `offset`.
-    case range(offset: Int, length: Int)
-    /// The last `length` bytes.
-    case suffix(length: Int)
-}
-
-/// What a HEAD request tells about an object.
-public struct S3ObjectInfo: Sendable, Hashable {
-    /// The object's size in bytes.
-    public var size: Int
-    /// The entity tag, quotes included as S3 sends it (`"9b2cf535f27731c974343645a3985328"`).
-    public var eTag: String?
-    /// The `Last-Modified` header as sent (an HTTP date).
-    public var lastModified: String?
-    /// The `Content-Type` the object was stored with.
-    public var contentType: String?
-
-    /// Creates the description of an object.
-    public init(size: Int, eTag: String? = nil, lastModified: String? = nil, contentType: String? = nil) {
-        self.size = size
-        self.eTag = eTag
-        self.lastModified = lastModified
-        self.contentType = contentType
-    }
-}
-
 /// One object of a listing.
 public struct S3ObjectSummary: Sendable, Hashable {
     /// The object's full key.
@@ -82,20 +53,5 @@ public struct S3ListResult: Sendable, Hashable {
         self.objects = objects
         self.commonPrefixes = commonPrefixes
         self.pageCount = pageCount
-    }
-}
-
-/// A part of a multipart upload that S3 has stored: its number and the entity tag that
-/// ``S3Client/completeMultipartUpload(_:uploadID:parts:)`` must quote.
-public struct S3CompletedPart: Sendable, Hashable {
-    /// The part's number, 1 to 10,000.
-    public var partNumber: Int
-    /// The entity tag S3 returned for the part.
-    public var eTag: String
-
-    /// Creates a part record.
-    public init(partNumber: Int, eTag: String) {
-        self.partNumber = partNumber
-        self.eTag = eTag
     }
 }
