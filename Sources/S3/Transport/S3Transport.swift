@@ -123,14 +123,14 @@ struct S3Transport: Sendable {
 
     /// Sends `request`, retrying transient failures. Returns the last response, successful or
     /// not (the caller decides what a 404 means); throws when no response came.
-    func send(_ request: S3Request, maximumResponseSize: Int? = nil) async throws -> S3Response {
+    func send(_ request: S3Request) async throws -> S3Response {
         let policy = configuration.retryPolicy
         var attempt = 0
         while true {
             attempt += 1
             let isLast = attempt >= policy.maximumAttempts
             do {
-                let response = try await sendOnce(request, maximumResponseSize: maximumResponseSize)
+                let response = try await sendOnce(request)
                 if isLast || !isTransient(response, request) { return response }
             } catch let error as ImMetaIOError {
                 throw error  // a limit or argument error: repeating it cannot help
@@ -177,7 +177,7 @@ struct S3Transport: Sendable {
     }
 
     /// One attempt, bounded by the request timeout from sending to the body's last byte.
-    private func sendOnce(_ request: S3Request, maximumResponseSize: Int?) async throws -> S3Response {
+    private func sendOnce(_ request: S3Request) async throws -> S3Response {
         let (host, path) = address(request.key)
         var headers = request.headers
         headers.append(("Host", host))
@@ -193,7 +193,7 @@ struct S3Transport: Sendable {
         httpRequest.method = request.method
         for (name, value) in headers { httpRequest.headers.add(name: name, value: value) }
         if request.method == .PUT || request.method == .POST { httpRequest.body = .bytes(request.body) }
-        let limit = maximumResponseSize ?? configuration.maximumResponseSize
+        let limit = configuration.maximumResponseSize
         let timeout = configuration.requestTimeout
         let client = httpClient
         let prepared = httpRequest
