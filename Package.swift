@@ -18,12 +18,18 @@ let package = Package(
         .library(name: "Microscopy", targets: ["Microscopy"]),
         // Video through FFmpeg, apart so that applications without video need not link FFmpeg.
         .library(name: "ImMetaIOVideo", targets: ["ImMetaIOVideo"]),
+        // The S3 client (object-store Zarr builds on it).
+        .library(name: "S3", targets: ["S3"]),
         .executable(name: "immetaio", targets: ["ImMetaIOCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The S3 client: HTTP through AsyncHTTPClient, Signature V4 with swift-crypto.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // MARK: System libraries
@@ -123,6 +129,13 @@ let package = Package(
         .target(name: "FITSFormat", dependencies: ["ImMetaIOCore", "CFITSIO", "CDeflate"], path: "Sources/Formats/FITS"),
         // MARK: Zarr v3 engine (arrays, groups, codecs, sharding, stores)
         .target(name: "Zarr", dependencies: ["ImMetaIOCore", "NDArrayModule", "CBlosc", "CDeflate", "CZstd"], path: "Sources/Zarr"),
+        // MARK: S3 client (Signature V4, AWS-style configuration, retries) for object-store Zarr
+        .target(
+            name: "S3",
+            dependencies: ["ImMetaIOCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio")],
+            path: "Sources/S3"),
         // MARK: Parquet (our own reader and writer) and bulk conversion
         .target(name: "Parquet", dependencies: ["CZstd", "CSnappy", "CDeflate"], path: "Sources/Parquet"),
         .target(
@@ -155,6 +168,11 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "NDArrayModuleTests", dependencies: ["NDArrayModule"]),
         .testTarget(name: "ZarrTests", dependencies: ["Zarr", "ImMetaIOCore", "NDArrayModule"]),
+        .testTarget(
+            name: "S3Tests",
+            dependencies: ["S3", "ImMetaIOCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            exclude: ["Golden", "check_sigv4.py", "seaweedfs.py", "s3_bench.py"]),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet"], exclude: ["Golden", "Interop"]),
         // The corpus manifest and SHA-256 for the conformance tests of several test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
