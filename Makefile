@@ -61,8 +61,15 @@ demo: release
 	@.build/release/immetaio ome convert out/demo/stack.ome.tif --out out/demo/stack.ome.zarr --overwrite
 	@.build/release/immetaio ome info out/demo/stack.ome.zarr
 
+# The S3 tests run against SeaweedFS (from PyPI) on loopback, started here and stopped after.
+S3_TEST_DIR ?= $(CURDIR)/.build/s3-test-server
+
 test: deps interop-venv omio-venv
-	$(SWIFT) test
+	$(VENV)/bin/python Tests/S3Tests/seaweedfs.py stop --dir $(S3_TEST_DIR) >/dev/null 2>&1 || true
+	$(VENV)/bin/python Tests/S3Tests/seaweedfs.py start --dir $(S3_TEST_DIR) >/dev/null
+	. $(S3_TEST_DIR)/env.sh && $(SWIFT) test; status=$$?; \
+		$(VENV)/bin/python Tests/S3Tests/seaweedfs.py stop --dir $(S3_TEST_DIR) >/dev/null; exit $$status
+	$(VENV)/bin/python Tests/S3Tests/check_sigv4.py
 	$(MAKE) docs
 	$(VENV)/bin/python Tests/Interop/interop.py .build/debug/immetaio
 	$(VENV)/bin/python Tests/Interop/omio_parity.py .build/debug/immetaio $(OMIO_VENV)/bin/python

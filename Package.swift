@@ -132,7 +132,7 @@ let package = Package(
         // MARK: S3 client (Signature V4, AWS-style configuration, retries) for object-store Zarr
         .target(
             name: "S3",
-            dependencies: ["ImMetaIOCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            dependencies: ["ImMetaIOCore", "Zarr", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio")],
             path: "Sources/S3"),
@@ -159,7 +159,7 @@ let package = Package(
         .target(name: "ImMetaIOVideo", dependencies: ["ImMetaIO", "VideoFormat"], path: "Sources/ImMetaIOVideo"),
         .executableTarget(
             name: "ImMetaIOCLI",
-            dependencies: ["ImMetaIOVideo", "ImageConversion", "Microscopy", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["ImMetaIOVideo", "ImageConversion", "Microscopy", "S3", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/CLI"),
 
         // A child process for the kill-during-save test (not a product).
@@ -170,7 +170,7 @@ let package = Package(
         .testTarget(name: "ZarrTests", dependencies: ["Zarr", "ImMetaIOCore", "NDArrayModule"]),
         .testTarget(
             name: "S3Tests",
-            dependencies: ["S3", "ImMetaIOCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            dependencies: ["S3", "ImMetaIOCore", "ImMetaIO", "Zarr", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             exclude: ["Golden", "check_sigv4.py", "seaweedfs.py", "s3_bench.py"]),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet"], exclude: ["Golden", "Interop"]),

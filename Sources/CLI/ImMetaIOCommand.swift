@@ -1,6 +1,7 @@
 import Foundation
 import ArgumentParser
 import ImMetaIOVideo
+import S3
 
 /// The `immetaio` command-line tool.
 @main
@@ -13,6 +14,12 @@ struct ImMetaIOCommand: ParsableCommand {
             Info.self, Copy.self, Save.self, Meta.self, Formats.self, Clean.self, Zarr.self, Convert.self, Inspect.self,
             Samples.self, Ome.self,
         ])
+
+    /// `s3://bucket/key` paths work in every command (credentials as the AWS SDKs find them).
+    static func main() {
+        S3Store.registerScheme()
+        main(nil)
+    }
 }
 
 /// The formats the tool reads and writes: every built-in plugin and video through FFmpeg.

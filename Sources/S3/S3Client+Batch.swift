@@ -6,7 +6,7 @@ extension S3Client {
     /// Deletes many objects with DeleteObjects requests of up to 1,000 keys each (keys that do
     /// not exist are no error).
     ///
-    /// - Throws: ``ImMetaIOCore/ImMetaIOError`` naming the first key the server could not delete.
+    /// - Throws: `ImMetaIOError` naming the first key the server could not delete.
     public func deleteObjects(_ keys: [String]) async throws {
         for key in keys { try validate(key: key) }
         // XML 1.0 cannot carry most control characters, so such keys go one request each.

@@ -87,7 +87,7 @@ extension S3Client {
     /// `partSize × (maximumConcurrentParts + 1)` bytes whatever the object's size. A value
     /// smaller than one part is stored with one PutObject at ``S3MultipartUpload/complete()``.
     ///
-    /// - Throws: ``ImMetaIOCore/ImMetaIOError`` with `.invalidArgument` when `partSize` is
+    /// - Throws: `ImMetaIOError` with `.invalidArgument` when `partSize` is
     ///   outside ``minimumPartSize``…``maximumPartSize`` or `maximumConcurrentParts` is below 1.
     public func multipartUpload(
         _ key: String, contentType: String? = nil, partSize: Int = 8 << 20, maximumConcurrentParts: Int = 4

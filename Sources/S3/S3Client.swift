@@ -8,7 +8,7 @@ import NIOHTTP1
 ///
 /// Requests are signed with AWS Signature V4 (or sent unsigned without credentials), retried on
 /// transient failures per ``S3Configuration/retryPolicy``, and bounded in time per attempt by
-/// ``S3Configuration/requestTimeout``. Failures are ``ImMetaIOCore/ImMetaIOError``s naming the
+/// ``S3Configuration/requestTimeout``. Failures are `ImMetaIOError`s naming the
 /// `s3://bucket/key` URL and S3's error code and message; missing objects are `nil`, not
 /// errors. A client is `Sendable`: use one from many tasks at once (a task group reading
 /// chunks); all clients without an HTTP client of their own share one connection pool.
@@ -33,7 +33,7 @@ public final class S3Client: Sendable {
     ///   - configuration: Region, endpoint, credentials, retries, timeouts.
     ///   - httpClient: An HTTP client to send requests with, which its owner shuts down; by
     ///     default a process-wide one that allows 64 connections per host.
-    /// - Throws: ``ImMetaIOCore/ImMetaIOError`` with `.invalidArgument` for an invalid bucket
+    /// - Throws: `ImMetaIOError` with `.invalidArgument` for an invalid bucket
     ///   name, region or endpoint.
     public init(bucket: String, configuration: S3Configuration = S3Configuration(), httpClient: HTTPClient? = nil)
         throws(ImMetaIOError)

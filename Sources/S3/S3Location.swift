@@ -22,7 +22,7 @@ public struct S3Location: Sendable, Hashable, CustomStringConvertible {
     /// Parses `s3://bucket`, `s3://bucket/` or `s3://bucket/key/prefix`. The prefix is taken as
     /// written (S3 keys are not percent-encoded in `s3://` URLs, as the AWS CLI reads them).
     ///
-    /// - Throws: ``ImMetaIOCore/ImMetaIOError`` with `.invalidArgument` when the text is not an
+    /// - Throws: `ImMetaIOError` with `.invalidArgument` when the text is not an
     ///   `s3://` URL or names no valid bucket.
     public init(url: String) throws(ImMetaIOError) {
         guard url.lowercased().hasPrefix("s3://") else {

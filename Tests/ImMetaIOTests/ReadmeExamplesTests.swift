@@ -160,7 +160,7 @@ private func zarrVolume(volume: NDArray) throws {
 
     static let exampleFiles = [
         "Tests/ImMetaIOTests/ReadmeExamplesTests.swift", "Tests/ImageConversionTests/ReadmeExamples.swift",
-        "Tests/MicroscopyTests/ReadmeExamples.swift",
+        "Tests/MicroscopyTests/ReadmeExamples.swift", "Tests/S3Tests/ReadmeExamples.swift",
     ]
 
     /// One ```swift block of a document.

@@ -25,7 +25,7 @@ extension S3Configuration {
     ///     variables ignored, as an explicit profile does in the AWS SDKs.
     ///   - homeDirectory: The folder holding `.aws` (`HOME` by default).
     ///   - anonymous: Sends unsigned requests whatever credentials are configured.
-    /// - Throws: ``ImMetaIOCore/ImMetaIOError`` with `.invalidArgument` for an unknown profile,
+    /// - Throws: `ImMetaIOError` with `.invalidArgument` for an unknown profile,
     ///   an incomplete key pair or an unparsable value.
     public static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment, profile: String? = nil,

@@ -39,7 +39,7 @@ public struct S3Configuration: Sendable, Hashable, CustomStringConvertible {
     /// `UNSIGNED-PAYLOAD`, which saves hashing; use it over HTTPS only).
     public var signsPayload: Bool
     /// The largest response body the client accepts (objects read whole, listings); a larger one
-    /// fails with ``ImMetaIOCore/ImMetaIOError/Code/limitExceeded`` instead of being buffered.
+    /// fails with `ImMetaIOError/Code/limitExceeded` instead of being buffered.
     public var maximumResponseSize: Int
 
     /// Creates a configuration.
