@@ -24,6 +24,7 @@ Usage: interop.py PATH/TO/immetaio
 - Writers (APNG, animated WebP, TIFF LZW/JPEG, AVI codecs, GIF options) against Pillow, tifffile and PyAV
   (see `writer_checks.py`); inputs read through libtiff, 12-bit JPEG refusals and OpenEXR luminance/chroma
   (see `input_checks.py`).
+- Zarr and images on S3 (SeaweedFS on loopback) both ways with zarr-python through s3fs (see `s3_checks.py`).
 Exits non-zero with a list of failures.
 """
 import json
@@ -39,6 +40,7 @@ from conversion_checks import conversion_checks
 from everyday_checks import everyday_checks
 from input_checks import input_checks
 from microscopy_checks import microscopy_checks, to_canonical
+from s3_checks import s3_checks
 from writer_checks import writer_checks
 
 failures = []
@@ -314,6 +316,7 @@ def main(tool):
     everyday_checks(tool, work, check)
     writer_checks(tool, work, check)
     input_checks(tool, work, corpus_root(), check)
+    s3_checks(tool, work, check)
 
     print(f"interop: {checks - len(failures)}/{checks} checks passed (Pillow {Image.__version__}, numpy {np.__version__})")
     for failure in failures:
