@@ -141,11 +141,14 @@ extension SourceList {
         let names = try NamePattern(pattern)
         let sources = try reportingErrors { try expand(paths) }
         guard !sources.isEmpty else { throw CommandFailure(description: "no images found in \(paths.joined(separator: ", "))") }
-        try reportingErrors {
-            do {
-                try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
-            } catch {
-                throw ImMetaIOError(.io, "cannot create the folder: \(error.localizedDescription)", file: outDir)
+        // Object stores (s3://) have no folders to make; a local "s3:" folder must never appear.
+        if RemoteResources.scheme(of: outDir) == nil {
+            try reportingErrors {
+                do {
+                    try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+                } catch {
+                    throw ImMetaIOError(.io, "cannot create the folder: \(error.localizedDescription)", file: outDir)
+                }
             }
         }
         let pairs = try sources.enumerated().map {

@@ -86,16 +86,31 @@ public struct S3Store: ZarrAsyncStore {
     }
 }
 
-/// Whole objects for `RemoteResources`: `s3://bucket/key` read or written in one request.
-struct S3Objects: RemoteResourceHandler {
-    let configuration: S3Configuration?
+/// Whole objects for `RemoteResources`: `s3://bucket/key` read or written in one request. The
+/// configuration is resolved once (the environment and `~/.aws` are not read again per object)
+/// and each bucket's client is kept. `@unchecked Sendable`: the cache is guarded by `lock`.
+final class S3Objects: RemoteResourceHandler, @unchecked Sendable {
+    private let configuration: S3Configuration?
+    private let lock = NSLock()
+    private var resolved: S3Configuration?
+    private var clients: [String: S3Client] = [:]
+
+    init(configuration: S3Configuration?) { self.configuration = configuration }
 
     private func client(_ url: String) throws -> (S3Client, String) {
         let location = try S3Location(url: url)
         guard !location.prefix.isEmpty, !location.prefix.hasSuffix("/") else {
             throw ImMetaIOError(.invalidArgument, "an s3:// URL of an object needs a key after the bucket", file: url)
         }
-        return (try S3Client(bucket: location.bucket, configuration: configuration ?? S3Configuration.fromEnvironment()), location.prefix)
+        lock.lock()
+        defer { lock.unlock() }
+        if let client = clients[location.bucket] { return (client, location.prefix) }
+        let settings: S3Configuration
+        if let known = resolved ?? configuration { settings = known } else { settings = try S3Configuration.fromEnvironment() }
+        resolved = settings
+        let client = try S3Client(bucket: location.bucket, configuration: settings)
+        clients[location.bucket] = client
+        return (client, location.prefix)
     }
 
     func read(_ url: String) throws -> [UInt8] {
