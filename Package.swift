@@ -170,7 +170,7 @@ let package = Package(
         .testTarget(name: "ZarrTests", dependencies: ["Zarr", "ImMetaIOCore", "NDArrayModule"]),
         .testTarget(
             name: "S3Tests",
-            dependencies: ["S3", "ImMetaIOCore", "ImMetaIO", "Zarr", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            dependencies: ["S3", "ImMetaIOCore", "ImMetaIO", "Zarr", "ImageConversion", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             exclude: ["Golden", "check_sigv4.py", "seaweedfs.py", "s3_bench.py"]),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet"], exclude: ["Golden", "Interop"]),

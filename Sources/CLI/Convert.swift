@@ -11,8 +11,8 @@ extension ImMetaIOCommand {
 
         @Argument(help: "Folders (or files) holding the images.")
         var folders: [String] = []
-        @Option(help: "The store (….zarr) or the folder that receives <CSV stem or images>.zarr.")
-        var out: String
+        @Option(help: "The store (….zarr, or s3://bucket/….zarr) or the folder that receives <CSV stem or images>.zarr.")
+        var out: String?
         @Option(help: "A CSV with a 'filename' column, joined onto the table by name.")
         var metadata: String?
         @Flag(help: "Search sub-folders too.")
@@ -43,6 +43,14 @@ extension ImMetaIOCommand {
         var append = false
         @Flag(help: "Finish an interrupted conversion into --out: its recorded inputs and settings are used (--workers still applies).")
         var resume = false
+        @Option(help: "A plan (folder or s3:// URL): with FOLDER… and --out, make it; with --task or --finalize, run it.")
+        var plan: String?
+        @Option(help: "With --plan: how many tasks to split the work into (default: one per shard).")
+        var tasks: Int?
+        @Option(help: "With --plan: run this task ($SLURM_ARRAY_TASK_ID, $JOB_COMPLETION_INDEX).")
+        var task: Int?
+        @Flag(help: "With --plan: check every task's shards, write the table and the array's final shape.")
+        var finalize = false
         @Flag(help: "Print the report as JSON.")
         var json = false
         @Flag(help: "Print nothing but errors.")
@@ -50,6 +58,18 @@ extension ImMetaIOCommand {
 
         func validate() throws {
             if append && overwrite { throw ValidationError("--append and --overwrite exclude each other") }
+            if task != nil || finalize {
+                guard plan != nil else { throw ValidationError("--task and --finalize run a plan: give --plan PLAN") }
+                if task != nil && finalize { throw ValidationError("--task and --finalize exclude each other") }
+                if !folders.isEmpty || out != nil || tasks != nil {
+                    throw ValidationError("--task and --finalize take the folders, --out and --tasks from the plan: give neither")
+                }
+                if let task, task < 0 { throw ValidationError("--task must be 0 or more, not \(task)") }
+                return
+            }
+            if tasks != nil && plan == nil { throw ValidationError("--tasks goes with --plan") }
+            if let tasks, tasks < 1 { throw ValidationError("--tasks must be 1 or more, not \(tasks)") }
+            if out == nil { throw ValidationError("give the store with --out") }
             if !resume && folders.isEmpty { throw ValidationError("give the folders to convert (or --resume)") }
             guard DecodeErrorPolicy(rawValue: onError) != nil else {
                 throw ValidationError("--on-error must be skip, zeros or fail, not '\(onError)'")
@@ -93,7 +113,20 @@ extension ImMetaIOCommand {
         }
 
         func run() throws {
-            var options = ConversionOptions(output: out)
+            let progress = ProgressLine(enabled: !quiet && !json && isatty(STDERR_FILENO) == 1, unit: "images")
+            let onProgress: @Sendable (ConversionProgress) -> Void = { progress.update(done: $0.done, total: $0.total, elapsed: $0.elapsed) }
+            if let plan, let task {
+                let report = try reportingErrors { try DistributedConversion.runTask(task, plan: plan, workers: workers, progress: onProgress) }
+                progress.finish()
+                printResult(report.json, report.summary)
+                return
+            }
+            if let plan, finalize {
+                let report = try reportingErrors { try DistributedConversion.finalize(plan: plan) }
+                printResult(report.json, report.summary)
+                return
+            }
+            var options = ConversionOptions(output: out ?? "")
             options.metadataCSV = metadata
             options.recursive = recursive
             options.workers = workers
@@ -109,16 +142,25 @@ extension ImMetaIOCommand {
             options.overwrite = overwrite
             options.append = append
             options.resume = resume
-            let progress = ProgressLine(enabled: !quiet && !json && isatty(STDERR_FILENO) == 1, unit: "images")
-            options.progress = { progress.update(done: $0.done, total: $0.total, elapsed: $0.elapsed) }
+            options.progress = onProgress
+            if let plan {
+                let made = try reportingErrors { try DistributedConversion.plan(folders: folders, options: options, tasks: tasks, at: plan) }
+                printResult(made.json, made.summary)
+                return
+            }
             let report = try reportingErrors { try convert(folders: folders, options: options) }
             progress.finish()
+            printResult(report.json, report.summary)
+        }
+
+        /// The result as JSON (with this process's figures) or as the summary, unless quiet.
+        private func printResult(_ result: JSONValue, _ summary: String) {
             if json {
-                var output = report.json.objectValue ?? [:]
+                var output = result.objectValue ?? [:]
                 output["process"] = Self.processFigures()
                 print(JSONText.encode(.object(output), indent: 2))
             } else if !quiet {
-                print(report.summary)
+                print(summary)
             }
         }
     }

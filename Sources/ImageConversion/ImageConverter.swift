@@ -34,7 +34,8 @@ public struct ConversionPaths: Sendable, Hashable {
     /// `<store stem>_report.json` beside the store.
     public var report: String
 
-    /// The paths for an output and an optional CSV.
+    /// The paths for an output (a local path or a URL such as `s3://bucket/survey.zarr`) and an
+    /// optional CSV.
     public init(output: String, metadataCSV: String? = nil) {
         var output = output
         while output.count > 1, output.hasSuffix("/") { output.removeLast() }
@@ -44,11 +45,12 @@ public struct ConversionPaths: Sendable, Hashable {
             let stem = metadataCSV.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "images"
             store = output + "/" + stem + ".zarr"
         }
-        let folder = (store as NSString).deletingLastPathComponent
-        let stem = ((store as NSString).lastPathComponent as NSString).deletingPathExtension
-        let prefix = folder.isEmpty ? "" : folder + "/"
-        table = prefix + stem + "_metadata.parquet"
-        report = prefix + stem + "_report.json"
+        // Split at the last `/` by hand: path functions would fold a URL's `//`.
+        let name = store.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? store
+        let folder = store.dropLast(name.count)
+        let stem = name.hasSuffix(".zarr") ? String(name.dropLast(".zarr".count)) : (name as NSString).deletingPathExtension
+        table = folder + stem + "_metadata.parquet"
+        report = folder + stem + "_report.json"
     }
 }
 
@@ -59,7 +61,7 @@ struct ImageConverter {
 
     init(options: ConversionOptions) { self.options = options }
 
-    private func validate() throws {
+    func validate(allowingRemoteOutput: Bool = false) throws {
         if options.append && options.overwrite {
             throw ImMetaIOError(.invalidArgument, "--append and --overwrite exclude each other")
         }
@@ -73,7 +75,7 @@ struct ImageConverter {
             throw ImMetaIOError(.invalidArgument, "--resize needs HEIGHT,WIDTH of positive sizes, not \(resize)")
         }
         guard options.workers >= 1 else { throw ImMetaIOError(.invalidArgument, "--workers must be 1 or more") }
-        if let scheme = RemoteResources.scheme(of: options.output), scheme != "file" {
+        if !allowingRemoteOutput, let scheme = RemoteResources.scheme(of: options.output), scheme != "file" {
             // The conversion's journal, resume and table live beside the store on a file system.
             throw ImMetaIOError(
                 .unsupportedFeature, "conversion writes to a local folder; \(scheme):// outputs are not supported yet (write locally, then copy)",
@@ -84,6 +86,9 @@ struct ImageConverter {
     // MARK: Folders
 
     func convert(folders: [String]) throws -> ConversionReport {
+        if let scheme = RemoteResources.scheme(of: options.output), scheme != "file" {
+            return try DistributedConversion.convertToObjectStore(folders: folders, options: options)
+        }
         try validate()
         let started = Date()
         let paths = ConversionPaths(output: options.output, metadataCSV: options.metadataCSV)
@@ -173,16 +178,16 @@ struct ImageConverter {
     }
 
     /// The group and the empty `images` array a new job records.
-    static func createNodes(_ job: JobRecord, in store: FileSystemStore) throws -> ZarrArray {
+    static func createNodes(_ job: JobRecord, in store: any ZarrStore) throws -> ZarrArray {
         guard let json = job.arrayMetadata else {
-            throw ImMetaIOError(.corruptData, "the conversion journal has no array description", file: store.root)
+            throw ImMetaIOError(.corruptData, "the conversion journal has no array description", file: store.displayName)
         }
         _ = try ZarrGroup.create(in: store, attributes: job.groupAttributes ?? [:])
         return try ZarrArray.create(in: store, path: arrayName, metadata: ZarrArrayMetadata(json: json), overwrite: true)
     }
 
     /// Height and width shared by every input (or the resize target) and the widest channel count.
-    private func targetShape(_ inputs: [InputFile]) throws -> [Int] {
+    func targetShape(_ inputs: [InputFile]) throws -> [Int] {
         guard let first = inputs.first?.layout else {
             throw ImMetaIOError(.corruptData, "no input has a readable header")
         }
@@ -222,7 +227,7 @@ struct ImageConverter {
     /// The `images` array: N×C×H×W, inner chunks of one image (or `--chunk-shape`), shards of
     /// whole images of about 64 MiB (or `--shard-shape`), the compressor inside each inner chunk
     /// and a CRC-32C on each shard index.
-    private func arrayMetadata(chw: [Int], dtype: DType) throws -> ZarrArrayMetadata {
+    func arrayMetadata(chw: [Int], dtype: DType) throws -> ZarrArrayMetadata {
         let compressor = try CompressorChoice(name: options.compressor, level: options.compressionLevel, itemSize: dtype.itemSize)
         let full = [1] + chw
         func expand(_ shape: [Int]?, flag: String, default fallback: [Int]) throws -> [Int] {
@@ -251,7 +256,7 @@ struct ImageConverter {
             dimensionNames: ["n", "c", "y", "x"])
     }
 
-    private func groupAttributes(folders: [String], chw: [Int], count: Int) -> JSONObject {
+    func groupAttributes(folders: [String], chw: [Int], count: Int) -> JSONObject {
         [
             "total_images": .int(count), "image_shape": .array(chw.map(JSONValue.int)),
             "compressor": .string(options.compressor.lowercased()), "compression_level": .int(options.compressionLevel),
@@ -272,10 +277,7 @@ struct ImageConverter {
     private func resume(paths: ConversionPaths, journal: ConversionJournal, started: Date) throws -> ConversionReport {
         let job = try JobRecord(json: journal.readJob())
         for input in job.inputs {
-            let attributes = try? FileManager.default.attributesOfItem(atPath: input.path)
-            let size = (attributes?[.size] as? NSNumber)?.intValue
-            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970
-            guard size == input.size, modified == input.modified else {
+            guard input.isUnchanged else {
                 throw ImMetaIOError(
                     .invalidArgument, "an input changed since the conversion began (size or time); start again with --overwrite",
                     file: input.path)
@@ -371,8 +373,8 @@ struct ImageConverter {
     }
 
     /// Group attributes, report, journal removed.
-    private func finish(
-        job: JobRecord, array: ZarrArray, paths: ConversionPaths, journal: ConversionJournal, summary: MetadataTable.Summary,
+    func finish(
+        job: JobRecord, array: ZarrArray, paths: ConversionPaths, journal: ConversionJournal?, summary: MetadataTable.Summary,
         skipped: [SkippedInput], join: MetadataJoin?, started: Date
     ) throws -> ConversionReport {
         let store = array.store
@@ -398,7 +400,7 @@ struct ImageConverter {
             shardShape: array.metadata.chunkShape, chunkShape: Self.innerShape(array),
             storedBytes: try array.storedBytes(), seconds: Date().timeIntervalSince(started))
         try writeAtomically(Array(JSONText.encode(report.json, indent: 2).utf8), to: paths.report)
-        journal.remove()
+        journal?.remove()
         return report
     }
 

@@ -42,7 +42,15 @@ public struct StoreSummary: Sendable {
         let array = try ZarrArray.open(in: zarr, path: ImageConverter.arrayName)
         let attributes = (try? ZarrGroup.open(in: zarr))?.attributes ?? [:]
         var bytes = 0, shards = 0
-        if let walker = FileManager.default.enumerator(atPath: store) {
+        let remote = zarr is BlockingStore
+        if remote {
+            // An object store: its keys, and each one's size (HEAD requests, a few per shard).
+            let keys = try zarr.list(prefix: "").filter { !$0.hasPrefix(".") }
+            for key in keys {
+                bytes += try zarr.size(of: key) ?? 0
+                if key.hasPrefix(ImageConverter.arrayName + "/c/") { shards += 1 }
+            }
+        } else if let walker = FileManager.default.enumerator(atPath: store) {
             for case let name as String in walker {
                 let attributes = try? FileManager.default.attributesOfItem(atPath: store + "/" + name)
                 guard attributes?[.type] as? FileAttributeType == .typeRegular else { continue }
@@ -57,10 +65,13 @@ public struct StoreSummary: Sendable {
             compressionLevel: attributes["compression_level"]?.intValue, shardShape: array.metadata.chunkShape,
             chunkShape: ImageConverter.innerShape(array), shardCount: shards, tableRows: nil, formats: [], originalDTypes: [],
             zeroFilled: 0, appendCount: attributes["append_history"]?.arrayValue?.count ?? 0)
-        if FileManager.default.fileExists(atPath: paths.table) {
+        let tableBytes: [UInt8]? = remote
+            ? try? ResourceBytes(mapping: paths.table).withUnsafeBytes { Array($0) }
+            : FileManager.default.fileExists(atPath: paths.table) ? try ResourceBytes(mapping: paths.table).withUnsafeBytes { Array($0) } : nil
+        if let tableBytes {
             summary.table = paths.table
             do {
-                let reader = try ParquetFileReader(path: paths.table)
+                let reader = try ParquetFileReader(bytes: tableBytes)
                 summary.tableRows = reader.rowCount
                 func counts(_ column: String) throws -> [(String, Int)] {
                     guard reader.schema.contains(where: { $0.name == column }) else { return [] }

@@ -1,35 +1,57 @@
 import Foundation
 import ImMetaIOCore
+import Zarr
 
 /// The record that makes a conversion resumable, in a hidden folder inside the store
 /// (`.immetaio-convert/`, which Zarr readers ignore): `job.json` (the inputs in order with their
 /// sizes and times, and every setting that decides the bytes), then one `slab-N.json` per slab
-/// whose shards are on disk, with the input range it consumed and its table rows. A slab's file
+/// whose shards are stored, with the input range it consumed and its table rows. A slab's record
 /// is written after its shards, so its presence proves them complete.
+///
+/// The records are values of a Zarr store under a prefix: the store's own folder for a local
+/// conversion, a plan's `tasks/K/` for a task of a planned one (on a shared folder or an object
+/// store).
 struct ConversionJournal {
-    let folder: String
+    let store: any ZarrStore
+    /// Ends in `/`.
+    let prefix: String
+    /// The local folder of the records, when they are on this machine's file system.
+    let localFolder: String?
 
-    init(store: String) { folder = store + "/.immetaio-convert" }
+    /// The journal inside the local store at `path`.
+    init(store path: String) {
+        store = FileSystemStore(path: path)
+        prefix = ".immetaio-convert/"
+        localFolder = path + "/.immetaio-convert"
+    }
 
-    var jobPath: String { folder + "/job.json" }
-    func slabPath(_ base: Int) -> String { folder + "/slab-\(base).json" }
+    /// A journal under `prefix` of `store`.
+    init(store: any ZarrStore, prefix: String) {
+        self.store = store
+        self.prefix = prefix.isEmpty || prefix.hasSuffix("/") ? prefix : prefix + "/"
+        localFolder = nil
+    }
 
-    var exists: Bool { FileManager.default.fileExists(atPath: jobPath) }
+    var jobKey: String { prefix + "job.json" }
+    func slabKey(_ base: Int) -> String { prefix + "slab-\(base).json" }
+    private var location: String { store.displayName + "/" + prefix }
+
+    var exists: Bool { ((try? store.size(of: jobKey)) ?? nil) != nil }
 
     func writeJob(_ job: JSONValue) throws {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try writeAtomically(Array(JSONText.encode(job).utf8), to: jobPath)
+        try store.set(jobKey, Array(JSONText.encode(job).utf8))
     }
 
     func readJob() throws -> JSONValue {
-        guard let data = FileManager.default.contents(atPath: jobPath) else {
+        guard let data = try store.get(jobKey) else {
             // Also what a conversion killed before it recorded its job leaves: nothing to resume,
             // and a plain run starts it again.
             throw ImMetaIOError(
-                .missingFile, "no unfinished conversion here (no \(jobPath)): run the conversion again without --resume", file: folder)
+                .missingFile, "no unfinished conversion here (no \(location)job.json): run the conversion again without --resume",
+                file: location)
         }
-        do { return try JSONParser.parse([UInt8](data)) } catch {
-            throw ImMetaIOError(.corruptData, "the conversion journal is damaged: \(error)", file: jobPath)
+        do { return try JSONParser.parse(data) } catch {
+            throw ImMetaIOError(.corruptData, "the conversion journal is damaged: \(error)", file: location + "job.json")
         }
     }
 
@@ -39,13 +61,13 @@ struct ConversionJournal {
             "base": .int(base), "first_input": .int(inputs.lowerBound), "end_input": .int(inputs.upperBound),
             "rows": .array(rows.map(\.json)), "skipped": .array(skipped.map(\.json)),
         ]
-        try writeAtomically(Array(JSONText.encode(json).utf8), to: slabPath(base))
+        try store.set(slabKey(base), Array(JSONText.encode(json).utf8))
     }
 
     /// The recorded slab starting at `base`, if complete and readable.
     func slab(at base: Int) -> (inputs: Range<Int>, rows: [ConversionRow], skipped: [SkippedInput])? {
-        guard let data = FileManager.default.contents(atPath: slabPath(base)),
-            let json = try? JSONParser.parse([UInt8](data)), let first = json["first_input"]?.intValue,
+        guard let data = try? store.get(slabKey(base)),
+            let json = try? JSONParser.parse(data), let first = json["first_input"]?.intValue,
             let end = json["end_input"]?.intValue, first <= end, let list = json["rows"]?.arrayValue
         else { return nil }
         let rows = list.compactMap(ConversionRow.init(json:))
@@ -56,16 +78,22 @@ struct ConversionJournal {
         return (first..<end, rows, skipped)
     }
 
-    func remove() { try? FileManager.default.removeItem(atPath: folder) }
+    /// Removes the records (and their folder, when local).
+    func remove() {
+        if let localFolder {
+            try? FileManager.default.removeItem(atPath: localFolder)
+        } else {
+            try? store.deleteAll(prefix: prefix)
+        }
+    }
 
     /// Removes the temporary files of writes a killed conversion left in the store
     /// (`.NAME.immetaio-XXXXXX`, never visible to readers). Only a resume calls this: the
     /// journal makes it the store's one writer, so no live writer can own them.
     /// Those of the table and the report beside the store (`besides`, their paths) go too.
     func removeStaleTemporaries(besides files: [String] = []) throws {
-        let store = (folder as NSString).deletingLastPathComponent
         let manager = FileManager.default
-        if let walker = manager.enumerator(atPath: store) {
+        if let folder = localFolder, case let store = (folder as NSString).deletingLastPathComponent, let walker = manager.enumerator(atPath: store) {
             for case let relative as String in walker {
                 let name = (relative as NSString).lastPathComponent
                 guard name.hasPrefix("."), name.contains(".immetaio-"), !relative.hasPrefix(".immetaio-convert") else { continue }

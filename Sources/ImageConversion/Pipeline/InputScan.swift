@@ -18,6 +18,14 @@ struct InputFile: Sendable {
 
     var lowercasedExtension: String { InputScan.fileExtension(path) }
 
+    /// Whether the file still has the size and modification time recorded when it was found
+    /// (a resumed job or a planned task refuses changed inputs).
+    var isUnchanged: Bool {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        return (attributes?[.size] as? NSNumber)?.intValue == size
+            && (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 == modified
+    }
+
     /// Whether `--fits-ext` applies to it.
     var isFITS: Bool { InputScan.fitsExtensions.contains(lowercasedExtension) }
 }

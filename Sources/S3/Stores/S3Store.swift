@@ -66,6 +66,8 @@ public struct S3Store: ZarrAsyncStore {
 
     public func delete(_ key: String) async throws { try await client.deleteObject(prefix + key) }
 
+    public func size(of key: String) async throws -> Int? { try await client.headObject(prefix + key)?.size }
+
     public func list(prefix keyPrefix: String) async throws -> [String] {
         try await client.listObjects(prefix: prefix + keyPrefix).keys.map { String($0.dropFirst(prefix.count)) }
     }

@@ -56,6 +56,13 @@ public protocol ZarrAsyncStore: Sendable {
     func list(prefix: String) async throws -> [String]
     /// The keys directly under `prefix` and the prefixes one level down, without listing deeper keys.
     func listDirectory(prefix: String) async throws -> ZarrDirectoryListing
+    /// The size in bytes of the value under `key`, or `nil` when there is none. The default
+    /// fetches the value; object stores ask for the size alone (a HEAD request).
+    func size(of key: String) async throws -> Int?
+}
+
+extension ZarrAsyncStore {
+    public func size(of key: String) async throws -> Int? { try await get(key, range: nil)?.count }
 }
 
 extension ZarrStore {
@@ -94,6 +101,7 @@ struct LocalAsyncStore: ZarrAsyncStore {
     func listDirectory(prefix: String) async throws -> ZarrDirectoryListing {
         try await run { [base] in try base.listDirectory(prefix: prefix) }
     }
+    func size(of key: String) async throws -> Int? { try await run { [base] in try base.size(of: key) } }
 }
 
 /// An async store behind the synchronous protocol, each call waiting for its request; arrays
@@ -117,4 +125,5 @@ public struct BlockingStore: ZarrStore {
     public func listDirectory(prefix: String) throws -> ZarrDirectoryListing {
         try BlockingWait.run { [base] in try await base.listDirectory(prefix: prefix) }
     }
+    public func size(of key: String) throws -> Int? { try BlockingWait.run { [base] in try await base.size(of: key) } }
 }
