@@ -70,6 +70,20 @@ extension ImMetaIOCommand {
             if tasks != nil && plan == nil { throw ValidationError("--tasks goes with --plan") }
             if let tasks, tasks < 1 { throw ValidationError("--tasks must be 1 or more, not \(tasks)") }
             if out == nil { throw ValidationError("give the store with --out") }
+            if resume {
+                // The recorded job decides the bytes: a setting given now would be silently ignored.
+                let given = [
+                    ("--metadata", metadata != nil), ("--recursive", recursive), ("--fits-ext", fitsExt != nil),
+                    ("--chunk-shape", chunkShape != nil), ("--shard-shape", shardShape != nil), ("--compressor", compressor != "lz4"),
+                    ("--clevel", clevel != 1), ("--resize", resize != nil), ("--interpolation-order", interpolationOrder != 1),
+                    ("--dtype", dtype != nil), ("--on-error", onError != "skip"), ("--plan", plan != nil),
+                ].filter(\.1).map(\.0)
+                if !given.isEmpty {
+                    throw ValidationError(
+                        "--resume finishes the recorded job with its own settings; \(given.joined(separator: ", ")) cannot change them "
+                            + "(give --out, and --workers, --json or --quiet if you like)")
+                }
+            }
             if !resume && folders.isEmpty { throw ValidationError("give the folders to convert (or --resume)") }
             guard DecodeErrorPolicy(rawValue: onError) != nil else {
                 throw ValidationError("--on-error must be skip, zeros or fail, not '\(onError)'")

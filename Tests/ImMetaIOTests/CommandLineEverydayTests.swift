@@ -205,6 +205,10 @@ import Testing
             (["convert", folder, "--out", "\(folder)/c.zarr", "--fits-ext", "1,,2"], "--fits-ext"),
             (["convert", folder, "--out", "\(folder)/c.zarr", "--chunk-shape", "1,2.5"], "--chunk-shape"),
             (["convert", folder, "--out", "\(folder)/c.zarr", "--on-error", "ignore"], "--on-error"),
+            (["convert", "--out", "\(folder)/c.zarr", "--resume", "--compressor", "zstd"], "--compressor"),
+            (["convert", "--plan", "\(folder)/plan", "--task", "1", "--finalize"], "--finalize"),
+            (["convert", "--plan", "\(folder)/plan", "--task", "0", "--out", "\(folder)/c.zarr"], "--out"),
+            (["convert", folder, "--out", "\(folder)/c.zarr", "--tasks", "4"], "--tasks"),
             (["copy", Self.gradient, "--out-dir", folder, "--name", "{index:x}.png"], "--name"),
             (["meta", Self.gradient, "--set", "k"], "--set"),
         ]
