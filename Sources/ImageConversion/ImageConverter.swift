@@ -322,7 +322,7 @@ struct ImageConverter {
             resumeAt = max(resumeAt, (slab.rows.last?.index ?? base) + 1)
             base += slabLength
         }
-        let existingTable = job.startLength > 0 ? try MetadataTable.read(paths.table, rows: job.startLength) : nil
+        let existingTable = job.startLength > 0 ? try MetadataTable.existing(paths.table, rows: job.startLength) : nil
         // The table comes from the journal, slab by slab: rows are never all held in memory.
         let commitTable = { (length: Int) throws -> MetadataTable.Summary in
             try MetadataTable.write(
@@ -448,7 +448,7 @@ struct ImageConverter {
                 in: store, path: Self.arrayName, metadata: arrayMetadata(chw: chw, dtype: options.dtype ?? images.dtype))
         }
         let startLength = array.shape[0]
-        let existingTable = startLength > 0 ? try MetadataTable.read(paths.table, rows: startLength) : nil
+        let existingTable = startLength > 0 ? try MetadataTable.existing(paths.table, rows: startLength) : nil
         let converted = PixelTransfer.clipped(images, to: array.dtype)
         let stream = try ZarrStreamWriter(
             array: array, maximumSlabsInFlight: options.slabsInFlight, commitsAutomatically: false,

@@ -55,13 +55,38 @@ enum MetadataTable {
     /// Rows per row group of the table.
     static let rowGroupRows = 1 << 16
 
+    /// The table an append extends: its first `rows` rows, read row group by row group.
+    struct ExistingTable {
+        let reader: ParquetFileReader
+        let rows: Int
+        let path: String
+
+        /// The kept rows, one row group at a time.
+        func forEachGroup(_ body: (ParquetTable) throws -> Void) throws {
+            var remaining = rows
+            for index in reader.rowGroups.indices where remaining > 0 {
+                var group = try reader.readRowGroup(at: index)
+                if group.rowCount > remaining { group = group.rows(0..<remaining) }
+                remaining -= group.rowCount
+                try body(group)
+            }
+        }
+
+        /// The kept rows as one table (when the new rows change the schema).
+        func whole() throws -> ParquetTable {
+            let table = try reader.readTable()
+            return table.rowCount > rows ? table.rows(0..<rows) : table
+        }
+    }
+
     /// Writes the existing rows (an append's) followed by the rows of `slabs` (in order, each
     /// with its `extra` columns), atomically. A new table is written row group by row group, so
-    /// memory holds one group whatever the row count; an append reads the existing table, whose
-    /// columns the new rows must fit, and writes the whole table at once.
+    /// memory holds one group whatever the row count. An append whose rows fit the existing
+    /// columns copies the old row groups one at a time and adds the new rows after them; one that
+    /// adds or widens a column reads the existing table whole to rewrite it.
     @discardableResult
     static func write<Slabs: Sequence>(
-        existing: ParquetTable?, slabs: Slabs, extra: ([ConversionRow]) -> [ParquetColumn], to path: String
+        existing: ExistingTable?, slabs: Slabs, extra: ([ConversionRow]) -> [ParquetColumn], to path: String
     ) throws -> Summary where Slabs.Element == [ConversionRow] {
         var summary = Summary()
         func note(_ rows: [ConversionRow]) {
@@ -72,15 +97,29 @@ enum MetadataTable {
             }
         }
         do {
-            if var existing, existing.rowCount > 0 || !existing.columns.isEmpty {
+            if let existing, existing.rows > 0 || !existing.reader.schema.isEmpty {
                 var rows: [ConversionRow] = []
                 for slab in slabs { rows += slab }
                 note(rows)
-                try existing.append(try table(rows: rows, extra: extra(rows)))
+                let added = try table(rows: rows, extra: extra(rows))
                 // pyarrow's and pandas' descriptions of the old schema would re-type the new columns.
-                existing.keyValueMetadata["ARROW:schema"] = nil
-                existing.keyValueMetadata["pandas"] = nil
-                try existing.write(toFile: path, options: options)
+                var keyValues = existing.reader.keyValueMetadata
+                keyValues["ARROW:schema"] = nil
+                keyValues["pandas"] = nil
+                // The new rows in the old columns, when they fit without changing them.
+                var fitted = try ParquetTable(columns: existing.reader.schema.map { ParquetColumn($0.name, .nulls($0.type, count: 0)) })
+                try fitted.append(added)
+                if fitted.schema == existing.reader.schema {
+                    let writer = try ParquetFileWriter(path: path, schema: fitted.schema, keyValueMetadata: keyValues, options: options)
+                    try existing.forEachGroup { try writer.write($0) }
+                    try writer.write(fitted)
+                    try writer.finish()
+                    return summary
+                }
+                var whole = try existing.whole()
+                try whole.append(added)
+                whole.keyValueMetadata = keyValues
+                try whole.write(toFile: path, options: options)
                 return summary
             }
             let schema = try table(rows: [], extra: extra([])).schema
@@ -107,13 +146,12 @@ enum MetadataTable {
     /// Zstandard pages: about a quarter the size of Snappy's for this table, at the same speed.
     static let options = ParquetWriteOptions(compression: .zstd(level: 3))
 
-    /// The first `rows` rows of the table at `path` (made by us or by images_to_zarr); an empty
-    /// table when the file does not exist.
-    static func read(_ path: String, rows: Int) throws -> ParquetTable {
-        guard FileManager.default.fileExists(atPath: path) else { return try ParquetTable(columns: []) }
+    /// The table at `path` (made by us or by images_to_zarr) to extend after its first `rows`
+    /// rows; an empty table when the file does not exist.
+    static func existing(_ path: String, rows: Int) throws -> ExistingTable? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
         do {
-            let table = try ParquetFileReader(path: path).readTable()
-            return table.rowCount > rows ? table.rows(0..<rows) : table
+            return ExistingTable(reader: try ParquetFileReader(path: path), rows: rows, path: path)
         } catch let error as ParquetError {
             throw ImMetaIOError(.corruptData, error.description, file: path)
         }
