@@ -13,7 +13,7 @@ BREW_PACKAGES := pkg-config snappy libspng jpeg-turbo libdeflate openexr imath w
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UNAME := $(shell uname -s)
 
-.PHONY: deps build release demo test interop interop-venv omio-venv omio-parity venv bench fuzz clean docs
+.PHONY: deps build release demo test interop interop-venv omio-venv omio-parity venv bench fuzz clean docs scaleout slurm-deps slurm-check
 
 deps:
 ifeq ($(UNAME),Darwin)
@@ -76,6 +76,27 @@ test: deps interop-venv omio-venv
 	$(VENV)/bin/python Tests/MicroscopyTests/OMEZarr/check_ome_zarr.py --package .
 	$(VENV)/bin/python Tests/MicroscopyTests/OME/check_ome_xml.py
 	$(VENV)/bin/python Tests/MicroscopyTests/CZI/check_czi.py --package .
+	$(MAKE) slurm-check
+	$(MAKE) scaleout
+
+# Conversion as a Slurm job array into S3 (issue 19): Debian's Slurm and MUNGE, started on
+# loopback by Tests/Slurm/slurm.py with SeaweedFS, and stopped after.
+SLURM_APT_PACKAGES := slurmctld slurmd slurm-client munge
+slurm-deps:
+ifneq ($(UNAME),Darwin)
+	@missing=""; for p in $(SLURM_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+endif
+
+slurm-check: slurm-deps interop-venv
+	$(VENV)/bin/python Tests/Slurm/slurm.py selftest
+
+scaleout: slurm-deps interop-venv
+	$(SWIFT) build --product immetaio
+	$(VENV)/bin/python Tests/Interop/scaleout_checks.py .build/debug/immetaio
 
 # DocC: every catalog under Sources (Sources/<Module>/<Module>.docc) rendered with the toolchain's
 # docc from the symbol graphs SwiftPM dumps after a debug build (no swift-docc-plugin), into
