@@ -168,6 +168,11 @@ public enum DistributedConversion {
 
         let destination = try ZarrStoreLocation.store(for: plan.store)
         let array = try ZarrArray.open(in: destination, path: ImageConverter.arrayName)
+        guard array.metadata.chunkShape[0] == plan.slabLength else {
+            throw ImMetaIOError(
+                .corruptData, "the store's shards hold \(array.metadata.chunkShape[0]) images, the plan's \(plan.slabLength): not this plan's store",
+                file: plan.store)
+        }
         let journal = location.journal(task: task)
         var skipped: [SkippedInput] = []
         var nextInput = todoAll.first ?? 0
