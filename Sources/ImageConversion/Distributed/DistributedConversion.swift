@@ -41,6 +41,8 @@ public enum DistributedConversion {
     /// Runs task `task` of the plan at `plan`: decodes its inputs and writes its shards. A task
     /// already finished returns at once; one interrupted before keeps its recorded shards.
     /// - Parameters:
+    ///   - task: the task's number, `0..<tasks` (a Slurm array task id, a Kubernetes completion index).
+    ///   - plan: the plan's folder or URL.
     ///   - workers: threads decoding images.
     ///   - progress: called now and then from a worker thread.
     public static func runTask(
