@@ -162,6 +162,16 @@ extension NDArray {
         return try body(UnsafeMutableRawBufferPointer(start: storage.pointer, count: storage.byteCount))
     }
 
+    /// Calls `body` with the array's bytes for writing, copying them first if they are shared, and
+    /// waits for it: for readers that fill the buffer from several tasks as data arrives. The
+    /// buffer is valid until `body` returns; `body` must not keep it.
+    package mutating func withUnsafeMutableBytesAcrossAwaits<R>(
+        _ body: (UnsafeMutableRawBufferPointer) async throws -> R
+    ) async rethrows -> R {
+        makeUnique()
+        return try await body(UnsafeMutableRawBufferPointer(start: storage.pointer, count: storage.byteCount))
+    }
+
     /// Calls `body` with the elements as a typed buffer.
     ///
     /// Asking for an element type other than the array's dtype is a programmer error and traps.

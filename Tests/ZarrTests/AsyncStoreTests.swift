@@ -121,6 +121,36 @@ final class LatencyStore: ZarrAsyncStore, @unchecked Sendable {
         #expect(throws: ImMetaIOError.self) { try Self.writeSynchronously(array, data, [0, 0]) }
     }
 
+    /// Uploads go on from the queue while the encoders are still busy: the store's full number of
+    /// requests runs at once and no more; after a failure what is still queued is not sent.
+    @Test func uploadsKeepTheStoresRequestsInFlightAndStopAfterAFailure() async throws {
+        let metadata = ZarrArrayMetadata(shape: [200, 64], dtype: .uint8, chunkShape: [1, 64], codecs: [.bytes()])
+        let data = NDArray((0..<(200 * 64)).map { UInt8(truncatingIfNeeded: $0 &* 13) }).reshapedOrSelf([200, 64])
+        let remote = LatencyStore(delay: .milliseconds(5))
+        let array = try await ZarrArray.create(in: remote, metadata: metadata)
+        try await array.write(data)
+        #expect(remote.maxInFlight == remote.preferredConcurrency)
+        #expect(try await array.read() == data)
+
+        let failing = LatencyStore(delay: .milliseconds(5))
+        let doomed = try await ZarrArray.create(in: failing, metadata: metadata)
+        failing.failingKeys = ["c/0/0"]
+        await #expect(throws: ImMetaIOError.self) { try await doomed.write(data) }
+        #expect(failing.requests < 100, "\(failing.requests) requests after the first upload failed")
+    }
+
+    /// A chunk that does not decode fails the read with an error naming the array.
+    @Test func undecodableChunksAreReportedWithTheArraysName() async throws {
+        let remote = LatencyStore(delay: .milliseconds(1))
+        let array = try await ZarrArray.create(in: remote, metadata: Self.sharded)
+        try await array.write(Self.ramp([64, 48, 40]))
+        remote.values["c/1/1/0"] = [UInt8](repeating: 0xAB, count: 100)
+        let error = try await #require(throws: ImMetaIOError.self) { try await array.read() }
+        #expect(error.file == "latency-memory")
+        // A region that needs only other shards still reads.
+        #expect(try await array.read(start: [0, 0, 0], shape: [16, 16, 20]) == Self.ramp([64, 48, 40]).region([0, 0, 0], [16, 16, 20]))
+    }
+
     @Test func groupsListTheirChildrenWithoutListingChunks() async throws {
         let remote = LatencyStore(delay: .zero)
         let store = BlockingStore(remote)
@@ -145,4 +175,12 @@ final class LatencyStore: ZarrAsyncStore, @unchecked Sendable {
 
 extension NDArray {
     fileprivate func reshapedOrSelf(_ shape: [Int]) -> NDArray { (try? reshaped(shape)) ?? self }
+
+    /// The box of `extent` elements at `start`, through a memory store (C order).
+    fileprivate func region(_ start: [Int], _ extent: [Int]) throws -> NDArray {
+        let store = MemoryStore()
+        let array = try ZarrArray.create(in: store, metadata: ZarrArrayMetadata(shape: shape, dtype: dtype, chunkShape: shape))
+        try array.write(self)
+        return try array.read(start: start, shape: extent)
+    }
 }

@@ -54,13 +54,16 @@ public struct S3Store: ZarrAsyncStore {
     }
 
     public func set(_ key: String, _ value: [UInt8]) async throws {
+        // A declared type: servers that guess one for untyped uploads do that work for every
+        // chunk (SeaweedFS sniffs the bytes and gzips the upload when its first bytes compress).
+        let type = key.hasSuffix(".json") ? "application/json" : "application/octet-stream"
         if value.count > 64 << 20 {
             // Large shards go up in parts: retries resend a part, not the whole object.
-            let upload = try client.multipartUpload(prefix + key)
+            let upload = try client.multipartUpload(prefix + key, contentType: type)
             try await upload.write(value)
             _ = try await upload.complete()
         } else {
-            _ = try await client.putObject(prefix + key, value)
+            _ = try await client.putObject(prefix + key, value, contentType: type)
         }
     }
 

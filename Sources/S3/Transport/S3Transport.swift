@@ -157,10 +157,9 @@ struct S3Transport: Sendable {
     }
 
     /// Connection failures, early closes and timeouts are worth another attempt; malformed URLs
-    /// and oversized bodies are not.
+    /// are not.
     static func isTransient(_ error: any Error) -> Bool {
         if error is S3AttemptTimeout { return true }
-        if error is NIOTooManyBytesError { return false }
         if let error = error as? HTTPClientError {
             let permanent: [HTTPClientError] = [
                 .invalidURL, .emptyHost, .emptyScheme, .missingSocketPath, .bodyLengthMismatch, .cancelled,
@@ -189,48 +188,30 @@ struct S3Transport: Sendable {
                 method: request.method.rawValue, path: path, query: request.query, headers: &headers,
                 payloadHash: payloadHash, date: Date())
         }
-        var httpRequest = HTTPClientRequest(url: url(host: host, path: path, query: query))
-        httpRequest.method = request.method
-        for (name, value) in headers { httpRequest.headers.add(name: name, value: value) }
-        if request.method == .PUT || request.method == .POST { httpRequest.body = .bytes(request.body) }
-        let limit = configuration.maximumResponseSize
+        var httpHeaders = HTTPHeaders()
+        for (name, value) in headers { httpHeaders.add(name: name, value: value) }
+        let hasBody = request.method == .PUT || request.method == .POST
+        let httpRequest = try HTTPClient.Request(
+            url: url(host: host, path: path, query: query), method: request.method, headers: httpHeaders,
+            body: hasBody ? .bytes(request.body) : nil)
+        // The delegate API runs the whole exchange on the connection's event loop and hands over
+        // the complete response once (the streaming API hops threads for every part of a body),
+        // and its deadline bounds the exchange to the body's last byte.
+        let collector = S3ResponseCollector(
+            operation: request.operation, readsBody: request.method != .HEAD, limit: configuration.maximumResponseSize,
+            s3url: s3URL(request.key))
         let timeout = configuration.requestTimeout
-        let client = httpClient
-        let prepared = httpRequest
-        let s3url = s3URL(request.key)
-        return try await withThrowingTaskGroup(of: S3Response.self) { group in
-            group.addTask {
-                let response: HTTPClientResponse
-                do {
-                    response = try await client.execute(prepared, timeout: .nanoseconds(Self.nanoseconds(timeout)))
-                } catch let error as HTTPClientError where error == .deadlineExceeded {
-                    throw S3AttemptTimeout(duration: timeout)
-                }
-                // A HEAD response's Content-Length is the object's size, not a body to read.
-                if request.method != .HEAD, let length = response.headers.first(name: "Content-Length").flatMap(Int.init),
-                    length > limit
-                {
-                    throw ImMetaIOError(
-                        .limitExceeded, "the response of \(request.operation) has \(length) bytes, more than the limit of \(limit)",
-                        file: s3url)
-                }
-                let buffer: ByteBuffer
-                do {
-                    buffer = try await response.body.collect(upTo: limit)
-                } catch is NIOTooManyBytesError {
-                    throw ImMetaIOError(
-                        .limitExceeded, "the response of \(request.operation) is larger than the limit of \(limit) bytes",
-                        file: s3url)
-                }
-                return S3Response(status: Int(response.status.code), headers: response.headers, body: Array(buffer.readableBytesView))
+        let nanoseconds = Self.nanoseconds(timeout)
+        let deadline: NIODeadline = nanoseconds > Int64.max / 2 ? .distantFuture : .now() + .nanoseconds(nanoseconds)
+        let task = httpClient.execute(request: httpRequest, delegate: collector, deadline: deadline)
+        do {
+            return try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw S3AttemptTimeout(duration: timeout)
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next() else { throw S3AttemptTimeout(duration: timeout) }
-            return first
+        } catch let error as HTTPClientError where error == .deadlineExceeded {
+            throw S3AttemptTimeout(duration: timeout)
         }
     }
 
@@ -257,6 +238,57 @@ struct S3Transport: Sendable {
     /// The error for a response whose body cannot be read as the expected XML.
     func malformed(_ request: S3Request, _ what: String) -> ImMetaIOError {
         ImMetaIOError(.io, "\(request.operation) returned \(what)", file: s3URL(request.key))
+    }
+}
+
+/// Collects one response on the connection's event loop: the status, the headers and the body,
+/// read straight into an array of the announced size, refused past the size limit.
+/// `@unchecked Sendable`: AsyncHTTPClient calls a delegate on the request's event loop, one call
+/// at a time, and the state is read only after the last.
+final class S3ResponseCollector: HTTPClientResponseDelegate, @unchecked Sendable {
+    typealias Response = S3Response
+
+    private let operation: String
+    private let readsBody: Bool
+    private let limit: Int
+    private let s3url: String
+    private var status = 0
+    private var headers = HTTPHeaders()
+    private var body: [UInt8] = []
+
+    init(operation: String, readsBody: Bool, limit: Int, s3url: String) {
+        self.operation = operation
+        self.readsBody = readsBody
+        self.limit = limit
+        self.s3url = s3url
+    }
+
+    func didReceiveHead(task: HTTPClient.Task<S3Response>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
+        status = Int(head.status.code)
+        headers = head.headers
+        // A HEAD response's Content-Length is the object's size, not a body to read.
+        if readsBody, let length = head.headers.first(name: "Content-Length").flatMap(Int.init) {
+            guard length <= limit else {
+                return task.eventLoop.makeFailedFuture(
+                    ImMetaIOError(.limitExceeded, "the response of \(operation) has \(length) bytes, more than the limit of \(limit)", file: s3url))
+            }
+            // Reserved up to a bound, so that a size announced but never sent costs nothing.
+            body.reserveCapacity(min(max(0, length), 64 << 20))
+        }
+        return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didReceiveBodyPart(task: HTTPClient.Task<S3Response>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+        guard buffer.readableBytes <= limit - body.count else {
+            return task.eventLoop.makeFailedFuture(
+                ImMetaIOError(.limitExceeded, "the response of \(operation) is larger than the limit of \(limit) bytes", file: s3url))
+        }
+        body.append(contentsOf: buffer.readableBytesView)
+        return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didFinishRequest(task: HTTPClient.Task<S3Response>) throws -> S3Response {
+        S3Response(status: status, headers: headers, body: body)
     }
 }
 

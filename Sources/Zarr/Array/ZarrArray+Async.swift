@@ -4,9 +4,9 @@ import ImMetaIOCore
 import NDArrayModule
 
 /// Arrays on async stores: every chunk (or shard index and inner chunk) a region needs is fetched
-/// concurrently, up to the store's ``ZarrAsyncStore/preferredConcurrency`` requests in flight, then
-/// decoded on the codec threads by the same code as local reads; writes encode on the codec threads
-/// and upload behind them with as many requests in flight.
+/// concurrently, up to the store's ``ZarrAsyncStore/preferredConcurrency`` requests in flight, and
+/// each is decoded on the codec threads (by the same code as local reads) as soon as it is in;
+/// writes encode on the codec threads and upload behind them with as many requests in flight.
 extension ZarrArray {
     /// Creates an array on an async store (writing its `zarr.json`); see ``create(in:path:metadata:overwrite:writeEmptyChunks:)``.
     public static func create(
@@ -25,18 +25,38 @@ extension ZarrArray {
     }
 
     /// The region of `shape` elements starting at `start`, without blocking a thread of the
-    /// cooperative pool; on an async store, with the chunks fetched concurrently.
+    /// cooperative pool; on an async store, with the chunks fetched concurrently and each decoded
+    /// as soon as its bytes are in.
     public func read(start: [Int], shape extent: [Int], limits: DecodeLimits = .default) async throws -> NDArray {
         guard let remote else {
             return try await Self.onCodecThreads { [self] in try read(start: start, shape: extent, limits: limits) }
         }
         try checkRegion(start, extent)
         try limits.check(pixels: NDArray.checkedElementCount(extent) ?? .max, shape: extent, dtype: dtype, file: name)
-        let fetched = try await prefetch(start: start, extent: extent, from: remote)
-        var local = self
-        local.remote = nil
-        local.store = PrefetchedStore(values: fetched, fallback: store)
-        return try await Self.onCodecThreads { [local] in try local.read(start: start, shape: extent, limits: limits) }
+        let chunks = grid.chunks(meeting: start, extent)
+        let sharding = remote.capabilities.partialReads ? pipeline.partialSharding : nil
+        let width = max(1, remote.preferredConcurrency)
+        // Each chunk's task holds its bytes until they are decoded, so at most `width` chunks are
+        // in memory; a partial shard's inner chunks share the task's part of the requests.
+        let innerWidth = max(1, width / min(width, max(1, chunks.count)))
+        var output = NDArray(unsafeUninitializedShape: extent, dtype: dtype) { _ in }
+        try await output.withUnsafeMutableBytesAcrossAwaits { out in
+            let region = RegionBuffer(bytes: out)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                var pending = chunks[...]
+                func startNext() {
+                    guard let index = pending.popFirst() else { return }
+                    group.addTask {
+                        try await fetchAndDecode(
+                            index, start: start, extent: extent, partialSharding: sharding, innerWidth: innerWidth, from: remote,
+                            into: region)
+                    }
+                }
+                for _ in 0..<min(width, chunks.count) { startNext() }
+                while try await group.next() != nil { startNext() }
+            }
+        }
+        return output
     }
 
     /// The whole array, without blocking a thread of the cooperative pool.
@@ -65,49 +85,51 @@ extension ZarrArray {
         }
     }
 
-    /// The bytes a read of the region needs, fetched concurrently: whole chunks, or for shards the
-    /// region only partly covers, their index and then the inner chunks it meets.
-    private func prefetch(start: [Int], extent: [Int], from remote: any ZarrAsyncStore) async throws -> [PrefetchedStore.Request: [UInt8]?] {
-        let sharding = remote.capabilities.partialReads ? pipeline.partialSharding : nil
-        var first: [PrefetchedStore.Request] = []
-        var partialShards: [(index: [Int], request: PrefetchedStore.Request)] = []
-        for index in grid.chunks(meeting: start, extent) {
-            if let sharding, !grid.covers(index, start, extent) {
-                let range: ByteRange = sharding.indexAtStart ? .range(offset: 0, length: sharding.indexSize) : .suffix(length: sharding.indexSize)
-                let request = PrefetchedStore.Request(key: key(index), range: range)
-                first.append(request)
-                partialShards.append((index, request))
-            } else {
-                first.append(PrefetchedStore.Request(key: key(index), range: nil))
+    /// Fetches what the region needs from the chunk (shard) at `index`: the whole chunk, or for a
+    /// shard the region only partly covers its index and then the inner chunks it meets; then
+    /// decodes it into the region's buffer on the codec threads.
+    private func fetchAndDecode(
+        _ index: [Int], start: [Int], extent: [Int], partialSharding: ShardingCodec?, innerWidth: Int,
+        from remote: any ZarrAsyncStore, into region: RegionBuffer
+    ) async throws {
+        var fetched: [PrefetchedStore.Request: [UInt8]?] = [:]
+        if let sharding = partialSharding, !grid.covers(index, start, extent) {
+            let range: ByteRange = sharding.indexAtStart ? .range(offset: 0, length: sharding.indexSize) : .suffix(length: sharding.indexSize)
+            let request = PrefetchedStore.Request(key: key(index), range: range)
+            let indexBytes = try await remote.get(request.key, range: range)
+            fetched[request] = indexBytes
+            if let indexBytes {
+                let entries = try sharding.decodeIndex(indexBytes)
+                let (inChunk, _, size) = grid.overlap(index, start, extent)
+                var inner: [PrefetchedStore.Request] = []
+                for innerIndex in ChunkGrid(shape: sharding.shardShape, chunkShape: sharding.innerShape).chunks(meeting: inChunk, size) {
+                    let number = innerIndex.enumerated().reduce(0) { $0 * sharding.perShard[$1.offset] + $1.element }
+                    let offset = entries[2 * number], length = entries[2 * number + 1]
+                    guard !(offset == ShardingCodec.empty && length == ShardingCodec.empty), length < UInt64(Int.max),
+                        offset < UInt64(Int.max) - length
+                    else { continue }
+                    inner.append(PrefetchedStore.Request(key: request.key, range: .range(offset: Int(offset), length: Int(length))))
+                }
+                for (request, value) in try await Self.fetch(inner, from: remote, width: innerWidth) { fetched[request] = value }
+            }
+        } else {
+            fetched[PrefetchedStore.Request(key: key(index), range: nil)] = try await remote.get(key(index), range: nil)
+        }
+        let prefetched = PrefetchedStore(values: fetched, fallback: store)
+        try await Self.onCodecThreads { [self] in
+            do {
+                try readChunk(index, start: start, extent: extent, partialSharding: partialSharding, from: prefetched, into: region.bytes)
+            } catch let error as ImMetaIOError {
+                throw error.naming(name)
             }
         }
-        var fetched = try await Self.fetch(first, from: remote)
-        guard let sharding, !partialShards.isEmpty else { return fetched }
-        var second: [PrefetchedStore.Request] = []
-        let innerGrid = ChunkGrid(shape: sharding.shardShape, chunkShape: sharding.innerShape)
-        for (index, request) in partialShards {
-            guard let indexBytes = fetched[request] ?? nil else { continue }
-            let entries = try sharding.decodeIndex(indexBytes)
-            let (inChunk, _, size) = grid.overlap(index, start, extent)
-            for inner in innerGrid.chunks(meeting: inChunk, size) {
-                let number = inner.enumerated().reduce(0) { $0 * sharding.perShard[$1.offset] + $1.element }
-                let offset = entries[2 * number], length = entries[2 * number + 1]
-                guard !(offset == ShardingCodec.empty && length == ShardingCodec.empty), length < UInt64(Int.max),
-                    offset < UInt64(Int.max) - length
-                else { continue }
-                second.append(PrefetchedStore.Request(key: request.key, range: .range(offset: Int(offset), length: Int(length))))
-            }
-        }
-        for (request, value) in try await Self.fetch(second, from: remote) { fetched[request] = value }
-        return fetched
     }
 
-    /// Runs the requests with up to the store's preferred number in flight.
-    private static func fetch(_ requests: [PrefetchedStore.Request], from remote: any ZarrAsyncStore) async throws
+    /// Runs the requests with up to `width` in flight.
+    private static func fetch(_ requests: [PrefetchedStore.Request], from remote: any ZarrAsyncStore, width: Int) async throws
         -> [PrefetchedStore.Request: [UInt8]?]
     {
         var results: [PrefetchedStore.Request: [UInt8]?] = [:]
-        let width = max(1, remote.preferredConcurrency)
         try await withThrowingTaskGroup(of: (PrefetchedStore.Request, [UInt8]?).self) { group in
             var pending = requests[...]
             func startNext() {
@@ -129,6 +151,13 @@ extension ZarrArray {
             DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
         }
     }
+}
+
+/// The buffer of a region being read, filled by many tasks at once. `@unchecked Sendable`: each
+/// task writes only the part of the region its chunk covers, and the buffer outlives the tasks
+/// (the read waits for all of them).
+struct RegionBuffer: @unchecked Sendable {
+    let bytes: UnsafeMutableRawBufferPointer
 }
 
 /// Values fetched ahead of a read, served to the synchronous decode; anything not fetched
@@ -162,22 +191,31 @@ struct PrefetchedStore: ZarrStore {
     func list(prefix: String) throws -> [String] { try fallback.list(prefix: prefix) }
 }
 
-/// Uploads behind the encoders: `set` and `delete` start the request and return once fewer than
-/// `inFlight` are running; a later operation on a key waits for the earlier one, reads see values
-/// still uploading, and ``finish()`` waits for all and throws the first failure.
+/// Uploads behind the encoders: `set` and `delete` queue the request and return at once while
+/// fewer than `inFlight` plus one per core are queued or running (so each encoder can finish a
+/// chunk ahead); up to `inFlight` uploaders take the queue in order, each going on to the next
+/// request as soon as its last one ends (no encoder has to wake up to keep the requests in
+/// flight). A later operation on a key waits for the earlier one, reads see values still
+/// queued or uploading, and ``finish()`` waits for all and throws the first failure (after
+/// which queued requests are dropped).
 /// `@unchecked Sendable`: the state is guarded by `condition`.
 final class WriteBehindStore: ZarrStore, @unchecked Sendable {
     private let base: any ZarrAsyncStore
     private let inFlight: Int
+    private let capacity: Int
     private let condition = NSCondition()
-    /// Values being uploaded (`nil`: a delete), by key.
+    /// Values queued or being uploaded (`nil`: a delete), by key.
     private var pending: [String: [UInt8]?] = [:]
-    private var running = 0
+    /// Requests not yet started, in order.
+    private var queue: [(key: String, value: [UInt8]?)] = []
+    private var queueStart = 0
+    private var uploaders = 0
     private var failure: (any Error)?
 
     init(base: any ZarrAsyncStore, inFlight: Int) {
         self.base = base
         self.inFlight = max(1, inFlight)
+        capacity = self.inFlight + ProcessInfo.processInfo.activeProcessorCount
     }
 
     var capabilities: StoreCapabilities { base.capabilities }
@@ -185,30 +223,59 @@ final class WriteBehindStore: ZarrStore, @unchecked Sendable {
 
     private func start(_ key: String, _ value: [UInt8]?) throws {
         condition.lock()
-        while (running >= inFlight || pending.keys.contains(key)) && failure == nil { condition.wait() }
+        while (pending.count >= capacity || pending.keys.contains(key)) && failure == nil { condition.wait() }
         if let failure {
             condition.unlock()
             throw failure
         }
-        running += 1
         pending[key] = .some(value)
+        queue.append((key, value))
+        let startsUploader = uploaders < inFlight
+        if startsUploader { uploaders += 1 }
         condition.unlock()
+        guard startsUploader else { return }
         let base = self.base
-        // Off the cooperative pool: the encoders that wait for upload slots may be holding its threads.
+        // Off the cooperative pool: the encoders that wait for queue room may be holding its threads.
         BlockingWait.detach { [self] in
-            var outcome: (any Error)?
-            do {
-                if let value { try await base.set(key, value) } else { try await base.delete(key) }
-            } catch {
-                outcome = error
+            while let request = next() {
+                let (key, value) = request
+                var outcome: (any Error)?
+                do {
+                    if let value { try await base.set(key, value) } else { try await base.delete(key) }
+                } catch {
+                    outcome = error
+                }
+                finished(key, outcome)
             }
-            self.finished(key, outcome)
         }
+    }
+
+    /// The next queued request for an uploader, or `nil` when there is none (the uploader ends).
+    private func next() -> (String, [UInt8]?)? {
+        condition.lock()
+        defer { condition.unlock() }
+        if failure != nil {
+            // The write fails anyway: what is queued is not sent.
+            for (key, _) in queue[queueStart...] { pending[key] = nil }
+            queue.removeAll()
+            queueStart = 0
+        }
+        guard queueStart < queue.count else {
+            uploaders -= 1
+            condition.broadcast()
+            return nil
+        }
+        let request = queue[queueStart]
+        queueStart += 1
+        if queueStart == queue.count {
+            queue.removeAll(keepingCapacity: true)
+            queueStart = 0
+        }
+        return request
     }
 
     private func finished(_ key: String, _ outcome: (any Error)?) {
         condition.lock()
-        running -= 1
         pending[key] = nil
         if failure == nil, let outcome { failure = outcome }
         condition.broadcast()
@@ -237,7 +304,7 @@ final class WriteBehindStore: ZarrStore, @unchecked Sendable {
     func finish() throws {
         condition.lock()
         defer { condition.unlock() }
-        while running > 0 { condition.wait() }
+        while uploaders > 0 { condition.wait() }
         if let failure { throw failure }
     }
 }

@@ -170,62 +170,73 @@ public struct ZarrArray: Sendable {
         try checkRegion(start, extent)
         try limits.check(pixels: NDArray.checkedElementCount(extent) ?? .max, shape: extent, dtype: dtype, file: name)
         let chunks = grid.chunks(meeting: start, extent)
-        let itemSize = dtype.itemSize
         let sharding = store.capabilities.partialReads ? pipeline.partialSharding : nil
         var output = NDArray(unsafeUninitializedShape: extent, dtype: dtype) { _ in }
         try output.withUnsafeMutableBytes { out in
             try parallel(chunks) { index in
-                let (inChunk, inRegion, size) = grid.overlap(index, start, extent)
-                if let sharding, !grid.covers(index, start, extent) {
-                    try readPartOfShard(index, sharding, inChunk: inChunk, inRegion: inRegion, size: size, regionShape: extent, into: out)
-                    return
-                }
-                if let sharding = pipeline.partialSharding {
-                    // A whole shard inside the region: its inner chunks decode straight into place.
-                    let origin = zip(index, metadata.chunkShape).map(*)
-                    if let stored = try store.get(key(index)) {
-                        try sharding.decode(stored, into: out, shape: extent, outStart: start, shardOrigin: origin, arrayShape: shape)
-                    } else {
-                        let filled = context.filledChunk(size)
-                        filled.withUnsafeBytes { source in
-                            RegionCopy.copy(
-                                from: source, shape: size, start: size.map { _ in 0 }, to: out, shape: extent, start: inRegion,
-                                extent: size, itemSize: itemSize)
-                        }
-                    }
-                    return
-                }
-                if pipeline.isDirect, size == metadata.chunkShape,
-                    let offset = RegionCopy.contiguousOffset(start: inRegion, extent: size, shape: extent, itemSize: itemSize)
-                {
-                    // A whole chunk that is one run of the output: decoded straight into place.
-                    let target = UnsafeMutableRawBufferPointer(rebasing: out[offset..<(offset + size.reduce(itemSize, *))])
-                    if let stored = try store.get(key(index)) {
-                        try pipeline.decode(stored, into: target)
-                    } else {
-                        ChunkContext.fill(target, with: context.fill)
-                    }
-                    return
-                }
-                let stored = try store.get(key(index))
-                // A missing chunk reads as the fill value: a filled box of just the overlap.
-                let chunk = try stored.map { try pipeline.decode($0) } ?? context.filledChunk(size)
-                let from = stored == nil ? size.map { _ in 0 } : inChunk
-                chunk.withUnsafeBytes { source in
-                    RegionCopy.copy(
-                        from: source, shape: chunk.shape, start: from, to: out, shape: extent, start: inRegion, extent: size,
-                        itemSize: itemSize)
-                }
+                try readChunk(index, start: start, extent: extent, partialSharding: sharding, from: store, into: out)
             }
         }
         return output
+    }
+
+    /// Reads the part of the region (`extent` elements at `start`, in C order in `out`) that lies
+    /// in the chunk (shard) at grid `index`, from `store`. With `partialSharding`, a shard the
+    /// region only partly covers is read by its index and the inner chunks the region meets.
+    func readChunk(
+        _ index: [Int], start: [Int], extent: [Int], partialSharding: ShardingCodec?, from store: any ZarrStore,
+        into out: UnsafeMutableRawBufferPointer
+    ) throws {
+        let itemSize = dtype.itemSize
+        let (inChunk, inRegion, size) = grid.overlap(index, start, extent)
+        if let sharding = partialSharding, !grid.covers(index, start, extent) {
+            try readPartOfShard(
+                index, sharding, inChunk: inChunk, inRegion: inRegion, size: size, regionShape: extent, from: store, into: out)
+            return
+        }
+        if let sharding = pipeline.partialSharding {
+            // A whole shard inside the region: its inner chunks decode straight into place.
+            let origin = zip(index, metadata.chunkShape).map(*)
+            if let stored = try store.get(key(index)) {
+                try sharding.decode(stored, into: out, shape: extent, outStart: start, shardOrigin: origin, arrayShape: shape)
+            } else {
+                let filled = context.filledChunk(size)
+                filled.withUnsafeBytes { source in
+                    RegionCopy.copy(
+                        from: source, shape: size, start: size.map { _ in 0 }, to: out, shape: extent, start: inRegion,
+                        extent: size, itemSize: itemSize)
+                }
+            }
+            return
+        }
+        if pipeline.isDirect, size == metadata.chunkShape,
+            let offset = RegionCopy.contiguousOffset(start: inRegion, extent: size, shape: extent, itemSize: itemSize)
+        {
+            // A whole chunk that is one run of the output: decoded straight into place.
+            let target = UnsafeMutableRawBufferPointer(rebasing: out[offset..<(offset + size.reduce(itemSize, *))])
+            if let stored = try store.get(key(index)) {
+                try pipeline.decode(stored, into: target)
+            } else {
+                ChunkContext.fill(target, with: context.fill)
+            }
+            return
+        }
+        let stored = try store.get(key(index))
+        // A missing chunk reads as the fill value: a filled box of just the overlap.
+        let chunk = try stored.map { try pipeline.decode($0) } ?? context.filledChunk(size)
+        let from = stored == nil ? size.map { _ in 0 } : inChunk
+        chunk.withUnsafeBytes { source in
+            RegionCopy.copy(
+                from: source, shape: chunk.shape, start: from, to: out, shape: extent, start: inRegion, extent: size,
+                itemSize: itemSize)
+        }
     }
 
     /// Reads the part of one shard inside the region: its index, then only the inner chunks the
     /// region meets, each with one byte-range read.
     private func readPartOfShard(
         _ shardIndex: [Int], _ sharding: ShardingCodec, inChunk: [Int], inRegion: [Int], size: [Int], regionShape: [Int],
-        into out: UnsafeMutableRawBufferPointer
+        from store: any ZarrStore, into out: UnsafeMutableRawBufferPointer
     ) throws {
         let shardKey = key(shardIndex)
         let itemSize = dtype.itemSize
