@@ -28,6 +28,10 @@ import numpy as np
 import PIL
 from PIL import Image
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import scaleout  # noqa: E402  (a section of its own file, beside this one)
+
 
 def median_ms(repeats, fn, setup=None):
     """Median wall time of `fn` in ms over `repeats` calls; `setup` runs before each, untimed."""
@@ -1239,7 +1243,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--frames", type=int, default=100, help="frames per save benchmark")
     parser.add_argument("--skip-saves", action="store_true", help="skip the save/load benchmarks")
-    parser.add_argument("--only", choices=["tiff", "zarr", "gif", "video", "conversion", "microscopy"],
+    parser.add_argument("--only", choices=["tiff", "zarr", "gif", "video", "conversion", "scaleout", "microscopy"],
                         help="run one section and print it (BENCHMARKS.md untouched)")
     parser.add_argument("--immetaio", help="the immetaio command (microscopy section; default .build/release/immetaio)")
     parser.add_argument("--omio-python", help="a Python with omio-microscopy (default $OMIO_PYTHON, else .venv-omio/bin/python; "
@@ -1252,6 +1256,9 @@ def main():
         warm_guest_memory()
     sections = {"tiff": tiff_benchmark, "zarr": zarr_benchmark, "gif": gif_benchmark, "video": video_benchmark,
                 "conversion": conversion_benchmark,
+                "scaleout": lambda bench, work, repeats: scaleout.scaleout_benchmark(
+                    survey_folder, work, repeats, args.immetaio or os.path.join(HERE, "..", ".build", "release", "immetaio"),
+                    os.cpu_count() or 1),
                 "microscopy": lambda bench, work, repeats: microscopy_benchmark(
                     bench, work, repeats, immetaio=args.immetaio, omio_python=args.omio_python, ngff_big=args.ngff_2gb)}
     if args.only:
