@@ -76,9 +76,11 @@ struct ImageConverter {
         }
         guard options.workers >= 1 else { throw ImMetaIOError(.invalidArgument, "--workers must be 1 or more") }
         if !allowingRemoteOutput, let scheme = RemoteResources.scheme(of: options.output), scheme != "file" {
-            // The conversion's journal, resume and table live beside the store on a file system.
+            // Folders go to object stores as a plan of one task (DistributedConversion); arrays in
+            // memory are written to a local store only.
             throw ImMetaIOError(
-                .unsupportedFeature, "conversion writes to a local folder; \(scheme):// outputs are not supported yet (write locally, then copy)",
+                .unsupportedFeature,
+                "an in-memory array converts into a local store; \(scheme):// outputs are not supported for it yet (write locally, then copy)",
                 file: options.output)
         }
     }
