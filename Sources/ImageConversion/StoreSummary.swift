@@ -65,10 +65,10 @@ public struct StoreSummary: Sendable {
             compressionLevel: attributes["compression_level"]?.intValue, shardShape: array.metadata.chunkShape,
             chunkShape: ImageConverter.innerShape(array), shardCount: shards, tableRows: nil, formats: [], originalDTypes: [],
             zeroFilled: 0, appendCount: attributes["append_history"]?.arrayValue?.count ?? 0)
-        let tableBytes: [UInt8]? = remote
-            ? try? ResourceBytes(mapping: paths.table).withUnsafeBytes { Array($0) }
-            : FileManager.default.fileExists(atPath: paths.table) ? try ResourceBytes(mapping: paths.table).withUnsafeBytes { Array($0) } : nil
-        if let tableBytes {
+        // An object store has no cheap existence check: a table that cannot be fetched counts as none.
+        let table = remote ? try? ResourceBytes(mapping: paths.table)
+            : FileManager.default.fileExists(atPath: paths.table) ? try ResourceBytes(mapping: paths.table) : nil
+        if let tableBytes = table?.withUnsafeBytes({ Array($0) }) {
             summary.table = paths.table
             do {
                 let reader = try ParquetFileReader(bytes: tableBytes)

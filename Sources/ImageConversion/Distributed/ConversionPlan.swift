@@ -118,9 +118,7 @@ struct ConversionPlan {
             tasks.append(pair[0]..<pair[1])
         }
         guard !tasks.isEmpty, tasks.last?.upperBound == positional.count else { throw bad("task ranges") }
-        let excluded = (json["excluded"]?.arrayValue ?? []).compactMap { entry in
-            entry["path"]?.stringValue.map { SkippedInput(path: $0, error: entry["error"]?.stringValue ?? "") }
-        }
+        let excluded = (json["excluded"]?.arrayValue ?? []).compactMap(SkippedInput.init(json:))
         self.init(
             store: store, job: job, positional: positional, excluded: excluded, tasks: tasks, slabLength: slab,
             hasCSV: json["csv"]?.boolValue ?? false, created: json["created"]?.doubleValue ?? Date().timeIntervalSince1970)

@@ -220,9 +220,7 @@ public enum DistributedConversion {
                 continue
             }
             ends.append(end)
-            skipped += (done["skipped"]?.arrayValue ?? []).compactMap { entry in
-                entry["path"]?.stringValue.map { SkippedInput(path: $0, error: entry["error"]?.stringValue ?? "") }
-            }
+            skipped += (done["skipped"]?.arrayValue ?? []).compactMap(SkippedInput.init(json:))
         }
         guard unfinished.isEmpty else {
             throw ImMetaIOError(

@@ -72,9 +72,7 @@ struct ConversionJournal {
         else { return nil }
         let rows = list.compactMap(ConversionRow.init(json:))
         guard rows.count == list.count else { return nil }
-        let skipped = (json["skipped"]?.arrayValue ?? []).compactMap { entry in
-            entry["path"]?.stringValue.map { SkippedInput(path: $0, error: entry["error"]?.stringValue ?? "") }
-        }
+        let skipped = (json["skipped"]?.arrayValue ?? []).compactMap(SkippedInput.init(json:))
         return (first..<end, rows, skipped)
     }
 

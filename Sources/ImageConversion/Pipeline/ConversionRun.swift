@@ -291,4 +291,15 @@ public struct SkippedInput: Sendable, Hashable {
     public var error: String
 
     var json: JSONValue { ["path": .string(path), "error": .string(error)] }
+
+    /// An entry as ``json`` writes it (journals, plans, task records).
+    init?(json entry: JSONValue) {
+        guard let path = entry["path"]?.stringValue else { return nil }
+        self.init(path: path, error: entry["error"]?.stringValue ?? "")
+    }
+
+    init(path: String, error: String) {
+        self.path = path
+        self.error = error
+    }
 }
