@@ -17,6 +17,8 @@ final class LatencyStore: ZarrAsyncStore, @unchecked Sendable {
     var listCalls = 0
     /// Keys whose writes fail, to check that failures surface.
     var failingKeys: Set<String> = []
+    /// Keys whose reads fail.
+    var failingReads: Set<String> = []
 
     init(delay: Duration) { self.delay = delay }
 
@@ -36,7 +38,10 @@ final class LatencyStore: ZarrAsyncStore, @unchecked Sendable {
     }
 
     func get(_ key: String, range: ByteRange?) async throws -> [UInt8]? {
-        try await request { values[key].map { value in range.map { MemoryStore.slice(value, $0) } ?? value } }
+        try await request {
+            if failingReads.contains(key) { throw ImMetaIOError(.io, "injected read failure", file: key) }
+            return values[key].map { value in range.map { MemoryStore.slice(value, $0) } ?? value }
+        }
     }
     func set(_ key: String, _ value: [UInt8]) async throws {
         try await request {
@@ -137,6 +142,22 @@ final class LatencyStore: ZarrAsyncStore, @unchecked Sendable {
         failing.failingKeys = ["c/0/0"]
         await #expect(throws: ImMetaIOError.self) { try await doomed.write(data) }
         #expect(failing.requests < 100, "\(failing.requests) requests after the first upload failed")
+    }
+
+    /// A chunk whose request fails fails the read, and the other workers stop taking chunks.
+    @Test func readFailuresSurfaceAndStopTheRead() async throws {
+        let metadata = ZarrArrayMetadata(shape: [400, 64], dtype: .uint8, chunkShape: [1, 64], codecs: [.bytes()])
+        let data = NDArray((0..<(400 * 64)).map { UInt8(truncatingIfNeeded: $0 &* 29) }).reshapedOrSelf([400, 64])
+        let remote = LatencyStore(delay: .milliseconds(5))
+        let array = try await ZarrArray.create(in: remote, metadata: metadata)
+        try await array.write(data)
+        remote.failingReads = ["c/3/0"]
+        let before = remote.requests
+        let error = try await #require(throws: ImMetaIOError.self) { try await array.read() }
+        #expect(error.message.contains("injected read failure"))
+        #expect(remote.requests - before < 200, "\(remote.requests - before) requests for a read that failed at its fourth chunk")
+        // The rows before the failing chunk read on their own.
+        #expect(try await array.read(start: [0, 0], shape: [3, 64]) == data.region([0, 0], [3, 64]))
     }
 
     /// A chunk that does not decode fails the read with an error naming the array.

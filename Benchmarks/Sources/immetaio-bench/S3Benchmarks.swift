@@ -12,7 +12,8 @@ enum S3Benchmarks {
     /// the AWS SDKs read them). Each write goes to an emptied prefix; emptying it is not timed.
     /// PHASES (default `write,read,random`) picks what runs, for profiling one of them; without
     /// `write` the array must be there already. Prints JSON: median write and read seconds,
-    /// random-read milliseconds for all indices.
+    /// random-read milliseconds for all indices, and this process's CPU seconds per phase
+    /// (`write_cpu_s`, `read_cpu_s`, `random_cpu_s`; means over the repeats).
     static func run(_ arguments: [String]) throws {
         guard arguments.count == 7 || arguments.count == 8, let repeats = Int(arguments[5]) else {
             throw Failure(description: "usage: s3-zarr DATA.npy s3://BUCKET/PREFIX CODECS.json CHUNKS SHARDS REPEATS INDICES [PHASES]")
@@ -36,6 +37,8 @@ enum S3Benchmarks {
         }
         var result: [String: Double] = [:]
         if phases.contains("write") {
+            let cpu = processCPUSeconds()
+            defer { result["write_cpu_s"] = (processCPUSeconds() - cpu) / Double(repeats) }
             result["write_s"] = try medianMilliseconds(repeats, setup: empty) {
                 try BlockingWait.run {
                     let array = try await ZarrArray.create(in: store, metadata: metadata)
@@ -46,15 +49,19 @@ enum S3Benchmarks {
         let array = try BlockingWait.run { try await ZarrArray.open(in: store) }
         if phases.contains("read") {
             var back = data
+            let cpu = processCPUSeconds()
             result["read_s"] = try medianMilliseconds(repeats) {
                 back = NDArray(shape: [0], dtype: .uint8)  // dropped first, as in `zarr`
                 back = try BlockingWait.run { try await array.read() }
             } / 1000
+            result["read_cpu_s"] = (processCPUSeconds() - cpu) / Double(repeats)
             guard back == data else { throw Failure(description: "the Zarr array on S3 reads back differently") }
         }
         if phases.contains("random") {
             let imageShape = [1] + data.shape.dropFirst()
             let origin = imageShape.dropFirst().map { _ in 0 }
+            let cpu = processCPUSeconds()
+            defer { result["random_cpu_s"] = (processCPUSeconds() - cpu) / Double(repeats) }
             result["random_ms"] = try medianMilliseconds(repeats) {
                 try BlockingWait.run {
                     for index in indices { _ = try await array.read(start: [index] + origin, shape: imageShape) }

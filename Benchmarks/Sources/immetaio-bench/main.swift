@@ -23,6 +23,14 @@ func medianMilliseconds(_ repeats: Int, setup: () throws -> Void = {}, _ body: (
     return times[times.count / 2]
 }
 
+/// User plus system CPU seconds this process has used so far, every thread together.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
 /// A memory figure of this process in MB from /proc/self/status (`VmRSS`, `VmHWM`), or from
 /// `getrusage` elsewhere. On Linux `getrusage`'s peak carries the parent's across exec, so a child
 /// of the Python harness would report the harness's peak.

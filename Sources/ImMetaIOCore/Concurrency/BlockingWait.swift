@@ -3,8 +3,9 @@ import Dispatch
 /// Runs async work from synchronous code and waits for it: for synchronous APIs over async
 /// stores (object storage).
 ///
-/// The work runs on its own executor (Dispatch threads), not on Swift's cooperative pool, so a
-/// caller that blocks a cooperative thread while waiting cannot starve the work it waits for.
+/// The work runs on threads of its own, not on Swift's cooperative pool nor on Dispatch's: a
+/// caller that blocks a thread of either while waiting (an encoder waiting for room in an upload
+/// queue) cannot starve the work it waits for.
 public enum BlockingWait {
     private final class Box<T>: @unchecked Sendable {
         var result: Result<T, any Error>?
@@ -25,27 +26,28 @@ public enum BlockingWait {
         return try result.get()
     }
 
+    /// Runs `operation` with its child tasks preferring ``BlockingWait``'s threads, where code
+    /// may block and compute (on a macOS before 15, where task executors do not exist, as is).
+    package static func preferringOwnThreads<T: Sendable>(_ operation: @Sendable () async throws -> T) async throws -> T {
+        if #available(macOS 15.0, *) {
+            return try await withTaskExecutorPreference(BlockingWaitExecutor.shared, operation: operation)
+        }
+        return try await operation()
+    }
+
+    /// Whether the caller runs on one of ``BlockingWait``'s threads (where work may block and
+    /// compute without holding up Swift's cooperative pool).
+    package static var isOnOwnThread: Bool {
+        if #available(macOS 15.0, *) { return BlockingWaitExecutor.isWorkerThread }
+        return false
+    }
+
     /// Starts `work` on its own executor, not the cooperative pool, without waiting.
     public static func detach(_ work: @escaping @Sendable () async -> Void) {
         if #available(macOS 15.0, *) {
-            Task.detached(executorPreference: DispatchTaskExecutor.shared) { await work() }
+            Task.detached(executorPreference: BlockingWaitExecutor.shared) { await work() }
         } else {
             Task.detached { await work() }
         }
-    }
-}
-
-/// A task executor on a concurrent Dispatch queue: tasks that prefer it (and their child tasks)
-/// run there instead of on the cooperative pool.
-@available(macOS 15.0, *)
-final class DispatchTaskExecutor: TaskExecutor {
-    /// The one executor (its queue is concurrent).
-    static let shared = DispatchTaskExecutor()
-    private let queue = DispatchQueue(label: "immetaio.zarr.blocking-wait", attributes: .concurrent)
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        let executor = asUnownedTaskExecutor()
-        queue.async { job.runSynchronously(on: executor) }
     }
 }

@@ -108,13 +108,20 @@ struct SigV4Signer: Sendable {
         "\(timestamp.date)/\(region)/\(service)/aws4_request"
     }
 
-    /// `HMAC(HMAC(HMAC(HMAC("AWS4" + secret, day), region), service), "aws4_request")`.
+    /// `HMAC(HMAC(HMAC(HMAC("AWS4" + secret, day), region), service), "aws4_request")`, derived
+    /// once per day, region and credentials (every request of a day signs with the same key).
     private func signingKey(day: String) -> SymmetricKey {
+        let scope = SigningKeyCache.Scope(
+            day: day, region: region, service: service, accessKeyID: credentials.accessKeyID,
+            secretAccessKey: credentials.secretAccessKey)
+        if let key = SigningKeyCache.shared.key(for: scope) { return key }
         func hmac(_ key: SymmetricKey, _ text: String) -> SymmetricKey {
             SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: key)))
         }
         let secret = SymmetricKey(data: Array(("AWS4" + credentials.secretAccessKey).utf8))
-        return hmac(hmac(hmac(hmac(secret, day), region), service), "aws4_request")
+        let key = hmac(hmac(hmac(hmac(secret, day), region), service), "aws4_request")
+        SigningKeyCache.shared.store(key, for: scope)
+        return key
     }
 
     /// Names and values encoded, sorted by the encoded name then value, joined with `&`.
@@ -133,7 +140,7 @@ struct SigV4Signer: Sendable {
     static func canonicalHeaders(_ headers: [(String, String)]) -> (canonical: String, signed: String) {
         var values: [String: [String]] = [:]
         for (name, value) in headers {
-            let lower = name.lowercased().trimmingCharacters(in: .whitespaces)
+            let lower = trimmed(name).lowercased()
             guard !unsignedHeaders.contains(lower) else { continue }
             values[lower, default: []].append(trimmed(value))
         }
@@ -153,6 +160,32 @@ struct SigV4Signer: Sendable {
     private static func trimmed(_ value: String) -> String {
         value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" })
             .joined(separator: " ")
+    }
+}
+
+/// Signing keys already derived, by everything they derive from. Small: a process signs with a
+/// few credentials, and a day's keys replace the previous day's. `@unchecked Sendable`: guarded
+/// by `lock`.
+final class SigningKeyCache: @unchecked Sendable {
+    struct Scope: Hashable {
+        var day: String
+        var region: String
+        var service: String
+        var accessKeyID: String
+        var secretAccessKey: String
+    }
+
+    static let shared = SigningKeyCache()
+    private let lock = NSLock()
+    private var keys: [Scope: SymmetricKey] = [:]
+
+    func key(for scope: Scope) -> SymmetricKey? { lock.withLock { keys[scope] } }
+
+    func store(_ key: SymmetricKey, for scope: Scope) {
+        lock.withLock {
+            if keys.count >= 16 { keys.removeAll() }
+            keys[scope] = key
+        }
     }
 }
 

@@ -5,8 +5,9 @@ import NDArrayModule
 
 /// Arrays on async stores: every chunk (or shard index and inner chunk) a region needs is fetched
 /// concurrently, up to the store's ``ZarrAsyncStore/preferredConcurrency`` requests in flight, and
-/// each is decoded on the codec threads (by the same code as local reads) as soon as it is in;
-/// writes encode on the codec threads and upload behind them with as many requests in flight.
+/// each is decoded in place (by the same code as local reads) by the worker that fetched it, on
+/// ``BlockingWait``'s threads; writes encode on the codec threads and upload behind them with as
+/// many requests in flight.
 extension ZarrArray {
     /// Creates an array on an async store (writing its `zarr.json`); see ``create(in:path:metadata:overwrite:writeEmptyChunks:)``.
     public static func create(
@@ -42,18 +43,25 @@ extension ZarrArray {
         var output = NDArray(unsafeUninitializedShape: extent, dtype: dtype) { _ in }
         try await output.withUnsafeMutableBytesAcrossAwaits { out in
             let region = RegionBuffer(bytes: out)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                var pending = chunks[...]
-                func startNext() {
-                    guard let index = pending.popFirst() else { return }
-                    group.addTask {
-                        try await fetchAndDecode(
-                            index, start: start, extent: extent, partialSharding: sharding, innerWidth: innerWidth, from: remote,
-                            into: region)
+            let queue = WorkQueue(chunks)
+            // Long-lived workers on BlockingWait's threads, each fetching a chunk and decoding it
+            // in place before taking the next: one thread hand-over per response, where a task
+            // per chunk and a hop to the codec threads took several.
+            try await BlockingWait.preferringOwnThreads {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<min(width, chunks.count) {
+                        group.addTask {
+                            while !Task.isCancelled, let index = queue.next() {
+                                try await fetchAndDecode(
+                                    index, start: start, extent: extent, partialSharding: sharding, innerWidth: innerWidth,
+                                    from: remote, into: region)
+                            }
+                        }
                     }
+                    // `next()` throws the first failure at once (`waitForAll()` would wait for
+                    // the rest); leaving the group then cancels the other workers.
+                    while try await group.next() != nil {}
                 }
-                for _ in 0..<min(width, chunks.count) { startNext() }
-                while try await group.next() != nil { startNext() }
             }
         }
         return output
@@ -116,13 +124,16 @@ extension ZarrArray {
             fetched[PrefetchedStore.Request(key: key(index), range: nil)] = try await remote.get(key(index), range: nil)
         }
         let prefetched = PrefetchedStore(values: fetched, fallback: store)
-        try await Self.onCodecThreads { [self] in
+        let decode = { @Sendable [self] in
             do {
                 try readChunk(index, start: start, extent: extent, partialSharding: partialSharding, from: prefetched, into: region.bytes)
             } catch let error as ImMetaIOError {
                 throw error.naming(name)
             }
         }
+        // BlockingWait's threads may compute; anywhere else (the cooperative pool) the decode
+        // moves to the codec threads.
+        if BlockingWait.isOnOwnThread { try decode() } else { try await Self.onCodecThreads(decode) }
     }
 
     /// Runs the requests with up to `width` in flight.
@@ -149,6 +160,25 @@ extension ZarrArray {
     static func onCodecThreads<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+}
+
+/// Items handed out one at a time to concurrent workers, in order. `@unchecked Sendable`: the
+/// position is guarded by `lock`.
+final class WorkQueue<Item: Sendable>: @unchecked Sendable {
+    private let items: [Item]
+    private var position = 0
+    private let lock = NSLock()
+
+    init(_ items: [Item]) { self.items = items }
+
+    /// The next item, or `nil` when all have been taken.
+    func next() -> Item? {
+        lock.withLock {
+            guard position < items.count else { return nil }
+            position += 1
+            return items[position - 1]
         }
     }
 }
