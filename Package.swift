@@ -134,7 +134,7 @@ let package = Package(
             name: "S3",
             dependencies: ["ImMetaIOCore", "Zarr", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio")],
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             path: "Sources/S3"),
         // MARK: Parquet (our own reader and writer) and bulk conversion
         .target(name: "Parquet", dependencies: ["CZstd", "CSnappy", "CDeflate"], path: "Sources/Parquet"),

@@ -61,6 +61,44 @@ final class LatencyStore: ZarrAsyncStore, @unchecked Sendable {
     }
 }
 
+/// A task executor on a serial queue that counts the jobs it ran: a stand-in for a client's I/O
+/// threads.
+@available(macOS 15.0, *)
+final class CountingExecutor: TaskExecutor, @unchecked Sendable {
+    private let queue = DispatchQueue(label: "counting-executor")
+    private let lock = NSLock()
+    private var ran = 0
+    var jobs: Int { lock.withLock { ran } }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { [self] in
+            lock.withLock { ran += 1 }
+            job.runSynchronously(on: executor)
+        }
+    }
+}
+
+/// A ``LatencyStore`` whose reads run on executors of its own.
+@available(macOS 15.0, *)
+final class ExecutorStore: ZarrAsyncStore, @unchecked Sendable {
+    let base: LatencyStore
+    let executors = [CountingExecutor(), CountingExecutor()]
+
+    init(_ base: LatencyStore) { self.base = base }
+
+    var capabilities: StoreCapabilities { base.capabilities }
+    var displayName: String { base.displayName }
+    var preferredConcurrency: Int { base.preferredConcurrency }
+    var readExecutors: [any TaskExecutor] { executors }
+    func get(_ key: String, range: ByteRange?) async throws -> [UInt8]? { try await base.get(key, range: range) }
+    func set(_ key: String, _ value: [UInt8]) async throws { try await base.set(key, value) }
+    func delete(_ key: String) async throws { try await base.delete(key) }
+    func list(prefix: String) async throws -> [String] { try await base.list(prefix: prefix) }
+    func listDirectory(prefix: String) async throws -> ZarrDirectoryListing { try await base.listDirectory(prefix: prefix) }
+}
+
 @Suite struct AsyncStoreTests {
     static func ramp(_ shape: [Int]) -> NDArray {
         let count = shape.reduce(1, *)
@@ -142,6 +180,25 @@ final class LatencyStore: ZarrAsyncStore, @unchecked Sendable {
         failing.failingKeys = ["c/0/0"]
         await #expect(throws: ImMetaIOError.self) { try await doomed.write(data) }
         #expect(failing.requests < 100, "\(failing.requests) requests after the first upload failed")
+    }
+
+    /// A store with executors of its own runs the read's workers there (fetching and decoding in
+    /// place, across all of them), with the same result and failures as elsewhere.
+    @Test func readsRunOnTheStoresExecutors() async throws {
+        guard #available(macOS 15.0, *) else { return }
+        let data = Self.ramp([64, 48, 40])
+        let local = MemoryStore()
+        try await ZarrArray.create(in: local, metadata: Self.sharded).write(data)
+        let base = LatencyStore(delay: .milliseconds(1))
+        base.values = try Dictionary(uniqueKeysWithValues: local.list(prefix: "").map { ($0, try local.get($0) ?? []) })
+        let remote = ExecutorStore(base)
+        let array = try await ZarrArray.open(in: remote)
+        #expect(try await array.read() == data)
+        let start = [3, 5, 7], extent = [50, 30, 25]
+        #expect(try await array.read(start: start, shape: extent) == data.region(start, extent))
+        #expect(remote.executors.allSatisfy { $0.jobs > 0 }, "jobs per executor: \(remote.executors.map(\.jobs))")
+        base.values["c/1/1/0"] = [UInt8](repeating: 0xAB, count: 100)
+        await #expect(throws: ImMetaIOError.self) { try await array.read() }
     }
 
     /// A chunk whose request fails fails the read, and the other workers stop taking chunks.

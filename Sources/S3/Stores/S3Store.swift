@@ -39,6 +39,11 @@ public struct S3Store: ZarrAsyncStore {
     /// Object stores answer many requests at once; latency, not the cores, bounds one request.
     public var preferredConcurrency: Int { 32 }
 
+    /// The HTTP client's event loops: a read's workers run there, each decoding a response on
+    /// the loop it arrived on and sending its next request from there.
+    @available(macOS 15.0, *)
+    public var readExecutors: [any TaskExecutor] { client.transport.loopExecutors }
+
     public func get(_ key: String, range: ByteRange?) async throws -> [UInt8]? {
         let s3Range: S3ByteRange? =
             switch range {

@@ -39,6 +39,9 @@ struct S3Transport: Sendable {
     let endpoint: S3Endpoint
     let virtualHosted: Bool
     let httpClient: HTTPClient
+    /// The client's event loops as task executors (see ``S3Store/readExecutors``), shared by
+    /// every transport on the same client.
+    let loops: EventLoopExecutors
 
     /// A process-wide HTTP client: its connection pool is shared by every ``S3Client`` that is
     /// not given its own, and it lives as long as the process (so it needs no shutdown).
@@ -57,6 +60,12 @@ struct S3Transport: Sendable {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
+    /// The shared client's loops.
+    static let sharedLoops = EventLoopExecutors(sharedHTTPClient.eventLoopGroup)
+
+    @available(macOS 15.0, *)
+    var loopExecutors: [any TaskExecutor] { loops.executors }
+
     init(bucket: String, configuration: S3Configuration, httpClient: HTTPClient?) throws(ImMetaIOError) {
         try S3Location.validate(bucket: bucket)
         let endpoint = try configuration.resolvedEndpoint()
@@ -64,6 +73,7 @@ struct S3Transport: Sendable {
         self.configuration = configuration
         self.endpoint = endpoint
         self.httpClient = httpClient ?? Self.sharedHTTPClient
+        loops = httpClient == nil ? Self.sharedLoops : EventLoopExecutors(self.httpClient.eventLoopGroup)
         let dnsCompatible = Self.isDNSCompatible(bucket, https: endpoint.scheme == "https")
         switch configuration.addressingStyle {
         case .path: virtualHosted = false
@@ -203,7 +213,14 @@ struct S3Transport: Sendable {
         let timeout = configuration.requestTimeout
         let nanoseconds = Self.nanoseconds(timeout)
         let deadline: NIODeadline = nanoseconds > Int64.max / 2 ? .distantFuture : .now() + .nanoseconds(nanoseconds)
-        let task = httpClient.execute(request: httpRequest, delegate: collector, deadline: deadline)
+        // Sent from one of the client's loops (a read's worker there), the request stays on it:
+        // its connection is that loop's, and the response resumes the worker without a hop.
+        let task =
+            if let loop = loops.current() {
+                httpClient.execute(request: httpRequest, delegate: collector, eventLoop: .delegateAndChannel(on: loop), deadline: deadline)
+            } else {
+                httpClient.execute(request: httpRequest, delegate: collector, deadline: deadline)
+            }
         do {
             return try await withTaskCancellationHandler {
                 try await task.futureResult.get()

@@ -6,8 +6,8 @@ import NDArrayModule
 /// Arrays on async stores: every chunk (or shard index and inner chunk) a region needs is fetched
 /// concurrently, up to the store's ``ZarrAsyncStore/preferredConcurrency`` requests in flight, and
 /// each is decoded in place (by the same code as local reads) by the worker that fetched it, on
-/// ``BlockingWait``'s threads; writes encode on the codec threads and upload behind them with as
-/// many requests in flight.
+/// the store's ``ZarrAsyncStore/readExecutors`` or else `BlockingWait`'s threads; writes encode
+/// on the codec threads and upload behind them with as many requests in flight.
 extension ZarrArray {
     /// Creates an array on an async store (writing its `zarr.json`); see ``create(in:path:metadata:overwrite:writeEmptyChunks:)``.
     public static func create(
@@ -44,18 +44,24 @@ extension ZarrArray {
         try await output.withUnsafeMutableBytesAcrossAwaits { out in
             let region = RegionBuffer(bytes: out)
             let queue = WorkQueue(chunks)
-            // Long-lived workers on BlockingWait's threads, each fetching a chunk and decoding it
-            // in place before taking the next: one thread hand-over per response, where a task
-            // per chunk and a hop to the codec threads took several.
+            // Long-lived workers, each fetching a chunk and decoding it in place before taking the
+            // next: on the store's own I/O threads when it offers them, else on BlockingWait's.
+            // One thread hand-over per response at most, where a task per chunk and a hop to the
+            // codec threads took several.
             try await BlockingWait.preferringOwnThreads {
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    for _ in 0..<min(width, chunks.count) {
-                        group.addTask {
+                    for worker in 0..<min(width, chunks.count) {
+                        @Sendable func work(onStoreThreads: Bool) async throws {
                             while !Task.isCancelled, let index = queue.next() {
                                 try await fetchAndDecode(
                                     index, start: start, extent: extent, partialSharding: sharding, innerWidth: innerWidth,
-                                    from: remote, into: region)
+                                    from: remote, into: region, onStoreThreads: onStoreThreads)
                             }
+                        }
+                        if #available(macOS 15.0, *), case let executors = remote.readExecutors, !executors.isEmpty {
+                            group.addTask(executorPreference: executors[worker % executors.count]) { try await work(onStoreThreads: true) }
+                        } else {
+                            group.addTask { try await work(onStoreThreads: false) }
                         }
                     }
                     // `next()` throws the first failure at once (`waitForAll()` would wait for
@@ -98,7 +104,7 @@ extension ZarrArray {
     /// decodes it into the region's buffer on the codec threads.
     private func fetchAndDecode(
         _ index: [Int], start: [Int], extent: [Int], partialSharding: ShardingCodec?, innerWidth: Int,
-        from remote: any ZarrAsyncStore, into region: RegionBuffer
+        from remote: any ZarrAsyncStore, into region: RegionBuffer, onStoreThreads: Bool
     ) async throws {
         var fetched: [PrefetchedStore.Request: [UInt8]?] = [:]
         if let sharding = partialSharding, !grid.covers(index, start, extent) {
@@ -123,7 +129,9 @@ extension ZarrArray {
         } else {
             fetched[PrefetchedStore.Request(key: key(index), range: nil)] = try await remote.get(key(index), range: nil)
         }
-        let prefetched = PrefetchedStore(values: fetched, fallback: store)
+        // On the store's I/O threads nothing may block: a value the plan left out is an error
+        // there, not a blocking fetch.
+        let prefetched = PrefetchedStore(values: fetched, fallback: onStoreThreads ? UnfetchedStore(base: store) : store)
         let decode = { @Sendable [self] in
             do {
                 try readChunk(index, start: start, extent: extent, partialSharding: partialSharding, from: prefetched, into: region.bytes)
@@ -131,9 +139,9 @@ extension ZarrArray {
                 throw error.naming(name)
             }
         }
-        // BlockingWait's threads may compute; anywhere else (the cooperative pool) the decode
-        // moves to the codec threads.
-        if BlockingWait.isOnOwnThread { try decode() } else { try await Self.onCodecThreads(decode) }
+        // BlockingWait's threads and the store's own may compute; anywhere else (the cooperative
+        // pool) the decode moves to the codec threads.
+        if onStoreThreads || BlockingWait.isOnOwnThread { try decode() } else { try await Self.onCodecThreads(decode) }
     }
 
     /// Runs the requests with up to `width` in flight.
@@ -162,6 +170,22 @@ extension ZarrArray {
             DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
         }
     }
+}
+
+/// The fallback of values fetched ahead on threads that must not block: a read of anything not
+/// fetched is an error naming the store (the read plan left it out), not a blocking request.
+struct UnfetchedStore: ZarrStore {
+    let base: any ZarrStore
+    var capabilities: StoreCapabilities { base.capabilities }
+    var displayName: String { base.displayName }
+    private func refuse(_ key: String) -> ImMetaIOError {
+        ImMetaIOError(.io, "internal error: '\(key)' was not fetched ahead of its decoding", file: base.displayName)
+    }
+    func get(_ key: String) throws -> [UInt8]? { throw refuse(key) }
+    func get(_ key: String, range: ByteRange) throws -> [UInt8]? { throw refuse(key) }
+    func set(_ key: String, _ value: [UInt8]) throws { throw refuse(key) }
+    func delete(_ key: String) throws { throw refuse(key) }
+    func list(prefix: String) throws -> [String] { throw refuse(prefix) }
 }
 
 /// Items handed out one at a time to concurrent workers, in order. `@unchecked Sendable`: the

@@ -37,7 +37,7 @@ public struct ZarrDirectoryListing: Sendable, Hashable {
 ///
 /// Keys and semantics are ``ZarrStore``'s. Arrays opened on an async store read and write with
 /// `async` methods that fetch every chunk a region needs concurrently (up to
-/// ``preferredConcurrency`` requests) and decode them on the codec threads; the synchronous
+/// ``preferredConcurrency`` requests) and decode each as it arrives; the synchronous
 /// methods work too, by waiting for the same work (call them only off Swift's cooperative pool).
 public protocol ZarrAsyncStore: Sendable {
     /// What the store supports.
@@ -46,6 +46,12 @@ public protocol ZarrAsyncStore: Sendable {
     var displayName: String { get }
     /// How many requests are worth having in flight at once.
     var preferredConcurrency: Int { get }
+    /// Executors for a read's workers, which take them in turn, fetch a chunk and decode it in
+    /// place there before taking the next: a client's own I/O threads, so that a response is
+    /// decoded and the next request sent where it arrived, without a thread hand-over. Work on
+    /// them must never block. Empty (the default): `BlockingWait`'s threads.
+    @available(macOS 15.0, *)
+    var readExecutors: [any TaskExecutor] { get }
     /// The value under `key` (or the part `range` names, clipped to its size), or `nil` when there is none.
     func get(_ key: String, range: ByteRange?) async throws -> [UInt8]?
     /// Stores `value` under `key`, replacing any previous value as one step.
@@ -63,6 +69,10 @@ public protocol ZarrAsyncStore: Sendable {
 
 extension ZarrAsyncStore {
     public func size(of key: String) async throws -> Int? { try await get(key, range: nil)?.count }
+
+    /// None: reads run their workers on `BlockingWait`'s threads.
+    @available(macOS 15.0, *)
+    public var readExecutors: [any TaskExecutor] { [] }
 }
 
 extension ZarrStore {
