@@ -25,7 +25,7 @@ final class BlockingWaitExecutor: TaskExecutor, @unchecked Sendable {
     static var isWorkerThread: Bool { pthread_getspecific(workerMarker) != nil }
 
     /// More threads than any sane number of requests in flight; past it, jobs queue.
-    let maximumThreads: Int
+    let maximumThreads = 512
     /// How long a thread waits for a job before it ends.
     let idleLifetime: TimeInterval
 
@@ -36,10 +36,7 @@ final class BlockingWaitExecutor: TaskExecutor, @unchecked Sendable {
     private var threads = 0
     private var idle = 0
 
-    init(maximumThreads: Int = 512, idleLifetime: TimeInterval = 10) {
-        self.maximumThreads = max(1, maximumThreads)
-        self.idleLifetime = idleLifetime
-    }
+    init(idleLifetime: TimeInterval = 10) { self.idleLifetime = idleLifetime }
 
     /// The threads running now, busy or idle.
     var threadCount: Int { condition.withLock { threads } }

@@ -42,7 +42,7 @@ public struct S3Store: ZarrAsyncStore {
     /// The HTTP client's event loops: a read's workers run there, each decoding a response on
     /// the loop it arrived on and sending its next request from there.
     @available(macOS 15.0, *)
-    public var readExecutors: [any TaskExecutor] { client.transport.loopExecutors }
+    public var readExecutors: [any TaskExecutor] { client.transport.loops.executors }
 
     public func get(_ key: String, range: ByteRange?) async throws -> [UInt8]? {
         let s3Range: S3ByteRange? =

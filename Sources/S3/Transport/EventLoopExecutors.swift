@@ -5,19 +5,12 @@ import NIOPosix
 /// thread, where they must not block.
 final class EventLoopExecutors: Sendable {
     private let loops: [any EventLoop]
-    private let storage: any Sendable
 
-    init(_ group: any EventLoopGroup) {
-        loops = Array(group.makeIterator())
-        if #available(macOS 15.0, *) {
-            storage = loops.map { EventLoopTaskExecutor(loop: $0) as any TaskExecutor }
-        } else {
-            storage = ()
-        }
-    }
+    init(_ group: any EventLoopGroup) { loops = Array(group.makeIterator()) }
 
+    /// One executor per loop (cheap wrappers, made for each read that asks).
     @available(macOS 15.0, *)
-    var executors: [any TaskExecutor] { storage as? [any TaskExecutor] ?? [] }
+    var executors: [any TaskExecutor] { loops.map { EventLoopTaskExecutor(loop: $0) } }
 
     /// The loop the caller runs on, when it is one of these.
     func current() -> (any EventLoop)? {

@@ -63,9 +63,6 @@ struct S3Transport: Sendable {
     /// The shared client's loops.
     static let sharedLoops = EventLoopExecutors(sharedHTTPClient.eventLoopGroup)
 
-    @available(macOS 15.0, *)
-    var loopExecutors: [any TaskExecutor] { loops.executors }
-
     init(bucket: String, configuration: S3Configuration, httpClient: HTTPClient?) throws(ImMetaIOError) {
         try S3Location.validate(bucket: bucket)
         let endpoint = try configuration.resolvedEndpoint()

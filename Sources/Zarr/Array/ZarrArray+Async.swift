@@ -50,19 +50,20 @@ extension ZarrArray {
             // codec threads took several.
             try await BlockingWait.preferringOwnThreads {
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    for worker in 0..<min(width, chunks.count) {
-                        @Sendable func work(onStoreThreads: Bool) async throws {
-                            while !Task.isCancelled, let index = queue.next() {
-                                try await fetchAndDecode(
-                                    index, start: start, extent: extent, partialSharding: sharding, innerWidth: innerWidth,
-                                    from: remote, into: region, onStoreThreads: onStoreThreads)
-                            }
+                    @Sendable func work(onStoreThreads: Bool) async throws {
+                        while !Task.isCancelled, let index = queue.next() {
+                            try await fetchAndDecode(
+                                index, start: start, extent: extent, partialSharding: sharding, innerWidth: innerWidth,
+                                from: remote, into: region, onStoreThreads: onStoreThreads)
                         }
-                        if #available(macOS 15.0, *), case let executors = remote.readExecutors, !executors.isEmpty {
+                    }
+                    let workers = min(width, chunks.count)
+                    if #available(macOS 15.0, *), case let executors = remote.readExecutors, !executors.isEmpty {
+                        for worker in 0..<workers {
                             group.addTask(executorPreference: executors[worker % executors.count]) { try await work(onStoreThreads: true) }
-                        } else {
-                            group.addTask { try await work(onStoreThreads: false) }
                         }
+                    } else {
+                        for _ in 0..<workers { group.addTask { try await work(onStoreThreads: false) } }
                     }
                     // `next()` throws the first failure at once (`waitForAll()` would wait for
                     // the rest); leaving the group then cancels the other workers.
@@ -101,7 +102,9 @@ extension ZarrArray {
 
     /// Fetches what the region needs from the chunk (shard) at `index`: the whole chunk, or for a
     /// shard the region only partly covers its index and then the inner chunks it meets; then
-    /// decodes it into the region's buffer on the codec threads.
+    /// decodes it into the region's buffer, in place on the worker's thread when it may compute
+    /// there (`onStoreThreads`: the store's executors, where nothing may block), else on the
+    /// codec threads.
     private func fetchAndDecode(
         _ index: [Int], start: [Int], extent: [Int], partialSharding: ShardingCodec?, innerWidth: Int,
         from remote: any ZarrAsyncStore, into region: RegionBuffer, onStoreThreads: Bool
@@ -117,12 +120,9 @@ extension ZarrArray {
                 let (inChunk, _, size) = grid.overlap(index, start, extent)
                 var inner: [PrefetchedStore.Request] = []
                 for innerIndex in ChunkGrid(shape: sharding.shardShape, chunkShape: sharding.innerShape).chunks(meeting: inChunk, size) {
-                    let number = innerIndex.enumerated().reduce(0) { $0 * sharding.perShard[$1.offset] + $1.element }
-                    let offset = entries[2 * number], length = entries[2 * number + 1]
-                    guard !(offset == ShardingCodec.empty && length == ShardingCodec.empty), length < UInt64(Int.max),
-                        offset < UInt64(Int.max) - length
-                    else { continue }
-                    inner.append(PrefetchedStore.Request(key: request.key, range: .range(offset: Int(offset), length: Int(length))))
+                    // Empty and unaddressable entries are not fetched (the decode fills or refuses them).
+                    guard let range = sharding.entryRequest(entries, sharding.innerNumber(innerIndex)) else { continue }
+                    inner.append(PrefetchedStore.Request(key: request.key, range: range))
                 }
                 for (request, value) in try await Self.fetch(inner, from: remote, width: innerWidth) { fetched[request] = value }
             }
@@ -131,7 +131,7 @@ extension ZarrArray {
         }
         // On the store's I/O threads nothing may block: a value the plan left out is an error
         // there, not a blocking fetch.
-        let prefetched = PrefetchedStore(values: fetched, fallback: onStoreThreads ? UnfetchedStore(base: store) : store)
+        let prefetched = PrefetchedStore(values: fetched, fallback: store, fallbackBlocks: !onStoreThreads)
         let decode = { @Sendable [self] in
             do {
                 try readChunk(index, start: start, extent: extent, partialSharding: partialSharding, from: prefetched, into: region.bytes)
@@ -172,22 +172,6 @@ extension ZarrArray {
     }
 }
 
-/// The fallback of values fetched ahead on threads that must not block: a read of anything not
-/// fetched is an error naming the store (the read plan left it out), not a blocking request.
-struct UnfetchedStore: ZarrStore {
-    let base: any ZarrStore
-    var capabilities: StoreCapabilities { base.capabilities }
-    var displayName: String { base.displayName }
-    private func refuse(_ key: String) -> ImMetaIOError {
-        ImMetaIOError(.io, "internal error: '\(key)' was not fetched ahead of its decoding", file: base.displayName)
-    }
-    func get(_ key: String) throws -> [UInt8]? { throw refuse(key) }
-    func get(_ key: String, range: ByteRange) throws -> [UInt8]? { throw refuse(key) }
-    func set(_ key: String, _ value: [UInt8]) throws { throw refuse(key) }
-    func delete(_ key: String) throws { throw refuse(key) }
-    func list(prefix: String) throws -> [String] { throw refuse(prefix) }
-}
-
 /// Items handed out one at a time to concurrent workers, in order. `@unchecked Sendable`: the
 /// position is guarded by `lock`.
 final class WorkQueue<Item: Sendable>: @unchecked Sendable {
@@ -215,7 +199,8 @@ struct RegionBuffer: @unchecked Sendable {
 }
 
 /// Values fetched ahead of a read, served to the synchronous decode; anything not fetched
-/// (which the plan should not leave out) goes to the fallback store.
+/// (which the plan should not leave out) goes to the fallback store, or, where nothing may block
+/// (`fallbackBlocks` false: a store's I/O threads), is an error instead of a blocking request.
 struct PrefetchedStore: ZarrStore {
     /// One request: a whole value (`range` nil) or a byte range of it.
     struct Request: Hashable, Sendable {
@@ -225,24 +210,33 @@ struct PrefetchedStore: ZarrStore {
 
     let values: [Request: [UInt8]?]
     let fallback: any ZarrStore
+    var fallbackBlocks = true
 
     var capabilities: StoreCapabilities { fallback.capabilities }
     var displayName: String { fallback.displayName }
 
+    /// The fallback, when it may be asked for `key`.
+    private func fallback(for key: String) throws -> any ZarrStore {
+        guard fallbackBlocks else {
+            throw ImMetaIOError(.io, "internal error: '\(key)' was not fetched ahead of its decoding", file: fallback.displayName)
+        }
+        return fallback
+    }
+
     func get(_ key: String) throws -> [UInt8]? {
         if let value = values[Request(key: key, range: nil)] { return value }
-        return try fallback.get(key)
+        return try fallback(for: key).get(key)
     }
 
     func get(_ key: String, range: ByteRange) throws -> [UInt8]? {
         if let value = values[Request(key: key, range: range)] { return value }
         if let whole = values[Request(key: key, range: nil)] { return whole.map { Self.slice($0, range) } }
-        return try fallback.get(key, range: range)
+        return try fallback(for: key).get(key, range: range)
     }
 
-    func set(_ key: String, _ value: [UInt8]) throws { try fallback.set(key, value) }
-    func delete(_ key: String) throws { try fallback.delete(key) }
-    func list(prefix: String) throws -> [String] { try fallback.list(prefix: prefix) }
+    func set(_ key: String, _ value: [UInt8]) throws { try fallback(for: key).set(key, value) }
+    func delete(_ key: String) throws { try fallback(for: key).delete(key) }
+    func list(prefix: String) throws -> [String] { try fallback(for: prefix).list(prefix: prefix) }
 }
 
 /// Uploads behind the encoders: `set` and `delete` queue the request and return at once while

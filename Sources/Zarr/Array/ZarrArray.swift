@@ -256,15 +256,13 @@ public struct ZarrArray: Sendable {
         let entries = try sharding.decodeIndex(indexBytes)
         for inner in innerGrid.chunks(meeting: inChunk, size) {
             let (inInner, inShardRegion, part) = innerGrid.overlap(inner, inChunk, size)
-            let number = inner.enumerated().reduce(0) { $0 * sharding.perShard[$1.offset] + $1.element }
-            let offset = entries[2 * number], length = entries[2 * number + 1]
+            let number = sharding.innerNumber(inner)
             let chunk: NDArray
-            if offset == ShardingCodec.empty && length == ShardingCodec.empty {
+            if entries[2 * number] == ShardingCodec.empty && entries[2 * number + 1] == ShardingCodec.empty {
                 chunk = context.filledChunk(sharding.innerShape)
             } else {
-                guard length < UInt64(Int.max), offset < UInt64(Int.max) - length,
-                    let bytes = try store.get(shardKey, range: .range(offset: Int(offset), length: Int(length))),
-                    bytes.count == Int(length)
+                guard let range = sharding.entryRequest(entries, number), let bytes = try store.get(shardKey, range: range),
+                    UInt64(bytes.count) == entries[2 * number + 1]
                 else { throw ImMetaIOError(.corruptData, "shard index entry \(number) points outside the shard", file: shardKey) }
                 chunk = try sharding.inner.decode(bytes)
             }

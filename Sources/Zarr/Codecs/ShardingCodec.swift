@@ -254,6 +254,18 @@ struct ShardingCodec: ArrayToBytesCodec {
         return try index.decode(bytes).scalars(as: UInt64.self)
     }
 
+    /// Inner chunk `index`'s number in C order (the inverse of ``innerIndex(_:)``).
+    func innerNumber(_ index: [Int]) -> Int { zip(index, perShard).reduce(0) { $0 * $1.1 + $1.0 } }
+
+    /// Inner chunk `number`'s bytes as a range request, for a shard read by ranges (its size
+    /// unknown): `nil` for an empty entry, or one that no offset can address.
+    func entryRequest(_ entries: [UInt64], _ number: Int) -> ByteRange? {
+        let offset = entries[2 * number], length = entries[2 * number + 1]
+        guard !(offset == Self.empty && length == Self.empty), length < UInt64(Int.max), offset < UInt64(Int.max) - length
+        else { return nil }
+        return .range(offset: Int(offset), length: Int(length))
+    }
+
     /// Where the index lies in a shard of `size` bytes.
     func indexRange(shardSize: Int) -> Range<Int> { indexAtStart ? 0..<indexSize : (shardSize - indexSize)..<shardSize }
 
