@@ -35,8 +35,8 @@ release: deps
 
 demo: release
 	@mkdir -p out/demo
-	@echo "== immetaio info examples/*"
-	@.build/release/immetaio info examples/*
+	@echo "== immetaio info examples/*.*"
+	@.build/release/immetaio info examples/*.*
 	@echo "== immetaio copy: every example to PNG/JPEG/NPY in out/demo"
 	@.build/release/immetaio copy examples/gradient.jpg out/demo/gradient-from-jpeg.png
 	@.build/release/immetaio copy examples/gradient.png out/demo/gradient.npy
