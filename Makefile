@@ -5,6 +5,8 @@
 SWIFT ?= swift
 PYTHON ?= python3
 VENV := .venv
+# The tool `demo-steps` runs.
+IMMETAIO ?= .build/release/immetaio
 # C libraries the package links (see Package.swift's .systemLibrary targets).
 APT_PACKAGES := pkg-config libsnappy-dev libspng-dev libjpeg62-turbo-dev libdeflate-dev libopenexr-dev libimath-dev libwebp-dev libcfitsio-dev libzstd-dev libblosc-dev libgif-dev libjxr-dev libtiff-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
 # Only the benchmarks need TurboJPEG (the baseline they compare our JPEG path with).
@@ -13,7 +15,7 @@ BREW_PACKAGES := pkg-config snappy libspng jpeg-turbo libdeflate openexr imath w
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UNAME := $(shell uname -s)
 
-.PHONY: deps build release demo test interop interop-venv omio-venv omio-parity venv bench fuzz clean docs scaleout slurm-deps slurm-check
+.PHONY: deps build release demo demo-steps test interop interop-venv omio-venv omio-parity venv bench fuzz clean docs scaleout slurm-deps slurm-check
 
 deps:
 ifeq ($(UNAME),Darwin)
@@ -34,32 +36,37 @@ release: deps
 	$(SWIFT) build -c release --product immetaio
 
 demo: release
+	@$(MAKE) --no-print-directory demo-steps IMMETAIO=.build/release/immetaio
+
+# The demo's steps with the tool at $(IMMETAIO): `make demo` runs them with the release build,
+# CI (.ci/run) with the debug build `make test` made, so that a broken Quick start fails CI.
+demo-steps:
 	@mkdir -p out/demo
 	@echo "== immetaio info examples/*.*"
-	@.build/release/immetaio info examples/*.*
+	@$(IMMETAIO) info examples/*.*
 	@echo "== immetaio copy: every example to PNG/JPEG/NPY in out/demo"
-	@.build/release/immetaio copy examples/gradient.jpg out/demo/gradient-from-jpeg.png
-	@.build/release/immetaio copy examples/gradient.png out/demo/gradient.npy
-	@.build/release/immetaio copy examples/depth16.png out/demo/depth16.npy
-	@.build/release/immetaio copy examples/gradient.png out/demo/gradient-q95.jpg --option quality=95
+	@$(IMMETAIO) copy examples/gradient.jpg out/demo/gradient-from-jpeg.png
+	@$(IMMETAIO) copy examples/gradient.png out/demo/gradient.npy
+	@$(IMMETAIO) copy examples/depth16.png out/demo/depth16.npy
+	@$(IMMETAIO) copy examples/gradient.png out/demo/gradient-q95.jpg --option quality=95
 	@echo "== video: examples/clip.mp4 to WebM frame by frame, and frame 12 to PNG"
-	@.build/release/immetaio copy examples/clip.mp4 out/demo/clip.webm
-	@.build/release/immetaio copy examples/clip.mp4 out/demo/clip-frame12.png --index 12
-	@.build/release/immetaio info --json out/demo/gradient-from-jpeg.png
+	@$(IMMETAIO) copy examples/clip.mp4 out/demo/clip.webm
+	@$(IMMETAIO) copy examples/clip.mp4 out/demo/clip-frame12.png --index 12
+	@$(IMMETAIO) info --json out/demo/gradient-from-jpeg.png
 	@echo "== save with a sidecar (automatic format), edit the sidecar, list a folder's metadata per key"
-	@.build/release/immetaio save examples/gradient.png out/demo/captures/frame_0001 --meta exposure_time=0.01 --meta 'lens="50mm"'
-	@.build/release/immetaio save examples/depth16.png out/demo/captures/frame_0002 --meta exposure_time=0.02
-	@.build/release/immetaio meta out/demo/captures/frame_0002.png --set iso=400
-	@.build/release/immetaio meta out/demo/captures --json
+	@$(IMMETAIO) save examples/gradient.png out/demo/captures/frame_0001 --meta exposure_time=0.01 --meta 'lens="50mm"'
+	@$(IMMETAIO) save examples/depth16.png out/demo/captures/frame_0002 --meta exposure_time=0.02
+	@$(IMMETAIO) meta out/demo/captures/frame_0002.png --set iso=400
+	@$(IMMETAIO) meta out/demo/captures --json
 	@echo "== convert: three examples into one sharded Zarr array with a Parquet table, then inspect and a sample sheet"
-	@.build/release/immetaio convert examples/depth16.png examples/gradient.jpg examples/gradient.png --out out/demo/examples.zarr --overwrite
-	@.build/release/immetaio inspect out/demo/examples.zarr
-	@.build/release/immetaio samples out/demo/examples.zarr --n 3 --out out/demo/examples-samples.png
+	@$(IMMETAIO) convert examples/depth16.png examples/gradient.jpg examples/gradient.png --out out/demo/examples.zarr --overwrite
+	@$(IMMETAIO) inspect out/demo/examples.zarr
+	@$(IMMETAIO) samples out/demo/examples.zarr --n 3 --out out/demo/examples-samples.png
 	@echo "== microscopy: a small stack to a pyramidal OME-TIFF and to OME-Zarr 0.5, then ome info"
-	@.build/release/immetaio copy examples/depth16.png out/demo/stack.tif
-	@.build/release/immetaio ome convert out/demo/stack.tif out/demo/stack.tif --merge Z --out out/demo/stack.ome.tif --levels 2 --overwrite
-	@.build/release/immetaio ome convert out/demo/stack.ome.tif --out out/demo/stack.ome.zarr --overwrite
-	@.build/release/immetaio ome info out/demo/stack.ome.zarr
+	@$(IMMETAIO) copy examples/depth16.png out/demo/stack.tif
+	@$(IMMETAIO) ome convert out/demo/stack.tif out/demo/stack.tif --merge Z --out out/demo/stack.ome.tif --levels 2 --overwrite
+	@$(IMMETAIO) ome convert out/demo/stack.ome.tif --out out/demo/stack.ome.zarr --overwrite
+	@$(IMMETAIO) ome info out/demo/stack.ome.zarr
 
 # The S3 tests run against SeaweedFS (from PyPI) on loopback, started here and stopped after.
 S3_TEST_DIR ?= $(CURDIR)/.build/s3-test-server

@@ -314,16 +314,10 @@ struct ImageConverter {
         let slabLength = array.metadata.chunkShape[0]
         let firstSlab = job.startLength / slabLength * slabLength
         // Slabs already recorded, without a gap from the job's first slab.
-        var skipped: [SkippedInput] = []
-        var nextInput = 0
-        var resumeAt = job.startLength
-        var base = firstSlab
-        while let slab = journal.slab(at: base) {
-            skipped += slab.skipped
-            nextInput = slab.inputs.upperBound
-            resumeAt = max(resumeAt, (slab.rows.last?.index ?? base) + 1)
-            base += slabLength
-        }
+        let recorded = journal.recordedProgress(from: firstSlab, slabLength: slabLength, position: job.startLength)
+        var skipped = recorded.skipped
+        let nextInput = recorded.nextInput ?? 0
+        let resumeAt = recorded.resumeAt
         let existingTable = job.startLength > 0 ? try MetadataTable.existing(paths.table, rows: job.startLength) : nil
         // The table comes from the journal, slab by slab: rows are never all held in memory.
         let commitTable = { (length: Int) throws -> MetadataTable.Summary in

@@ -65,8 +65,7 @@ public struct StoreSummary: Sendable {
             compressionLevel: attributes["compression_level"]?.intValue, shardShape: array.metadata.chunkShape,
             chunkShape: ImageConverter.innerShape(array), shardCount: shards, tableRows: nil, formats: [], originalDTypes: [],
             zeroFilled: 0, appendCount: attributes["append_history"]?.arrayValue?.count ?? 0)
-        // An object store has no cheap existence check: a table that cannot be fetched counts as none.
-        let table = remote ? try? ResourceBytes(mapping: paths.table)
+        let table = remote ? try Self.fetchIfPresent(paths.table)
             : FileManager.default.fileExists(atPath: paths.table) ? try ResourceBytes(mapping: paths.table) : nil
         if let tableBytes = table?.withUnsafeBytes({ Array($0) }) {
             summary.table = paths.table
@@ -91,6 +90,16 @@ public struct StoreSummary: Sendable {
             }
         }
         return summary
+    }
+
+    /// The object at `url`, or nil when the store has none; any other failure (credentials, the
+    /// network, the server) is reported, not taken for a missing table.
+    private static func fetchIfPresent(_ url: String) throws -> ResourceBytes? {
+        do {
+            return try ResourceBytes(mapping: url)
+        } catch where error.code == .missingFile {
+            return nil
+        }
     }
 
     private static func codecName(_ array: ZarrArray) -> String {

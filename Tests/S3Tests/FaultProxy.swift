@@ -11,9 +11,9 @@ private let sendFlags: Int32 = 0
 #endif
 
 /// A TCP proxy on a free loopback port in front of the test S3 server that fails on purpose:
-/// it answers `503 SlowDown` a given number of times before forwarding, drops the connection in
-/// the middle of a request body and then stops listening (a server that died mid-write), or
-/// accepts requests and never answers. Blocking sockets on threads of its own; every wait polls
+/// it answers `503 SlowDown` a given number of times before forwarding, refuses some objects,
+/// drops the connection in the middle of a request body and then stops listening (a server that
+/// died mid-write), or accepts requests and never answers. Blocking sockets on threads of its own; every wait polls
 /// with a short timeout so that ``stop()`` ends them.
 final class FaultProxy: @unchecked Sendable {
     enum Mode {
@@ -25,6 +25,9 @@ final class FaultProxy: @unchecked Sendable {
         case hang
         /// Forward every request.
         case forward
+        /// Answer requests whose request line contains the text with 403 AccessDenied (a
+        /// permission missing on some objects); forward the rest.
+        case deny(containing: String)
     }
 
     let port: Int
@@ -190,10 +193,14 @@ final class FaultProxy: @unchecked Sendable {
                 let body = Array("<?xml version=\"1.0\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>".utf8)
                 let response = "HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: \(body.count)\r\n\r\n"
                 guard sendAll(connection, Array(response.utf8) + body) else { return }
+            case .deny(let text) where head.split(separator: "\r\n").first?.contains(text) == true:
+                let body = Array("<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>".utf8)
+                let response = "HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\nContent-Length: \(body.count)\r\n\r\n"
+                guard sendAll(connection, Array(response.utf8) + body) else { return }
             case .hang:
                 while !isStopped { usleep(50_000) }
                 return
-            case .forward, .dropMidRequest:
+            case .forward, .dropMidRequest, .deny:
                 // One request per upstream connection, closed by the server after its answer.
                 forward(request, headEnd: headEnd, to: connection)
                 return

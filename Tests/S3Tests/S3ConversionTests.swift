@@ -1,7 +1,7 @@
 import Foundation
 import ImMetaIO
 import ImageConversion
-import S3
+@testable import S3
 import Testing
 import Zarr
 
@@ -56,4 +56,49 @@ struct S3ConversionTests {
         #expect(try Self.images(base + "planned.zarr") == expected)
         #expect(try StoreSummary.inspect(base + "planned.zarr").tableRows == 13)
     }
+
+    /// `inspect` on S3 tells a table that is not there (none) from one it cannot fetch (an error
+    /// naming it), here a table the credentials may not read.
+    @Test func inspectReportsATableItCannotFetch() throws {
+        let server = try #require(S3TestServer.current)
+        S3Store.registerScheme(configuration: server.configuration())
+        let local = try Self.folder("inspect")
+        defer { try? FileManager.default.removeItem(atPath: local) }
+        let prefix = S3TestServer.uniquePrefix("inspect")
+        var options = ConversionOptions(output: "s3://\(server.bucket)/\(prefix)survey.zarr")
+        options.shardShape = [4]
+        _ = try convert(folders: [local + "/in"], options: options)
+
+        // The same objects under a scheme of this test's own, through a proxy that refuses the table.
+        let proxy = try FaultProxy(upstreamPort: server.port, mode: .deny(containing: "_metadata.parquet"))
+        defer { proxy.stop() }
+        let proxied = server.configuration(endpoint: "http://127.0.0.1:\(proxy.port)")
+        let scheme = "s3deny"
+        let s3: @Sendable (String) -> String = { "s3" + $0.dropFirst(scheme.count) }
+        RemoteResources.register(scheme: scheme, handler: ProxiedObjects(configuration: proxied, rename: s3))
+        ZarrStoreLocation.register(scheme: scheme) { url in try S3Store(url: s3(url), configuration: proxied) }
+        let refused = "\(scheme)://\(server.bucket)/\(prefix)survey.zarr"
+        let error = try #require(throws: ImMetaIOError.self) { try StoreSummary.inspect(refused) }
+        #expect(error.code == .io && error.message.contains("AccessDenied"))
+        #expect(error.file?.hasSuffix("/\(prefix)survey_metadata.parquet") == true)
+
+        // Without the table the summary has none.
+        try BlockingWait.run { try await S3Client(bucket: server.bucket, configuration: server.configuration()).deleteObject(prefix + "survey_metadata.parquet") }
+        let summary = try StoreSummary.inspect("s3://\(server.bucket)/\(prefix)survey.zarr")
+        #expect(summary.table == nil && summary.tableRows == nil && summary.imageCount == 13)
+    }
+}
+
+/// Whole objects at `s3://` URLs written under another scheme, through a given configuration.
+private struct ProxiedObjects: RemoteResourceHandler {
+    let objects: S3Objects
+    let rename: @Sendable (String) -> String
+
+    init(configuration: S3Configuration, rename: @escaping @Sendable (String) -> String) {
+        objects = S3Objects(configuration: configuration)
+        self.rename = rename
+    }
+
+    func read(_ url: String) throws -> [UInt8] { try objects.read(rename(url)) }
+    func write(_ url: String, _ bytes: [UInt8]) throws { try objects.write(rename(url), bytes) }
 }

@@ -176,16 +176,11 @@ public enum DistributedConversion {
                 file: plan.store)
         }
         let journal = location.journal(task: task)
-        var skipped: [SkippedInput] = []
-        var nextInput = todoAll.first ?? 0
-        var resumeAt = range.lowerBound
-        var base = range.lowerBound
-        while base < range.upperBound, let slab = journal.slab(at: base) {
-            skipped += slab.skipped
-            nextInput = slab.inputs.upperBound
-            resumeAt = (slab.rows.last?.index).map { $0 + 1 } ?? base
-            base += plan.slabLength
-        }
+        let recorded = journal.recordedProgress(
+            from: range.lowerBound, slabLength: plan.slabLength, end: range.upperBound, position: range.lowerBound)
+        var skipped = recorded.skipped
+        let nextInput = recorded.nextInput ?? todoAll.first ?? 0
+        let resumeAt = recorded.resumeAt
         var end = resumeAt
         // A partial last slab means every input was consumed: only the done record is missing.
         if resumeAt % plan.slabLength == 0 || resumeAt == range.upperBound, resumeAt < range.upperBound {

@@ -76,6 +76,25 @@ struct ConversionJournal {
         return (first..<end, rows, skipped)
     }
 
+    /// How far the slabs recorded from `base` on (one after another without a gap, starting
+    /// before `end`) got: the input after the last they consumed (nil when none is recorded), the
+    /// position after their last row (at least `position`), and the inputs they skipped.
+    func recordedProgress(
+        from base: Int, slabLength: Int, end: Int = .max, position: Int
+    ) -> (nextInput: Int?, resumeAt: Int, skipped: [SkippedInput]) {
+        var nextInput: Int?
+        var resumeAt = position
+        var skipped: [SkippedInput] = []
+        var base = base
+        while base < end, let slab = slab(at: base) {
+            skipped += slab.skipped
+            nextInput = slab.inputs.upperBound
+            resumeAt = max(resumeAt, (slab.rows.last?.index).map { $0 + 1 } ?? base)
+            base += slabLength
+        }
+        return (nextInput, resumeAt, skipped)
+    }
+
     /// Removes the records (and their folder, when local).
     func remove() {
         if let localFolder {
