@@ -32,6 +32,8 @@ from PIL import Image
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import scaleout  # noqa: E402  (a section of its own file, beside this one)
+sys.path.insert(0, os.path.join(HERE, "..", "Tests", "S3Tests"))
+import seaweedfs  # noqa: E402  (the S3 section's server)
 
 
 def median_ms(repeats, fn, setup=None):
@@ -471,122 +473,119 @@ def s3_benchmark(swift_bench, work, repeats, before_bench=None):
     from botocore.config import Config
 
     repeats = max(1, min(repeats, 3))
-    seaweedfs = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "S3Tests", "seaweedfs.py")
     server = os.path.join(work, "seaweedfs")
-    exports = subprocess.check_output([sys.executable, seaweedfs, "start", "--dir", server], text=True)
-    server_env = dict(line[len("export "):].split("=", 1) for line in exports.splitlines() if line.startswith("export "))
-    endpoint, bucket = server_env["IMMETAIO_S3_TEST_ENDPOINT"], server_env["IMMETAIO_S3_TEST_BUCKET"]
-    key, secret = server_env["IMMETAIO_S3_TEST_ACCESS_KEY"], server_env["IMMETAIO_S3_TEST_SECRET_KEY"]
-    # tensorstore and our bench read the keys, region and endpoint from the environment, as the AWS SDKs do.
-    aws = {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret, "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL_S3": endpoint}
-    saved = {name: os.environ.get(name) for name in aws}
-    os.environ.update(aws)
-    server_pid = int(open(os.path.join(server, "weed.pid")).read())
-    try:
-        client = botocore.session.get_session().create_client(
-            "s3", region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id=key, aws_secret_access_key=secret,
-            config=Config(s3={"addressing_style": "path"}))
-        options = {"key": key, "secret": secret, "client_kwargs": {"endpoint_url": endpoint, "region_name": "us-east-1"}}
-        filesystem = s3fs.S3FileSystem(**options)
+    with seaweedfs.running(server, reuse=False) as server_env:
+        endpoint, bucket = server_env["IMMETAIO_S3_TEST_ENDPOINT"], server_env["IMMETAIO_S3_TEST_BUCKET"]
+        key, secret = server_env["IMMETAIO_S3_TEST_ACCESS_KEY"], server_env["IMMETAIO_S3_TEST_SECRET_KEY"]
+        # tensorstore and our bench read the keys, region and endpoint from the environment, as the AWS SDKs do.
+        aws = {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret, "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL_S3": endpoint}
+        saved = {name: os.environ.get(name) for name in aws}
+        os.environ.update(aws)
+        server_pid = int(open(os.path.join(server, "weed.pid")).read())
+        try:
+            client = botocore.session.get_session().create_client(
+                "s3", region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id=key, aws_secret_access_key=secret,
+                config=Config(s3={"addressing_style": "path"}))
+            options = {"key": key, "secret": secret, "client_kwargs": {"endpoint_url": endpoint, "region_name": "us-east-1"}}
+            filesystem = s3fs.S3FileSystem(**options)
 
-        def clear(prefix):
-            for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-                objects = [{"Key": item["Key"]} for item in page.get("Contents", [])]
-                if objects:
-                    client.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
-            filesystem.invalidate_cache()
+            def clear(prefix):
+                for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+                    objects = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+                    if objects:
+                        client.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
+                filesystem.invalidate_cache()
 
-        def ts_kvstore(prefix):
-            return {"driver": "s3", "bucket": bucket, "path": prefix, "endpoint": endpoint, "aws_region": "us-east-1",
-                    "aws_credentials": {"type": "environment"}}
+            def ts_kvstore(prefix):
+                return {"driver": "s3", "bucket": bucket, "path": prefix, "endpoint": endpoint, "aws_region": "us-east-1",
+                        "aws_credentials": {"type": "environment"}}
 
-        frames = zarr_frames()
-        source = os.path.join(work, "zarr-data.npy")
-        np.save(source, frames)
-        # A fresh server allocates its volumes on the first writes: one untimed write of the set, then removed.
-        ts.open(tensorstore_zarr_spec(ts_kvstore("warm-up/"), frames, (1, 3, 256, 256), None, ZARR_BLOSC),
-                create=True).result().write(frames).result()
-        clear("warm-up/")
-        rng = np.random.default_rng(19)
-        rows, server_cpu = [], {}
-        tools = ["zarr-python", "tensorstore", "immetaio"] + ([S3_BEFORE] if before_bench else [])
-        for label, data, chunks, shards, codec_json, codec in zarr_cases(frames):
-            indices = sorted(rng.integers(0, data.shape[0], 100).tolist())
-            prefixes = {"zarr-python": "zarr-python.zarr/", "tensorstore": "tensorstore.zarr/", "immetaio": "immetaio.zarr/",
-                        S3_BEFORE: "immetaio-before.zarr/"}
+            frames = zarr_frames()
+            source = os.path.join(work, "zarr-data.npy")
+            np.save(source, frames)
+            # A fresh server allocates its volumes on the first writes: one untimed write of the set, then removed.
+            ts.open(tensorstore_zarr_spec(ts_kvstore("warm-up/"), frames, (1, 3, 256, 256), None, ZARR_BLOSC),
+                    create=True).result().write(frames).result()
+            clear("warm-up/")
+            rng = np.random.default_rng(19)
+            rows, server_cpu = [], {}
+            tools = ["zarr-python", "tensorstore", "immetaio"] + ([S3_BEFORE] if before_bench else [])
+            for label, data, chunks, shards, codec_json, codec in zarr_cases(frames):
+                indices = sorted(rng.integers(0, data.shape[0], 100).tolist())
+                prefixes = {"zarr-python": "zarr-python.zarr/", "tensorstore": "tensorstore.zarr/", "immetaio": "immetaio.zarr/",
+                            S3_BEFORE: "immetaio-before.zarr/"}
 
-            def zarr_store(read_only=False):
-                return zarr.storage.FsspecStore.from_url(f"s3://{bucket}/zarr-python.zarr", storage_options=options,
-                                                         read_only=read_only)
+                def zarr_store(read_only=False):
+                    return zarr.storage.FsspecStore.from_url(f"s3://{bucket}/zarr-python.zarr", storage_options=options,
+                                                             read_only=read_only)
 
-            def zarr_write():
-                z = zarr.create_array(zarr_store(), shape=data.shape, chunks=chunks, shards=shards, dtype=data.dtype,
-                                      compressors=codec)
-                z[:] = data
+                def zarr_write():
+                    z = zarr.create_array(zarr_store(), shape=data.shape, chunks=chunks, shards=shards, dtype=data.dtype,
+                                          compressors=codec)
+                    z[:] = data
 
-            spec = tensorstore_zarr_spec(ts_kvstore(prefixes["tensorstore"]), data, chunks, shards, codec_json)
-            opened = {}
+                spec = tensorstore_zarr_spec(ts_kvstore(prefixes["tensorstore"]), data, chunks, shards, codec_json)
+                opened = {}
 
-            def ours(phase, bench=swift_bench, prefix=prefixes["immetaio"]):
-                codecs_file = os.path.join(work, "zarr-codecs.json")
-                with open(codecs_file, "w") as f:
-                    json.dump([{"name": "bytes", "configuration": {"endian": "little"}}, codec_json], f)
-                result = json.loads(subprocess.check_output([
-                    bench, "s3-zarr", source, f"s3://{bucket}/{prefix}", codecs_file, ",".join(map(str, chunks)),
-                    ",".join(map(str, shards)) if shards else "-", "1", ",".join(map(str, indices)), phase]))
-                return result[{"write": "write_s", "read": "read_s", "random": "random_ms"}[phase]] * (1000 if phase != "random" else 1)
+                def ours(phase, bench=swift_bench, prefix=prefixes["immetaio"]):
+                    codecs_file = os.path.join(work, "zarr-codecs.json")
+                    with open(codecs_file, "w") as f:
+                        json.dump([{"name": "bytes", "configuration": {"endian": "little"}}, codec_json], f)
+                    result = json.loads(subprocess.check_output([
+                        bench, "s3-zarr", source, f"s3://{bucket}/{prefix}", codecs_file, ",".join(map(str, chunks)),
+                        ",".join(map(str, shards)) if shards else "-", "1", ",".join(map(str, indices)), phase]))
+                    return result[{"write": "write_s", "read": "read_s", "random": "random_ms"}[phase]] * (1000 if phase != "random" else 1)
 
-            operations = {
-                "zarr-python": {
-                    "write": zarr_write,
-                    "read": lambda: opened.setdefault("zarr-python", zarr.open_array(zarr_store(True), mode="r"))[:],
-                    "random": lambda: [opened.setdefault("zarr-python", zarr.open_array(zarr_store(True), mode="r"))[i]
-                                       for i in indices]},
-                "tensorstore": {
-                    "write": lambda: ts.open(spec, create=True).result().write(data).result(),
-                    "read": lambda: opened.setdefault("tensorstore", ts.open(
-                        {"driver": "zarr3", "kvstore": ts_kvstore(prefixes["tensorstore"])}).result()).read().result(),
-                    "random": lambda: [opened.setdefault("tensorstore", ts.open(
-                        {"driver": "zarr3", "kvstore": ts_kvstore(prefixes["tensorstore"])}).result())[i].read().result()
-                        for i in indices]},
-            }
-            times = {(tool, phase): [] for tool in tools for phase in ("write", "read", "random")}
-            # Interleaved: each round runs every tool once (in a rotated order), so that the server's state
-            # (volumes it grows as data accumulates, other load on the machine) falls on all of them alike.
-            for phase in ("write", "read", "random"):
-                for round_number in range(repeats):
-                    for tool in tools[round_number % len(tools):] + tools[:round_number % len(tools)]:
-                        if phase == "write":
-                            clear(prefixes[tool])
-                            opened.pop(tool, None)
-                        cpu = _process_cpu_seconds(server_pid)
-                        if tool == "immetaio":
-                            milliseconds = ours(phase)  # timed inside, without the process's start and input
-                        elif tool == S3_BEFORE:
-                            milliseconds = ours(phase, before_bench, prefixes[S3_BEFORE])
-                        else:
-                            start = time.perf_counter()
-                            operations[tool][phase]()
-                            milliseconds = (time.perf_counter() - start) * 1000
-                        server_cpu.setdefault((label, tool, phase), []).append(_process_cpu_seconds(server_pid) - cpu)
-                        times[(tool, phase)].append(milliseconds)
-            median = lambda values: sorted(values)[len(values) // 2]
-            result = {tool: (median(times[(tool, "write")]) / 1000, median(times[(tool, "read")]) / 1000,
-                             median(times[(tool, "random")])) for tool in tools}
-            ours_in_zarr_python = zarr.open_array(
-                zarr.storage.FsspecStore.from_url(f"s3://{bucket}/immetaio.zarr", storage_options=options, read_only=True), mode="r")
-            if not np.array_equal(ours_in_zarr_python[:100], data[:100]):
-                sys.exit(f"zarr-python reads our {label} array on S3 differently")
-            for prefix in prefixes.values():
-                clear(prefix)
-            rows.append((label, result))
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        subprocess.run([sys.executable, seaweedfs, "stop", "--dir", server], check=False)
+                operations = {
+                    "zarr-python": {
+                        "write": zarr_write,
+                        "read": lambda: opened.setdefault("zarr-python", zarr.open_array(zarr_store(True), mode="r"))[:],
+                        "random": lambda: [opened.setdefault("zarr-python", zarr.open_array(zarr_store(True), mode="r"))[i]
+                                           for i in indices]},
+                    "tensorstore": {
+                        "write": lambda: ts.open(spec, create=True).result().write(data).result(),
+                        "read": lambda: opened.setdefault("tensorstore", ts.open(
+                            {"driver": "zarr3", "kvstore": ts_kvstore(prefixes["tensorstore"])}).result()).read().result(),
+                        "random": lambda: [opened.setdefault("tensorstore", ts.open(
+                            {"driver": "zarr3", "kvstore": ts_kvstore(prefixes["tensorstore"])}).result())[i].read().result()
+                            for i in indices]},
+                }
+                times = {(tool, phase): [] for tool in tools for phase in ("write", "read", "random")}
+                # Interleaved: each round runs every tool once (in a rotated order), so that the server's state
+                # (volumes it grows as data accumulates, other load on the machine) falls on all of them alike.
+                for phase in ("write", "read", "random"):
+                    for round_number in range(repeats):
+                        for tool in tools[round_number % len(tools):] + tools[:round_number % len(tools)]:
+                            if phase == "write":
+                                clear(prefixes[tool])
+                                opened.pop(tool, None)
+                            cpu = _process_cpu_seconds(server_pid)
+                            if tool == "immetaio":
+                                milliseconds = ours(phase)  # timed inside, without the process's start and input
+                            elif tool == S3_BEFORE:
+                                milliseconds = ours(phase, before_bench, prefixes[S3_BEFORE])
+                            else:
+                                start = time.perf_counter()
+                                operations[tool][phase]()
+                                milliseconds = (time.perf_counter() - start) * 1000
+                            server_cpu.setdefault((label, tool, phase), []).append(_process_cpu_seconds(server_pid) - cpu)
+                            times[(tool, phase)].append(milliseconds)
+                median = lambda values: sorted(values)[len(values) // 2]
+                result = {tool: (median(times[(tool, "write")]) / 1000, median(times[(tool, "read")]) / 1000,
+                                 median(times[(tool, "random")])) for tool in tools}
+                ours_in_zarr_python = zarr.open_array(
+                    zarr.storage.FsspecStore.from_url(f"s3://{bucket}/immetaio.zarr", storage_options=options, read_only=True), mode="r")
+                if not np.array_equal(ours_in_zarr_python[:100], data[:100]):
+                    sys.exit(f"zarr-python reads our {label} array on S3 differently")
+                for prefix in prefixes.values():
+                    clear(prefix)
+                rows.append((label, result))
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
     lines = [
         "## Zarr v3 on S3 (issue 19)",
         "",

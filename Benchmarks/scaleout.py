@@ -14,19 +14,8 @@ import time
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SEAWEEDFS = os.path.join(HERE, "..", "Tests", "S3Tests", "seaweedfs.py")
-
-
-def _server(work):
-    if os.environ.get("IMMETAIO_S3_TEST_ENDPOINT"):
-        return dict(os.environ), None
-    folder = os.path.join(work, "s3-scaleout")
-    result = subprocess.run([sys.executable, SEAWEEDFS, "start", "--dir", folder], capture_output=True, text=True, check=True)
-    variables = dict(os.environ)
-    for line in result.stdout.splitlines():
-        name, _, value = line.removeprefix("export ").partition("=")
-        variables[name] = value.strip("'\"")
-    return variables, folder
+sys.path.insert(0, os.path.join(HERE, "..", "Tests", "S3Tests"))
+import seaweedfs  # noqa: E402
 
 
 def _server_ingest(variables, bucket):
@@ -51,8 +40,7 @@ def scaleout_benchmark(survey_folder, work, repeats, immetaio, cores, shard=100)
         survey_folder(folder, 2000)
     csv_path = folder + ".csv" if os.path.exists(folder + ".csv") else os.path.join(work, "survey.csv")
     count = sum(1 for name in os.listdir(folder) if not name.endswith(".csv"))
-    variables, started = _server(work)
-    try:
+    with seaweedfs.running(os.path.join(work, "s3-scaleout")) as variables:
         env = dict(os.environ, AWS_ACCESS_KEY_ID=variables["IMMETAIO_S3_TEST_ACCESS_KEY"],
                    AWS_SECRET_ACCESS_KEY=variables["IMMETAIO_S3_TEST_SECRET_KEY"],
                    AWS_ENDPOINT_URL=variables["IMMETAIO_S3_TEST_ENDPOINT"], AWS_REGION="us-east-1")
@@ -112,6 +100,3 @@ def scaleout_benchmark(survey_folder, work, repeats, immetaio, cores, shard=100)
             "Benchmarks/.build/release/immetaio-bench --only scaleout`.",
         ]
         return lines
-    finally:
-        if started:
-            subprocess.run([sys.executable, SEAWEEDFS, "stop", "--dir", started], capture_output=True)

@@ -16,22 +16,8 @@ import uuid
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SEAWEEDFS = os.path.join(HERE, "..", "S3Tests", "seaweedfs.py")
-
-
-def server(work):
-    """The test server's variables, and the folder of a server started here (None when one was given)."""
-    if os.environ.get("IMMETAIO_S3_TEST_ENDPOINT"):
-        return dict(os.environ), None
-    folder = os.path.join(work, "s3-server")
-    result = subprocess.run([sys.executable, SEAWEEDFS, "start", "--dir", folder], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"SeaweedFS did not start: {result.stderr}")
-    variables = dict(os.environ)
-    for line in result.stdout.splitlines():
-        name, _, value = line.removeprefix("export ").partition("=")
-        variables[name] = value
-    return variables, folder
+sys.path.insert(0, os.path.join(HERE, "..", "S3Tests"))
+import seaweedfs  # noqa: E402
 
 
 def s3_checks(tool, work, check):
@@ -39,8 +25,7 @@ def s3_checks(tool, work, check):
     import zarr
     from PIL import Image
 
-    variables, started = server(work)
-    try:
+    with seaweedfs.running(os.path.join(work, "s3-server")) as variables:
         endpoint = variables["IMMETAIO_S3_TEST_ENDPOINT"]
         key, secret = variables["IMMETAIO_S3_TEST_ACCESS_KEY"], variables["IMMETAIO_S3_TEST_SECRET_KEY"]
         bucket = variables.get("IMMETAIO_S3_TEST_BUCKET", "immetaio-test")
@@ -91,6 +76,3 @@ def s3_checks(tool, work, check):
             check(again.returncode == 0 and np.array_equal(np.load(back), image), f"and we read it back: {again.stderr}")
         missing = run("info", f"{base}/nothing.png")
         check(missing.returncode == 1 and "missing file" in missing.stderr, f"a missing object is a missing file: {missing.stderr}")
-    finally:
-        if started:
-            subprocess.run([sys.executable, SEAWEEDFS, "stop", "--dir", started], capture_output=True)

