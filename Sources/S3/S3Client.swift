@@ -51,6 +51,16 @@ public final class S3Client: Sendable {
     /// A range that starts at or past the end gives an empty array; one that reaches past it is
     /// clipped.
     public func getObject(_ key: String, range: S3ByteRange? = nil) async throws -> [UInt8]? {
+        switch try await getObject(key, range: range, ifMatch: nil) {
+        case .object(let bytes, _): bytes
+        case .missing: nil
+        case .changed: throw ImMetaIOError(.io, "GetObject failed: a precondition that was not asked for", file: s3URL(for: key))
+        }
+    }
+
+    /// As ``getObject(_:range:)``, with the object's entity tag; with `ifMatch`, only while the
+    /// object still has that tag (S3's `If-Match`), else ``S3TaggedRead/changed``.
+    public func getObject(_ key: String, range: S3ByteRange? = nil, ifMatch: String?) async throws -> S3TaggedRead {
         try validate(key: key)
         var request = S3Request(operation: "GetObject", method: .GET, key: key)
         var wanted: (offset: Int, length: Int)?
@@ -59,37 +69,48 @@ public final class S3Client: Sendable {
             break
         case .range(let offset, let length):
             guard offset >= 0, length >= 0 else { throw invalidRange(key, range) }
-            if length == 0 { return try await headObject(key) == nil ? nil : [] }
+            if length == 0 { return try await emptyRead(key, ifMatch: ifMatch) }
             let (end, overflow) = offset.addingReportingOverflow(length - 1)
             request.headers.append(("Range", "bytes=\(offset)-\(overflow ? Int.max : end)"))
             wanted = (offset, length)
         case .suffix(let length):
             guard length >= 0 else { throw invalidRange(key, range) }
-            if length == 0 { return try await headObject(key) == nil ? nil : [] }
+            if length == 0 { return try await emptyRead(key, ifMatch: ifMatch) }
             request.headers.append(("Range", "bytes=-\(length)"))
             wanted = (-1, length)
         }
+        if let ifMatch { request.headers.append(("If-Match", ifMatch)) }
         let response = try await transport.send(request)
+        let tag = response.header("ETag")
         switch response.status {
         case 206:
-            return response.body
+            return .object(response.body, eTag: tag)
         case 200:
             // A server that ignores Range sends the whole object: cut the part out here.
-            guard let wanted else { return response.body }
+            guard let wanted else { return .object(response.body, eTag: tag) }
             let body = response.body
-            if wanted.offset < 0 { return Array(body.suffix(wanted.length)) }
+            if wanted.offset < 0 { return .object(Array(body.suffix(wanted.length)), eTag: tag) }
             let start = min(wanted.offset, body.count)
-            return Array(body[start..<(start + min(wanted.length, body.count - start))])
+            return .object(Array(body[start..<(start + min(wanted.length, body.count - start))]), eTag: tag)
         case 404:
             if S3ErrorResponse(status: 404, body: response.body).code == "NoSuchBucket" {
                 throw transport.failure(request, response)
             }
-            return nil
+            return ifMatch == nil ? .missing : .changed
+        case 412 where ifMatch != nil:
+            return .changed
         case 416:
-            return []  // the range starts at or past the end
+            return .object([], eTag: tag)  // the range starts at or past the end
         default:
             throw transport.failure(request, response)
         }
+    }
+
+    /// An empty range: S3 has no empty Range header, so a HEAD request tells existence and tag.
+    private func emptyRead(_ key: String, ifMatch: String?) async throws -> S3TaggedRead {
+        guard let info = try await headObject(key) else { return ifMatch == nil ? .missing : .changed }
+        if let ifMatch, info.eTag != ifMatch { return .changed }
+        return .object([], eTag: info.eTag)
     }
 
     /// The size and tags of the object under `key`, or `nil` when there is none.

@@ -53,6 +53,29 @@ struct S3IntegrationTests {
         await #expect(throws: ImMetaIOError.self) { try await client.putObject("", [1]) }
     }
 
+    /// Reads on condition of an entity tag (`If-Match`): the bytes while the object has that tag,
+    /// `.changed` once it was replaced or deleted.
+    @Test func conditionalReadsFollowTheEntityTag() async throws {
+        let client = try server.client()
+        let key = S3TestServer.uniquePrefix("if-match") + "value"
+        let first = S3TestServer.randomBytes(100)
+        try await client.putObject(key, first)
+        let read = try await client.getObject(key, range: .suffix(length: 10), ifMatch: nil)
+        guard case .object(let suffix, let tag?) = read else {
+            Issue.record("no entity tag: \(read)")
+            return
+        }
+        #expect(suffix == Array(first.suffix(10)))
+        #expect(try await client.getObject(key, range: .range(offset: 5, length: 5), ifMatch: tag) == .object(Array(first[5..<10]), eTag: tag))
+        #expect(try await client.getObject(key, range: .range(offset: 5, length: 0), ifMatch: tag) == .object([], eTag: tag))
+        try await client.putObject(key, S3TestServer.randomBytes(100))
+        #expect(try await client.getObject(key, range: .range(offset: 5, length: 5), ifMatch: tag) == .changed)
+        #expect(try await client.getObject(key, range: .range(offset: 5, length: 0), ifMatch: tag) == .changed)
+        try await client.deleteObject(key)
+        #expect(try await client.getObject(key, range: nil, ifMatch: tag) == .changed)
+        #expect(try await client.getObject(key, range: nil, ifMatch: nil) == .missing)
+    }
+
     /// A body larger than the configured limit is refused, not buffered; HEAD is not affected.
     @Test func oversizedResponsesAreRefused() async throws {
         let key = S3TestServer.uniquePrefix("limit") + "value"

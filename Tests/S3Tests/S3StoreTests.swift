@@ -65,6 +65,48 @@ struct S3StoreTests {
         #expect(try ZarrGroup.create(in: BlockingStore(store)).children() == ["images"])
     }
 
+    /// A sharded array keeps the shard indexes it read: once a shard's index is known, an image
+    /// takes one request (on condition of the shard's entity tag); a shard another writer
+    /// replaced is noticed and read again. Requests counted by a forwarding proxy.
+    @Test func keptShardIndexesFollowReplacedShards() async throws {
+        let server = try #require(S3TestServer.current)
+        let proxy = try FaultProxy(upstreamPort: server.port, mode: .forward)
+        defer { proxy.stop() }
+        let store = try S3Store(
+            url: "s3://\(server.bucket)/\(S3TestServer.uniquePrefix("kept"))",
+            configuration: server.configuration(endpoint: "http://127.0.0.1:\(proxy.port)"))
+        let metadata = ZarrArrayMetadata(
+            shape: [40, 3, 32, 32], dtype: .uint8, chunkShape: [10, 3, 32, 32],
+            codecs: [.sharding(chunkShape: [1, 3, 32, 32], codecs: [.bytes(), .zstd(level: 3)])])
+        let count = 40 * 3 * 32 * 32
+        let data = try NDArray((0..<count).map { UInt8(truncatingIfNeeded: $0 &* 29 &+ $0 >> 9) }).reshaped([40, 3, 32, 32])
+        try await ZarrArray.create(in: store, path: "images", metadata: metadata).write(data)
+        let reader = try await ZarrArray.open(in: store, path: "images")
+        let image = [1, 3, 32, 32]
+        func fresh(_ index: Int) async throws -> NDArray {
+            try await ZarrArray.open(in: store, path: "images").read(start: [index, 0, 0, 0], shape: image)
+        }
+        func read(_ index: Int) async throws -> (NDArray, requests: Int) {
+            let before = proxy.requestCount
+            let value = try await reader.read(start: [index, 0, 0, 0], shape: image)
+            return (value, proxy.requestCount - before)
+        }
+        let original18 = try await fresh(18)
+        var (value, requests) = try await read(17)
+        #expect(requests == 2)  // the shard's index, then the image
+        #expect(value == (try await fresh(17)))
+        (value, requests) = try await read(18)
+        #expect(requests == 1 && value == original18)
+
+        let replacement = try NDArray([UInt8](repeating: 7, count: 3 * 32 * 32)).reshaped(image)
+        try await ZarrArray.open(in: store, path: "images").write(replacement, at: [17, 0, 0, 0])
+        (value, requests) = try await read(17)
+        #expect(requests == 3)  // refused on the old tag, then index and image again
+        #expect(value == replacement)
+        (value, requests) = try await read(18)
+        #expect(requests == 1 && value == original18)
+    }
+
     @Test func s3PathsWorkForImagesSidecarsAndStores() throws {
         let server = try #require(S3TestServer.current)
         S3Store.registerScheme(configuration: server.configuration())

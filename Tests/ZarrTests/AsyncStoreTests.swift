@@ -19,6 +19,9 @@ final class LatencyStore: ZarrAsyncStore, @unchecked Sendable {
     var failingKeys: Set<String> = []
     /// Keys whose reads fail.
     var failingReads: Set<String> = []
+    /// With versions, every value has one, changed by each write (as an object store's entity tags).
+    var versioned = false
+    var versions: [String: Int] = [:]
 
     init(delay: Duration) { self.delay = delay }
 
@@ -47,6 +50,20 @@ final class LatencyStore: ZarrAsyncStore, @unchecked Sendable {
         try await request {
             if failingKeys.contains(key) { throw ImMetaIOError(.io, "injected failure", file: key) }
             values[key] = value
+            versions[key, default: 0] += 1
+        }
+    }
+    func getVersioned(_ key: String, range: ByteRange?) async throws -> VersionedValue {
+        guard versioned else { return VersionedValue(bytes: try await get(key, range: range), version: nil) }
+        return try await request {
+            guard let value = values[key] else { return VersionedValue(bytes: nil, version: nil) }
+            return VersionedValue(bytes: range.map { MemoryStore.slice(value, $0) } ?? value, version: "v\(versions[key, default: 0])")
+        }
+    }
+    func get(_ key: String, range: ByteRange?, ifVersion version: String) async throws -> ConditionalValue {
+        try await request {
+            guard versioned, let value = values[key], version == "v\(versions[key, default: 0])" else { return .changed }
+            return .unchanged(range.map { MemoryStore.slice(value, $0) } ?? value)
         }
     }
     func delete(_ key: String) async throws { try await request { values[key] = nil } }
@@ -135,6 +152,76 @@ final class ExecutorStore: ZarrAsyncStore, @unchecked Sendable {
         #expect(try await array.read() == data)
         // The synchronous API works on the same array (from a cooperative thread, as tests run).
         #expect(try Self.readSynchronously(array, [0, 0, 0], [1, 1, 40]) == Self.readSynchronously(ZarrArray.open(in: local), [0, 0, 0], [1, 1, 40]))
+    }
+
+    /// On a store with versions, a shard's index is read once and later reads of its inner chunks
+    /// take one request each, on condition that the shard is unchanged; a shard rewritten by
+    /// another writer is noticed and read again. Without versions every read reads the index.
+    @Test func shardIndexesAreKeptWhileTheirShardIsUnchanged() async throws {
+        let data = Self.ramp([64, 48, 40])
+        let remote = LatencyStore(delay: .zero)
+        remote.versioned = true
+        try await ZarrArray.create(in: remote, metadata: Self.sharded).write(data)
+        let array = try await ZarrArray.open(in: remote)
+        let one = [1, 1, 1]
+        func read(_ start: [Int]) async throws -> (NDArray, requests: Int) {
+            let before = remote.lock.withLock { remote.requests }
+            let value = try await array.read(start: start, shape: one)
+            return (value, remote.lock.withLock { remote.requests } - before)
+        }
+        var (value, requests) = try await read([0, 0, 0])
+        #expect(try value == data.region([0, 0, 0], one) && requests == 2)
+        (value, requests) = try await read([1, 2, 3])
+        #expect(try value == data.region([1, 2, 3], one) && requests == 1)
+        #expect(array.shardIndexes.count == 1)
+
+        // Another writer replaces the shard: the kept index no longer vouches for it.
+        let changed = NDArray([UInt16](repeating: 9, count: 16 * 16 * 20)).reshapedOrSelf([16, 16, 20])
+        try await ZarrArray.open(in: remote).write(changed, at: [0, 0, 0])
+        (value, requests) = try await read([1, 2, 3])
+        #expect(try value == changed.region([1, 2, 3], one) && requests == 3)
+        (value, requests) = try await read([2, 2, 3])
+        #expect(try value == changed.region([2, 2, 3], one) && requests == 1)
+
+        // A region that needs no inner chunk (all fill) cannot vouch for a kept index: it reads it.
+        let sparse = LatencyStore(delay: .zero)
+        sparse.versioned = true
+        let empty = try await ZarrArray.create(in: sparse, metadata: Self.sharded)
+        try await empty.write(NDArray([UInt16](repeating: 5, count: 4 * 8 * 10)).reshapedOrSelf([4, 8, 10]), at: [0, 0, 0])
+        let reader = try await ZarrArray.open(in: sparse)
+        _ = try await reader.read(start: [0, 0, 0], shape: one)
+        try await ZarrArray.open(in: sparse).write(NDArray([UInt16](repeating: 6, count: 4 * 8 * 10)).reshapedOrSelf([4, 8, 10]), at: [4, 8, 10])
+        #expect(try await reader.read(start: [5, 9, 11], shape: one) == NDArray([UInt16(6)]).reshapedOrSelf(one))
+
+        // Without versions nothing is kept.
+        let plain = LatencyStore(delay: .zero)
+        plain.values = remote.values
+        let unversioned = try await ZarrArray.open(in: plain)
+        _ = try await unversioned.read(start: [0, 0, 0], shape: one)
+        let before = plain.lock.withLock { plain.requests }
+        _ = try await unversioned.read(start: [1, 2, 3], shape: one)
+        #expect(plain.lock.withLock { plain.requests } - before == 2)
+        #expect(unversioned.shardIndexes.count == 0)
+    }
+
+    /// The kept indexes stay within their byte bound, the least recently used dropped first.
+    @Test func shardIndexCacheDropsTheLeastRecentlyUsed() {
+        let cache = ShardIndexCache(byteLimit: 10_000)
+        let index = [UInt8](repeating: 1, count: 1000)
+        let entries = [UInt64](repeating: 2, count: 125)  // 1,000 bytes
+        for shard in 0..<4 { cache.keep("c/\(shard)", version: "v", index: index, entries: entries) }
+        #expect(cache.count == 4)
+        _ = cache.lookup("c/0")  // now the most recently used
+        // A fifth passes the bound: the cache drops to three quarters of it, oldest use first.
+        cache.keep("c/4", version: "v", index: index, entries: entries)
+        #expect(cache.count == 3)
+        #expect(cache.lookup("c/1") == nil && cache.lookup("c/2") == nil)
+        #expect(cache.lookup("c/0") != nil && cache.lookup("c/3") != nil && cache.lookup("c/4") != nil)
+        cache.remove("c/4")
+        #expect(cache.lookup("c/4") == nil && cache.count == 2)
+        // An index larger than the whole bound is not kept.
+        cache.keep("huge", version: "v", index: [UInt8](repeating: 0, count: 20_000), entries: [])
+        #expect(cache.lookup("huge") == nil)
     }
 
     @Test func writesUploadBehindTheEncodersAndReadBack() async throws {

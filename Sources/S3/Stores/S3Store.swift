@@ -45,17 +45,31 @@ public struct S3Store: ZarrAsyncStore {
     public var readExecutors: [any TaskExecutor] { client.transport.loops.executors }
 
     public func get(_ key: String, range: ByteRange?) async throws -> [UInt8]? {
-        let s3Range: S3ByteRange? =
-            switch range {
-            case nil: nil
-            case .range(let offset, let length)?: .range(offset: offset, length: length)
-            case .suffix(let length)?: .suffix(length: length)
-            }
-        if case .range(_, let length)? = range, length == 0 {
-            // An empty range is an existence test; S3 has no empty Range header.
-            return try await client.headObject(prefix + key) == nil ? nil : []
+        try await client.getObject(prefix + key, range: Self.s3Range(range))
+    }
+
+    /// The value with its entity tag.
+    public func getVersioned(_ key: String, range: ByteRange?) async throws -> VersionedValue {
+        switch try await client.getObject(prefix + key, range: Self.s3Range(range), ifMatch: nil) {
+        case .object(let bytes, let tag): VersionedValue(bytes: bytes, version: tag)
+        case .missing, .changed: VersionedValue(bytes: nil, version: nil)
         }
-        return try await client.getObject(prefix + key, range: s3Range)
+    }
+
+    /// One GET with `If-Match: version`.
+    public func get(_ key: String, range: ByteRange?, ifVersion version: String) async throws -> ConditionalValue {
+        switch try await client.getObject(prefix + key, range: Self.s3Range(range), ifMatch: version) {
+        case .object(let bytes, _): .unchanged(bytes)
+        case .missing, .changed: .changed
+        }
+    }
+
+    private static func s3Range(_ range: ByteRange?) -> S3ByteRange? {
+        switch range {
+        case nil: nil
+        case .range(let offset, let length)?: .range(offset: offset, length: length)
+        case .suffix(let length)?: .suffix(length: length)
+        }
     }
 
     public func set(_ key: String, _ value: [UInt8]) async throws {

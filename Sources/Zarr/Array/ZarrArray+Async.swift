@@ -111,21 +111,7 @@ extension ZarrArray {
     ) async throws {
         var fetched: [PrefetchedStore.Request: [UInt8]?] = [:]
         if let sharding = partialSharding, !grid.covers(index, start, extent) {
-            let range: ByteRange = sharding.indexAtStart ? .range(offset: 0, length: sharding.indexSize) : .suffix(length: sharding.indexSize)
-            let request = PrefetchedStore.Request(key: key(index), range: range)
-            let indexBytes = try await remote.get(request.key, range: range)
-            fetched[request] = indexBytes
-            if let indexBytes {
-                let entries = try sharding.decodeIndex(indexBytes)
-                let (inChunk, _, size) = grid.overlap(index, start, extent)
-                var inner: [PrefetchedStore.Request] = []
-                for innerIndex in ChunkGrid(shape: sharding.shardShape, chunkShape: sharding.innerShape).chunks(meeting: inChunk, size) {
-                    // Empty and unaddressable entries are not fetched (the decode fills or refuses them).
-                    guard let range = sharding.entryRequest(entries, sharding.innerNumber(innerIndex)) else { continue }
-                    inner.append(PrefetchedStore.Request(key: request.key, range: range))
-                }
-                for (request, value) in try await Self.fetch(inner, from: remote, width: innerWidth) { fetched[request] = value }
-            }
+            fetched = try await fetchPartOfShard(index, start: start, extent: extent, sharding: sharding, innerWidth: innerWidth, from: remote)
         } else {
             fetched[PrefetchedStore.Request(key: key(index), range: nil)] = try await remote.get(key(index), range: nil)
         }
@@ -144,24 +130,78 @@ extension ZarrArray {
         if onStoreThreads || BlockingWait.isOnOwnThread { try decode() } else { try await Self.onCodecThreads(decode) }
     }
 
-    /// Runs the requests with up to `width` in flight.
-    private static func fetch(_ requests: [PrefetchedStore.Request], from remote: any ZarrAsyncStore, width: Int) async throws
-        -> [PrefetchedStore.Request: [UInt8]?]
-    {
+    /// What the region needs of the shard at `index`, which it only partly covers: the shard's
+    /// index, then the inner chunks the region meets, by byte ranges. On a versioned store the
+    /// index is kept (``ShardIndexCache``) and the inner chunks are read on condition that the
+    /// shard is still at the index's version: a shard rewritten meanwhile is read again, so an
+    /// index and chunks from different versions never meet.
+    private func fetchPartOfShard(
+        _ index: [Int], start: [Int], extent: [Int], sharding: ShardingCodec, innerWidth: Int, from remote: any ZarrAsyncStore
+    ) async throws -> [PrefetchedStore.Request: [UInt8]?] {
+        let key = key(index)
+        let indexRange: ByteRange = sharding.indexAtStart ? .range(offset: 0, length: sharding.indexSize) : .suffix(length: sharding.indexSize)
+        let indexRequest = PrefetchedStore.Request(key: key, range: indexRange)
+        let (inChunk, _, size) = grid.overlap(index, start, extent)
+        let innerGrid = ChunkGrid(shape: sharding.shardShape, chunkShape: sharding.innerShape)
+        func innerRequests(_ entries: [UInt64]) -> [PrefetchedStore.Request] {
+            // Empty and unaddressable entries are not fetched (the decode fills or refuses them).
+            innerGrid.chunks(meeting: inChunk, size).compactMap { innerIndex in
+                sharding.entryRequest(entries, sharding.innerNumber(innerIndex)).map { PrefetchedStore.Request(key: key, range: $0) }
+            }
+        }
+        // A kept index saves its request when the region needs inner chunks to vouch for it.
+        if let kept = shardIndexes.lookup(key), case let inner = innerRequests(kept.entries), !inner.isEmpty {
+            if var fetched = try await Self.fetch(inner, from: remote, width: innerWidth, ifVersion: kept.version) {
+                fetched[indexRequest] = kept.index
+                return fetched
+            }
+            shardIndexes.remove(key)
+        }
+        // A shard rewritten between its index and its chunks is read again; the last attempt
+        // reads without conditions, as a store without versions always does.
+        for attempt in 0..<3 {
+            let read = try await remote.getVersioned(key, range: indexRange)
+            guard let indexBytes = read.bytes else { return [indexRequest: nil] }
+            let entries = try sharding.decodeIndex(indexBytes)
+            let inner = innerRequests(entries)
+            let version = attempt < 2 ? read.version : nil
+            guard var fetched = try await Self.fetch(inner, from: remote, width: innerWidth, ifVersion: version) else { continue }
+            if let version { shardIndexes.keep(key, version: version, index: indexBytes, entries: entries) }
+            fetched[indexRequest] = indexBytes
+            return fetched
+        }
+        return [indexRequest: nil]  // not reached: the last attempt has no condition to fail
+    }
+
+    /// Runs the requests with up to `width` in flight; with `version`, each on condition that its
+    /// value is still at that version, and `nil` as soon as one is not.
+    private static func fetch(
+        _ requests: [PrefetchedStore.Request], from remote: any ZarrAsyncStore, width: Int, ifVersion version: String? = nil
+    ) async throws -> [PrefetchedStore.Request: [UInt8]?]? {
         var results: [PrefetchedStore.Request: [UInt8]?] = [:]
-        try await withThrowingTaskGroup(of: (PrefetchedStore.Request, [UInt8]?).self) { group in
+        let complete = try await withThrowingTaskGroup(of: (PrefetchedStore.Request, ConditionalValue?).self) { group in
             var pending = requests[...]
             func startNext() {
                 guard let request = pending.popFirst() else { return }
-                group.addTask { (request, try await remote.get(request.key, range: request.range)) }
+                group.addTask {
+                    guard let version else { return (request, try await remote.get(request.key, range: request.range).map { .unchanged($0) }) }
+                    return (request, try await remote.get(request.key, range: request.range, ifVersion: version))
+                }
             }
             for _ in 0..<min(width, requests.count) { startNext() }
             while let (request, value) = try await group.next() {
-                results[request] = value
+                switch value {
+                case .unchanged(let bytes)?: results[request] = bytes
+                case nil: results[request] = .some(nil)
+                case .changed?:
+                    group.cancelAll()
+                    return false
+                }
                 startNext()
             }
+            return true
         }
-        return results
+        return complete ? results : nil
     }
 
     /// Runs blocking work (codecs, local files, ParallelLoop) on a Dispatch thread, not on the cooperative pool.

@@ -41,6 +41,8 @@ public struct ZarrArray: Sendable {
     let context: ChunkContext
     /// The async store of an array opened on one: reads and writes then keep many requests in flight.
     var remote: (any ZarrAsyncStore)?
+    /// Shard indexes read from a versioned async store, shared by the array's copies.
+    let shardIndexes = ShardIndexCache()
 
     init(store: any ZarrStore, path: String, metadata: ZarrArrayMetadata, writeEmptyChunks: Bool) throws(ImMetaIOError) {
         self.store = store

@@ -65,10 +65,47 @@ public protocol ZarrAsyncStore: Sendable {
     /// The size in bytes of the value under `key`, or `nil` when there is none. The default
     /// fetches the value; object stores ask for the size alone (a HEAD request).
     func size(of key: String) async throws -> Int?
+    /// As ``get(_:range:)``, with the version of the whole value the bytes came from (an object
+    /// store's entity tag), so that later reads can be made on condition that it is unchanged.
+    /// The default names no version, and nothing is then read on condition.
+    func getVersioned(_ key: String, range: ByteRange?) async throws -> VersionedValue
+    /// The part `range` names of the value under `key`, if that value is still at `version`
+    /// (one request: an S3 GET with `If-Match`). The default answers ``ConditionalValue/changed``.
+    func get(_ key: String, range: ByteRange?, ifVersion version: String) async throws -> ConditionalValue
+}
+
+/// A value read together with the version of the value it came from.
+public struct VersionedValue: Sendable {
+    /// The bytes, or `nil` when the key has no value.
+    public var bytes: [UInt8]?
+    /// The version of the whole value (an entity tag); `nil` when the store keeps none.
+    public var version: String?
+
+    /// A value and its version.
+    public init(bytes: [UInt8]?, version: String?) {
+        self.bytes = bytes
+        self.version = version
+    }
+}
+
+/// The answer to a read made on condition that a value is still at a version.
+public enum ConditionalValue: Sendable, Equatable {
+    /// The value is at that version; these are the bytes asked for.
+    case unchanged([UInt8])
+    /// The value changed, or is gone, since that version.
+    case changed
 }
 
 extension ZarrAsyncStore {
     public func size(of key: String) async throws -> Int? { try await get(key, range: nil)?.count }
+
+    /// The value without a version.
+    public func getVersioned(_ key: String, range: ByteRange?) async throws -> VersionedValue {
+        VersionedValue(bytes: try await get(key, range: range), version: nil)
+    }
+
+    /// Always ``ConditionalValue/changed``: a store without versions cannot vouch for a value.
+    public func get(_ key: String, range: ByteRange?, ifVersion version: String) async throws -> ConditionalValue { .changed }
 
     /// None: reads run their workers on `BlockingWait`'s threads.
     @available(macOS 15.0, *)
