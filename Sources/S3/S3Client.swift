@@ -82,6 +82,8 @@ public final class S3Client: Sendable {
         if let ifMatch { request.headers.append(("If-Match", ifMatch)) }
         let response = try await transport.send(request)
         let tag = response.header("ETag")
+        // A server that ignores If-Match still names the object's tag: a different one is a change.
+        if let ifMatch, let tag, tag != ifMatch, response.status == 200 || response.status == 206 { return .changed }
         switch response.status {
         case 206:
             return .object(response.body, eTag: tag)
