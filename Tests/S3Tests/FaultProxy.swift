@@ -28,6 +28,9 @@ final class FaultProxy: @unchecked Sendable {
         /// Answer requests whose request line contains the text with 403 AccessDenied (a
         /// permission missing on some objects); forward the rest.
         case deny(containing: String)
+        /// Forward every request without the named header (a server that ignores it); only
+        /// for unsigned (anonymous) requests, whose signature does not cover it.
+        case dropHeader(String)
     }
 
     let port: Int
@@ -199,6 +202,12 @@ final class FaultProxy: @unchecked Sendable {
                 guard sendAll(connection, Array(response.utf8) + body) else { return }
             case .hang:
                 while !isStopped { usleep(50_000) }
+                return
+            case .dropHeader(let name):
+                let prefix = name.lowercased() + ":"
+                let lines = head.components(separatedBy: "\r\n").filter { !$0.lowercased().hasPrefix(prefix) }
+                let newHead = Array(lines.joined(separator: "\r\n").utf8)
+                forward(newHead + request[headEnd...], headEnd: newHead.count, to: connection)
                 return
             case .forward, .dropMidRequest, .deny:
                 // One request per upstream connection, closed by the server after its answer.

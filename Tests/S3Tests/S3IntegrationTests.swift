@@ -76,6 +76,27 @@ struct S3IntegrationTests {
         #expect(try await client.getObject(key, range: nil, ifMatch: nil) == .missing)
     }
 
+    /// A server that ignores `If-Match` (here a proxy drops it from anonymous requests, which
+    /// no signature covers) still names the object's tag: a different one is a change.
+    @Test func aServerIgnoringIfMatchIsCaughtByTheTag() async throws {
+        let signed = try server.client(bucket: server.publicBucket)
+        let key = S3TestServer.uniquePrefix("ignored-if-match") + "value"
+        let tag = try #require(try await signed.putObject(key, S3TestServer.randomBytes(100)))
+        let proxy = try FaultProxy(upstreamPort: server.port, mode: .dropHeader("If-Match"))
+        defer { proxy.stop() }
+        let anonymous = try server.client(
+            bucket: server.publicBucket, server.configuration(endpoint: "http://127.0.0.1:\(proxy.port)", credentials: .some(nil)))
+        let first = try await anonymous.getObject(key, range: .range(offset: 0, length: 10), ifMatch: tag)
+        guard case .object(let bytes, let seen) = first else {
+            Issue.record("expected the object: \(first)")
+            return
+        }
+        #expect(bytes.count == 10 && seen == tag)
+        try await signed.putObject(key, S3TestServer.randomBytes(100))
+        #expect(try await anonymous.getObject(key, range: .range(offset: 0, length: 10), ifMatch: tag) == .changed)
+        try await signed.deleteObject(key)
+    }
+
     /// A body larger than the configured limit is refused, not buffered; HEAD is not affected.
     @Test func oversizedResponsesAreRefused() async throws {
         let key = S3TestServer.uniquePrefix("limit") + "value"
