@@ -59,7 +59,8 @@ public final class S3Client: Sendable {
     }
 
     /// As ``getObject(_:range:)``, with the object's entity tag; with `ifMatch`, only while the
-    /// object still has that tag (S3's `If-Match`), else ``S3TaggedRead/changed``.
+    /// object still has that tag (S3's `If-Match`), else ``S3TaggedRead/changed``. A response
+    /// that names another tag counts as changed too, in case a server ignores `If-Match`.
     public func getObject(_ key: String, range: S3ByteRange? = nil, ifMatch: String?) async throws -> S3TaggedRead {
         try validate(key: key)
         var request = S3Request(operation: "GetObject", method: .GET, key: key)
