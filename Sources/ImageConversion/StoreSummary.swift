@@ -42,8 +42,7 @@ public struct StoreSummary: Sendable {
         let array = try ZarrArray.open(in: zarr, path: ImageConverter.arrayName)
         let attributes = (try? ZarrGroup.open(in: zarr))?.attributes ?? [:]
         var bytes = 0, shards = 0
-        let remote = zarr is BlockingStore
-        if remote {
+        if zarr is BlockingStore {
             // An object store: its keys, and each one's size (HEAD requests, a few per shard).
             let keys = try zarr.list(prefix: "").filter { !$0.hasPrefix(".") }
             for key in keys {
@@ -65,8 +64,7 @@ public struct StoreSummary: Sendable {
             compressionLevel: attributes["compression_level"]?.intValue, shardShape: array.metadata.chunkShape,
             chunkShape: ImageConverter.innerShape(array), shardCount: shards, tableRows: nil, formats: [], originalDTypes: [],
             zeroFilled: 0, appendCount: attributes["append_history"]?.arrayValue?.count ?? 0)
-        let table = remote ? try Self.fetchIfPresent(paths.table)
-            : FileManager.default.fileExists(atPath: paths.table) ? try ResourceBytes(mapping: paths.table) : nil
+        let table = try Self.tableIfPresent(paths.table)
         if let tableBytes = table?.withUnsafeBytes({ Array($0) }) {
             summary.table = paths.table
             do {
@@ -92,11 +90,11 @@ public struct StoreSummary: Sendable {
         return summary
     }
 
-    /// The object at `url`, or nil when the store has none; any other failure (credentials, the
-    /// network, the server) is reported, not taken for a missing table.
-    private static func fetchIfPresent(_ url: String) throws -> ResourceBytes? {
+    /// The table at `path` (a file or an object URL), or nil when there is none; any other
+    /// failure (permissions, credentials, the network) is reported, not taken for no table.
+    private static func tableIfPresent(_ path: String) throws -> ResourceBytes? {
         do {
-            return try ResourceBytes(mapping: url)
+            return try ResourceBytes(mapping: path)
         } catch where error.code == .missingFile {
             return nil
         }

@@ -260,7 +260,7 @@ public struct ZarrArray: Sendable {
             let (inInner, inShardRegion, part) = innerGrid.overlap(inner, inChunk, size)
             let number = sharding.innerNumber(inner)
             let chunk: NDArray
-            if entries[2 * number] == ShardingCodec.empty && entries[2 * number + 1] == ShardingCodec.empty {
+            if sharding.isEmptyEntry(entries, number) {
                 chunk = context.filledChunk(sharding.innerShape)
             } else {
                 guard let range = sharding.entryRequest(entries, number), let bytes = try store.get(shardKey, range: range),

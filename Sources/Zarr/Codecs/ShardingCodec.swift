@@ -257,12 +257,16 @@ struct ShardingCodec: ArrayToBytesCodec {
     /// Inner chunk `index`'s number in C order (the inverse of ``innerIndex(_:)``).
     func innerNumber(_ index: [Int]) -> Int { zip(index, perShard).reduce(0) { $0 * $1.1 + $1.0 } }
 
+    /// Whether inner chunk `number` is not stored (its entry holds the empty marker twice).
+    func isEmptyEntry(_ entries: [UInt64], _ number: Int) -> Bool {
+        entries[2 * number] == Self.empty && entries[2 * number + 1] == Self.empty
+    }
+
     /// Inner chunk `number`'s bytes as a range request, for a shard read by ranges (its size
     /// unknown): `nil` for an empty entry, or one that no offset can address.
     func entryRequest(_ entries: [UInt64], _ number: Int) -> ByteRange? {
         let offset = entries[2 * number], length = entries[2 * number + 1]
-        guard !(offset == Self.empty && length == Self.empty), length < UInt64(Int.max), offset < UInt64(Int.max) - length
-        else { return nil }
+        guard !isEmptyEntry(entries, number), length < UInt64(Int.max), offset < UInt64(Int.max) - length else { return nil }
         return .range(offset: Int(offset), length: Int(length))
     }
 
@@ -271,8 +275,8 @@ struct ShardingCodec: ArrayToBytesCodec {
 
     /// Decodes inner chunk bytes, checking the entry against the shard's size.
     func entryRange(_ entries: [UInt64], _ number: Int, shardSize: Int) throws -> Range<Int>? {
+        if isEmptyEntry(entries, number) { return nil }
         let offset = entries[2 * number], length = entries[2 * number + 1]
-        if offset == Self.empty && length == Self.empty { return nil }
         guard offset <= UInt64(shardSize), length <= UInt64(shardSize) - offset else {
             throw corrupt("shard index entry \(number) points outside the shard")
         }
